@@ -1,0 +1,5 @@
+import sys
+
+from emgforce.cli import main
+
+sys.exit(main())

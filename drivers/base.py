@@ -182,6 +182,14 @@ class Device(abc.ABC):
         """Markers produced by the device since the last call (default: none)."""
         return []
 
+    def session_attrs(self) -> dict[str, Any]:
+        """Device facts to store in the recording when it closes (default: none).
+
+        E.g. LSL clock offsets or counts of corrupt frames; values are
+        strings or numbers (JSON-encode anything structured).
+        """
+        return {}
+
     def __enter__(self) -> "Device":
         self.open()
         return self

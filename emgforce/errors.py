@@ -32,6 +32,14 @@ class RecordingVersionError(RecordingFormatError):
     """The file was written with an incompatible major format version."""
 
 
+class RecordingNotFoundError(RecordingError, FileNotFoundError):
+    """The recording file does not exist."""
+
+
+class RecordingWriteError(RecordingError, ValueError):
+    """A block, gap or event does not fit the recording (unknown stream, shape, dtype, overlap); nothing was written."""
+
+
 class DeviceError(EmgforceError):
     """Base class of acquisition-device errors."""
 
@@ -44,5 +52,13 @@ class DeviceDisconnectedError(DeviceError):
     """The device vanished or stopped answering mid-session."""
 
 
+class DeviceFinishedError(DeviceDisconnectedError):
+    """A finite source (e.g. a replayed recording) has delivered all its samples."""
+
+
 class AnalysisError(EmgforceError):
     """A task analysis could not be computed (missing stream, too short a trial, ...)."""
+
+
+class DisplayError(EmgforceError, RuntimeError):
+    """The live display cannot run here (Qt binding missing or known to be broken)."""

@@ -20,3 +20,11 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "SOURCES.md").is_file():
         pytest.fail(f"public test recordings not found at {SHARED_DATA}; see README 'Test data'")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def sim_short():
+    """The short simulated protocol (seed 0, weak side left): ``drivers.sim.SimulatedSession`` with ground truth."""
+    from drivers.sim import Protocol, simulate
+
+    return simulate(Protocol.short(), seed=0, weak_side="left")

@@ -1,0 +1,86 @@
+"""Recording format: appending 64 channels at 10 kHz in 10 ms blocks, and reading back.
+
+References: plain h5py doing the same job (resize + write per block, one bulk write,
+one bulk read).
+"""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+
+from drivers.base import Block, ChannelInfo, StreamInfo
+from emgforce.io import RecordingWriter, Subject, read_recording
+
+FS_HZ, N_CH, BLOCK, SECONDS = 10_000.0, 64, 100, 2
+INFO = StreamInfo("emg", FS_HZ, tuple(ChannelInfo(f"ch{i}", "emg", "V") for i in range(N_CH)), dtype="float32")
+DATA = np.random.default_rng(0).standard_normal((int(FS_HZ * SECONDS), N_CH)).astype(np.float32)
+BLOCKS = [Block("emg", DATA[i : i + BLOCK], i) for i in range(0, len(DATA), BLOCK)]
+FLUSH_EVERY = int(FS_HZ) // BLOCK  # once per second, like the recorder
+
+
+@pytest.fixture
+def counter():
+    return iter(range(10**6))
+
+
+@pytest.mark.benchmark(group="io-append-64ch-10kHz-2s")
+def test_writer_append(benchmark, tmp_path, counter):
+    def run():
+        with RecordingWriter(tmp_path / f"w{next(counter)}.h5", [INFO], Subject("b")) as w:
+            for k, b in enumerate(BLOCKS):
+                w.append(b)
+                if k % FLUSH_EVERY == FLUSH_EVERY - 1:
+                    w.flush()
+
+    benchmark(run)
+
+
+@pytest.mark.benchmark(group="io-append-64ch-10kHz-2s")
+def test_h5py_resize_per_block_reference(benchmark, tmp_path, counter):
+    def run():
+        with h5py.File(tmp_path / f"r{next(counter)}.h5", "w", libver="latest") as f:
+            ds = f.create_dataset("d", (0, N_CH), maxshape=(None, N_CH), chunks=(int(FS_HZ), N_CH), dtype="f4")
+            f.swmr_mode = True
+            for k, b in enumerate(BLOCKS):
+                n = ds.shape[0]
+                ds.resize(n + len(b.data), axis=0)
+                ds[n:] = b.data
+                if k % FLUSH_EVERY == FLUSH_EVERY - 1:
+                    f.flush()
+
+    benchmark(run)
+
+
+@pytest.mark.benchmark(group="io-append-64ch-10kHz-2s")
+def test_h5py_one_bulk_write_reference(benchmark, tmp_path, counter):
+    def run():
+        with h5py.File(tmp_path / f"b{next(counter)}.h5", "w", libver="latest") as f:
+            f.create_dataset("d", data=DATA, chunks=(int(FS_HZ), N_CH))
+
+    benchmark(run)
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    path = tmp_path_factory.mktemp("io") / "r.h5"
+    with RecordingWriter(path, [INFO], Subject("b")) as w:
+        for b in BLOCKS:
+            w.append(b)
+    return path
+
+
+@pytest.mark.benchmark(group="io-read-64ch-10kHz-2s")
+def test_read_recording(benchmark, written):
+    rec = benchmark(read_recording, written)
+    assert rec.emg.n_samples == len(DATA)
+
+
+@pytest.mark.benchmark(group="io-read-64ch-10kHz-2s")
+def test_h5py_read_as_float64_reference(benchmark, written):
+    def run():
+        with h5py.File(written, "r") as f:
+            return f["streams/emg/data"][()].astype(np.float64)
+
+    assert benchmark(run).shape == DATA.shape

@@ -1,0 +1,231 @@
+"""Analyse many sessions: in parallel on local cores, or on a Dask cluster.
+
+Each session is analysed and its report written to ``OUT/<relative path>/``
+by a worker; a file that fails is reported and skipped, never stops the
+batch. The tidy rows of all sessions go into one combined CSV with an extra
+``file`` column. Dask (``dask.distributed``) is imported only when a
+scheduler is given.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, TextIO
+
+from emgforce.tasks.results import TIDY_COLUMNS
+
+log = logging.getLogger(__name__)
+
+#: file patterns picked up by :func:`find_sessions`
+SESSION_PATTERNS = ("*.h5", "*.hdf5", "*.c3d")
+BATCH_COLUMNS = ("file",) + TIDY_COLUMNS
+
+
+@dataclass(frozen=True)
+class BatchFailure:
+    """A session that could not be analysed."""
+
+    path: str
+    error: str  # "ExceptionType: message"
+    details: str = ""  # traceback, for the log
+
+
+@dataclass
+class BatchResult:
+    """Outcome of :func:`run_batch`."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    succeeded: list[str] = field(default_factory=list)
+    failures: list[BatchFailure] = field(default_factory=list)
+    csv_path: Path | None = None
+
+    @property
+    def n_sessions(self) -> int:
+        return len(self.succeeded) + len(self.failures)
+
+
+def find_sessions(folder: str | Path, patterns: Iterable[str] = SESSION_PATTERNS) -> list[Path]:
+    """Session files under ``folder`` (recursively), sorted."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is not a folder; give the folder that holds the session files")
+    found = {p for pat in patterns for p in root.rglob(pat) if p.is_file()}
+    return sorted(found)
+
+
+def analyze_one(path: str | Path, outdir: str | Path | None, options: dict[str, Any], figures: bool = True) -> dict[str, Any]:
+    """Analyse one session and write its report; never raises.
+
+    Returns a dict with ``path``, ``rows`` (tidy rows), ``messages`` and
+    ``error`` (None on success). Runs inside worker processes.
+    """
+    from emgforce.tasks.analyze import analyze_session
+
+    try:
+        result = analyze_session(path, keep_traces=figures and outdir is not None, **options)
+        if outdir is not None:
+            from emgforce.report.write import write_report
+
+            write_report(result, outdir, figures=figures)
+        return {
+            "path": str(path),
+            "rows": result.tidy(),
+            "messages": [m.text for m in result.all_messages() if m.level != "info"],
+            "error": None,
+        }
+    except Exception as exc:  # one bad file must not stop the batch
+        return {
+            "path": str(path),
+            "rows": [],
+            "messages": [],
+            "error": f"{type(exc).__name__}: {exc}",
+            "details": traceback.format_exc(),
+        }
+
+
+class ProgressBar:
+    """A one-line progress bar on a text stream (stderr by default)."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, width: int = 30, enabled: bool = True):
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.width = width
+        self.enabled = enabled
+        self._t0 = time.monotonic()
+
+    def update(self, name: str, ok: bool) -> None:
+        self.done += 1
+        self.failed += 0 if ok else 1
+        if not self.enabled:
+            return
+        filled = int(self.width * self.done / max(self.total, 1))
+        elapsed = time.monotonic() - self._t0
+        bar = "#" * filled + "-" * (self.width - filled)
+        fail = f", {self.failed} failed" if self.failed else ""
+        self.stream.write(f"\r[{bar}] {self.done}/{self.total}{fail} {elapsed:5.1f}s {name[-40:]:<40}")
+        if self.done == self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _local(paths: list[Path], outdirs: list[Path | None], options: dict[str, Any], figures: bool, jobs: int) -> Iterator[dict[str, Any]]:
+    if jobs <= 1:
+        for p, o in zip(paths, outdirs):
+            yield analyze_one(p, o, options, figures)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(analyze_one, p, o, options, figures): p for p, o in zip(paths, outdirs)}
+        for fut in as_completed(futures):
+            try:
+                yield fut.result()
+            except Exception as exc:  # worker died (e.g. out of memory): report that file
+                yield {"path": str(futures[fut]), "rows": [], "messages": [], "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _dask(paths: list[Path], outdirs: list[Path | None], options: dict[str, Any], figures: bool, scheduler: Any) -> Iterator[dict[str, Any]]:
+    from dask.distributed import Client
+    from dask.distributed import as_completed as dask_as_completed
+
+    own = not isinstance(scheduler, Client)
+    client = Client(scheduler) if own else scheduler
+    try:
+        futures = [client.submit(analyze_one, p, o, options, figures, pure=False) for p, o in zip(paths, outdirs)]
+        where = {f.key: p for f, p in zip(futures, paths)}
+        for fut in dask_as_completed(futures):
+            try:
+                yield fut.result()
+            except Exception as exc:  # lost worker, serialisation failure, ...
+                yield {"path": str(where[fut.key]), "rows": [], "messages": [], "error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        if own:
+            client.close()
+
+
+def run_batch(
+    paths: Iterable[str | Path],
+    outdir: str | Path | None = None,
+    *,
+    root: str | Path | None = None,
+    jobs: int | None = None,
+    scheduler: Any = None,
+    figures: bool = True,
+    progress: bool = True,
+    progress_stream: TextIO | None = None,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+    **options: Any,
+) -> BatchResult:
+    """Analyse sessions in parallel and collect their tidy rows.
+
+    Parameters
+    ----------
+    paths : iterable of path
+        Session files (HDF5 sessions or C3D).
+    outdir : path, optional
+        Where each session's report goes (``outdir/<path relative to root>/``)
+        and the combined ``tidy.csv``; None writes nothing.
+    root : path, optional
+        Folder the per-session output paths are relative to (default: the
+        common parent of ``paths``).
+    jobs : int, optional
+        Local worker processes (default: all cores); 1 runs in this process.
+    scheduler : str or dask.distributed.Client, optional
+        Dask scheduler address (``tcp://host:8786``) or a client; when given,
+        the sessions run on that cluster instead of local processes.
+    figures : bool
+        Write the PNG figures and HTML page of each session too.
+    progress : bool
+        Draw a progress bar on ``progress_stream`` (stderr).
+    on_result : callable, optional
+        Called with each session's raw outcome dict as it completes.
+    **options
+        Passed to :func:`emgforce.tasks.analyze.analyze_session`.
+    """
+    paths = [Path(p) for p in paths]
+    result = BatchResult()
+    if not paths:
+        return result
+    base = Path(root) if root is not None else Path(os.path.commonpath([p.parent for p in paths]))
+    out = Path(outdir) if outdir is not None else None
+    outdirs: list[Path | None] = []
+    for p in paths:
+        rel = p.relative_to(base) if p.is_relative_to(base) else Path(p.name)
+        outdirs.append(None if out is None else out / rel.with_suffix(""))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+
+    if scheduler is not None:
+        outcomes = _dask(paths, outdirs, options, figures, scheduler)
+    else:
+        outcomes = _local(paths, outdirs, options, figures, jobs or os.cpu_count() or 1)
+    bar = ProgressBar(len(paths), progress_stream, enabled=progress)
+    for o in outcomes:
+        name = o["path"]
+        if o["error"] is None:
+            result.succeeded.append(name)
+            rel = str(Path(name).relative_to(base)) if Path(name).is_relative_to(base) else name
+            result.rows.extend({"file": rel, **row} for row in o["rows"])
+        else:
+            log.warning("skipped %s: %s", name, o["error"])
+            log.debug("%s", o.get("details", ""))
+            result.failures.append(BatchFailure(name, o["error"], o.get("details", "")))
+        if on_result is not None:
+            on_result(o)
+        bar.update(Path(name).name, o["error"] is None)
+    # completion order varies with the pool: sort for a reproducible table
+    result.rows.sort(key=lambda r: (r["file"],))
+    result.succeeded.sort()
+    result.failures.sort(key=lambda f: f.path)
+    if out is not None:
+        from emgforce.report.tables import write_tidy_csv
+
+        result.csv_path = write_tidy_csv(result.rows, out / "tidy.csv", columns=BATCH_COLUMNS)
+    return result

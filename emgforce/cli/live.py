@@ -1,0 +1,166 @@
+"""``emgforce live``: real-time biofeedback display (EMG envelopes, GM bars, COP), optionally recording.
+
+Qt, pyqtgraph, h5py and the signal core are imported inside :func:`run` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from pathlib import Path
+
+
+def _option(text: str) -> tuple[str, object]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"device option must look like KEY=VALUE, got {text!r}")
+    try:
+        parsed = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        parsed = value  # a plain string
+    return key.replace("-", "_"), parsed
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "live",
+        help="real-time display: EMG envelopes, GM activation bars with a target band, COP sway",
+        description=(
+            "Open the live biofeedback window on a device: scrolling EMG envelopes (%%MVC once a "
+            "reference is loaded or captured), per-side gluteus medius bars with a target band, and the "
+            "COP stabilogram with its running 95 %% ellipse and sway velocity. Keys: Space start/stop "
+            "the selected trial, R count a rep, M start/finish an MVC capture, Esc stop the trial."
+        ),
+    )
+    p.add_argument("--device", default="sim", help="driver name (see 'emgforce devices'; default sim)")
+    p.add_argument(
+        "-o",
+        "--option",
+        action="append",
+        type=_option,
+        default=[],
+        metavar="KEY=VALUE",
+        help="device constructor option, repeatable (e.g. -o seed=3 -o block_s=0.02)",
+    )
+    p.add_argument("--protocol", choices=("default", "short"), default="default", help="simulator protocol (sim only)")
+    p.add_argument("--record", type=Path, metavar="OUT.h5", help="also record the session to this HDF5 file")
+    p.add_argument("--subject", default="anonymous", help="subject id stored in the recording")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing recording")
+    p.add_argument("--mvc", type=Path, metavar="REF.h5", help="take the MVC reference from this recording's mvc trials")
+    p.add_argument("--window-s", type=float, default=10.0, help="time shown by the scrolling envelopes (default 10 s)")
+    p.add_argument("--trail-s", type=float, default=5.0, help="COP trail / running sway statistics length (default 5 s)")
+    p.add_argument(
+        "--target", type=float, nargs=2, default=(40.0, 60.0), metavar=("LOW", "HIGH"),
+        help="GM target band in %%MVC (default 40 60)",
+    )
+    p.add_argument("--lowpass-hz", type=float, default=None, help="envelope low-pass cut-off (default 6 Hz)")
+    p.add_argument("--mvc-duration-s", type=float, default=None, help="end an MVC capture automatically after this long")
+    p.add_argument("--fps", type=float, default=30.0, help="redraw rate (default 30)")
+    p.add_argument("--seconds", type=float, default=None, help="close after this many seconds (automated runs)")
+    p.add_argument("--screenshot", type=Path, metavar="PNG", help="save a screenshot of the window when it closes")
+    p.set_defaults(func=run)
+
+
+def make_device(name: str, options: dict, protocol: str = "default"):
+    """Instantiate driver ``name`` with ``options``; the simulator is paced to the wall clock."""
+    from drivers import get_driver
+    from emgforce.errors import DeviceNotAvailableError
+
+    try:
+        cls = get_driver(name)
+    except KeyError as exc:
+        raise DeviceNotAvailableError(str(exc.args[0])) from None
+    ok, why = cls.available()
+    if not ok:
+        raise DeviceNotAvailableError(f"driver {name!r} cannot run here: {why}")
+    options = dict(options)
+    if name == "sim":
+        from drivers.sim import Protocol
+
+        options.setdefault("realtime", True)
+        options.setdefault("protocol", Protocol.short() if protocol == "short" else Protocol.default())
+    return cls(**options)
+
+
+def run(args: argparse.Namespace) -> int:
+    import signal
+
+    from emgforce.errors import EmgforceError
+    from emgforce.live.session import LiveSession
+
+    if args.window_s <= 0 or args.trail_s <= 0 or args.fps <= 0:
+        print("emgforce live: --window-s, --trail-s and --fps must be positive", file=sys.stderr)
+        return 2
+    device = make_device(args.device, dict(args.option), args.protocol)
+    params = None
+    if args.lowpass_hz is not None:
+        from emgforce.signal import EnvelopeParams
+
+        params = EnvelopeParams(lowpass_hz=args.lowpass_hz)
+    reference = None
+    if args.mvc is not None:
+        from emgforce.live.reference import reference_from_recording
+
+        reference = reference_from_recording(args.mvc, params=params)
+    session = LiveSession(
+        device,
+        record_path=args.record,
+        subject=args.subject,
+        overwrite=args.overwrite,
+        window_s=max(args.window_s, args.trail_s),
+        envelope_params=params,
+        mvc_reference=reference,
+        mvc_duration_s=args.mvc_duration_s,
+    )
+
+    import pyqtgraph as pg
+    from PySide6 import QtCore
+
+    from emgforce.live.window import LiveWindow
+
+    app = pg.mkQApp("emgforce live")
+    window = LiveWindow(
+        session.pipeline,
+        session.controller,
+        window_s=args.window_s,
+        target=tuple(args.target),
+        fps=args.fps,
+        trail_s=args.trail_s,
+        title=f"emgforce live - {args.device}" + (f" -> {args.record}" if args.record else ""),
+    )
+
+    if args.screenshot is not None:
+        window.closing.connect(lambda: window.screenshot(args.screenshot))
+    session.start()
+    window.show()
+    window.start()
+    if args.seconds is not None:
+        QtCore.QTimer.singleShot(int(args.seconds * 1000), window.close)
+    # Ctrl-C in the terminal closes the window; the idle timer lets Python see the signal
+    previous = signal.signal(signal.SIGINT, lambda *_: window.close())
+    tick = QtCore.QTimer()
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
+    try:
+        app.exec()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        try:
+            session.stop()
+        except EmgforceError as exc:  # still report what was recorded
+            print(f"emgforce live: {exc}", file=sys.stderr)
+    window.deleteLater()  # free Qt objects now, not in the interpreter's final garbage collection
+    app.sendPostedEvents(None, QtCore.QEvent.DeferredDelete)
+    if session.summary is not None:
+        print(session.summary.format())
+    lat = sorted(window.latencies_s)
+    if lat:
+        print(
+            f"{len(window.frame_times)} frames, {window.fps:.1f} fps; display latency median "
+            f"{1000 * lat[len(lat) // 2]:.0f} ms (+ envelope filter delay {1000 * session.pipeline.emg_delay_s:.0f} ms)"
+        )
+    if session.error is not None:
+        print(f"emgforce live: device stopped: {session.error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,86 @@
+"""numba kernels of the force-plate package (private; the public wrappers validate input)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def cop_kernel(forces, origin, rot, centre, load_sign, threshold, lab, cop, free_moment, valid, load):
+    """COP, free moment and vertical load per sample, masked below ``threshold``.
+
+    ``forces`` (n, 6) about the plate origin, plate frame; ``origin`` is the
+    origin relative to the top-surface centre. Outputs are written in place;
+    masked samples get NaN COP/free moment and ``valid`` False, and are never
+    divided through.
+    """
+    n = forces.shape[0]
+    dz = -origin[2]  # top surface z relative to the origin
+    for i in range(n):
+        fx = forces[i, 0]
+        fy = forces[i, 1]
+        fz = forces[i, 2]
+        mx = forces[i, 3]
+        my = forces[i, 4]
+        mz = forces[i, 5]
+        finite = (
+            np.isfinite(fx) and np.isfinite(fy) and np.isfinite(fz)
+            and np.isfinite(mx) and np.isfinite(my) and np.isfinite(mz)
+        )
+        w = load_sign * (rot[2, 0] * fx + rot[2, 1] * fy + rot[2, 2] * fz)
+        load[i] = w if finite else np.nan
+        if not (finite and w > threshold and fz != 0.0):
+            valid[i] = False
+            cop[i, 0] = np.nan
+            cop[i, 1] = np.nan
+            free_moment[i] = np.nan
+            continue
+        valid[i] = True
+        x = (dz * fx - my) / fz  # COP relative to the origin, plate frame
+        y = (mx + dz * fy) / fz
+        tz = mz - x * fy + y * fx
+        xc = x + origin[0]  # relative to the top-surface centre
+        yc = y + origin[1]
+        if lab:
+            cop[i, 0] = centre[0] + rot[0, 0] * xc + rot[0, 1] * yc
+            cop[i, 1] = centre[1] + rot[1, 0] * xc + rot[1, 1] * yc
+            free_moment[i] = rot[2, 2] * tz
+        else:
+            cop[i, 0] = xc
+            cop[i, 1] = yc
+            free_moment[i] = tz
+
+
+@njit(cache=True)
+def sample_entropy_counts(x, m, r):
+    """Pair counts (A: length m+1, B: length m) for sample entropy.
+
+    Templates start at 0 .. n-m-1 (the same n-m templates for both lengths,
+    Richman & Moorman 2000). Templates are visited sorted by their first value
+    so the scan over partners stops as soon as the first values differ by
+    more than ``r``; the remaining coordinates exit at the first mismatch.
+    """
+    n = x.shape[0]
+    nt = n - m
+    order = np.argsort(x[:nt], kind="mergesort")
+    first = x[order]
+    a_count = 0
+    b_count = 0
+    for p in range(nt):
+        i = order[p]
+        xi = first[p]
+        for q in range(p + 1, nt):
+            if first[q] - xi > r:
+                break
+            j = order[q]
+            match = True
+            for k in range(1, m):
+                if abs(x[i + k] - x[j + k]) > r:
+                    match = False
+                    break
+            if match:
+                b_count += 1
+                if abs(x[i + m] - x[j + m]) <= r:
+                    a_count += 1
+    return a_count, b_count

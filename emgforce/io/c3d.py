@@ -1,0 +1,827 @@
+"""C3D import and export (through ezc3d), for Vicon, Visual3D, OpenSim and friends.
+
+:func:`read_c3d` turns a C3D file into the same :class:`~emgforce.io.Recording`
+the HDF5 reader returns; :func:`write_c3d` writes a recording back as C3D.
+
+Mapping (see ``docs/c3d.md``)
+-----------------------------
+* Analog channels are read with ezc3d, which applies ``ANALOG:SCALE``,
+  ``ANALOG:OFFSET`` and ``ANALOG:GEN_SCALE``; its one deviation from the C3D
+  specification (it subtracts the absolute value of every offset, right only
+  for ``UNSIGNED`` data) is undone here for signed data. Units come from
+  ``ANALOG:UNITS``. All analogs share ``ANALOG:RATE``.
+* Channels used by a force platform (``FORCE_PLATFORM:CHANNEL``) become one
+  force stream per plate: ``force`` for the first plate, then ``force2``,
+  ``force3`` ... so :attr:`Recording.force` is the first plate. Each holds
+  ``Fx, Fy, Fz`` (N) and ``Mx, My, Mz`` (N*m) about the plate origin in the
+  plate frame, the ground *reaction* (``sign_convention="reaction"``), as
+  :func:`emgforce.forceplate.forces_from_raw` returns them for a
+  :meth:`emgforce.forceplate.Plate.from_c3d` plate of any ``TYPE`` ezc3d
+  supports (1 to 4); ``StreamData.plate`` is that plate's ``to_dict()``.
+  :func:`emgforce.forceplate.center_of_pressure` then gives the COP in the
+  lab frame of the file, as ezc3d does.
+* Other channels whose label mentions EMG (or names one of the muscles in
+  :mod:`emgforce.naming`) form the ``emg`` stream (or exactly the labels passed
+  as ``emg_channels``); the rest form an ``analog`` stream. Muscle and side are
+  guessed from labels such as ``GM_L``, ``L_GMed`` or ``Glut Med Right``.
+* ``EVENT`` entries become :class:`~emgforce.io.Event` objects of kind
+  ``mark``, labelled ``"<context> <label>"`` (``"Left Foot Strike"``) unless the
+  context is ``General``; times count from the first frame of the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from drivers.base import CHANNEL_KINDS, ChannelInfo
+from emgforce import __version__
+from emgforce.errors import (
+    EmgforceError,
+    RecordingError,
+    RecordingExistsError,
+    RecordingFormatError,
+    RecordingNotFoundError,
+    RecordingWriteError,
+)
+from emgforce.naming import MUSCLES, SIDES
+
+log = logging.getLogger(__name__)
+
+FORCE_CHANNELS = ("Fx", "Fy", "Fz", "Mx", "My", "Mz")
+FORCE_UNIT = "N"
+MOMENT_UNIT = "N*m"
+#: plate types ezc3d's force-platform module supports
+SUPPORTED_PLATE_TYPES = (1, 2, 3, 4)
+#: analog channels per plate type
+_TYPE_CHANNELS = {1: 6, 2: 6, 3: 8, 4: 6}
+
+_LENGTH_M = {"m": 1.0, "cm": 1e-2, "mm": 1e-3}
+_FORCE_N = {"n": 1.0, "kn": 1e3}
+_EVENT_KIND_PREFIX = "emgforce "
+
+
+def _ezc3d():
+    try:
+        import ezc3d
+    except ImportError as exc:  # pragma: no cover - ezc3d is in the [c3d] extra
+        raise RecordingError("C3D support needs ezc3d: pip install 'emgforce[c3d]'") from exc
+    return ezc3d
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def _param(params, group: str, name: str, default: Any = None) -> Any:
+    """Value of ``GROUP:NAME`` with its continuations (``NAME2``, ``NAME3`` ...)."""
+    if group not in params or name not in params[group]:
+        return default
+    value = params[group][name]["value"]
+    i = 2
+    while f"{name}{i}" in params[group]:
+        more = params[group][f"{name}{i}"]["value"]
+        value = list(value) + list(more) if isinstance(value, list) else np.concatenate([value, more])
+        i += 1
+    return value
+
+
+def _first(params, group: str, name: str, default: Any = None) -> Any:
+    value = _param(params, group, name)
+    if value is None or len(value) == 0:
+        return default
+    return value[0]
+
+
+def _unit_scale(unit: str, table: dict[str, float]) -> float | None:
+    return table.get(unit.strip().lower().replace(" ", ""))
+
+
+def _moment_scale(unit: str) -> float | None:
+    """N*m per unit for moment units such as ``Nmm``, ``N.mm``, ``N*m``, ``Nm``."""
+    text = unit.strip().lower().replace(" ", "").replace("*", "").replace(".", "").replace("·", "")
+    match = re.fullmatch(r"(k?n)(m|cm|mm)", text)
+    if not match:
+        return None
+    return _FORCE_N[match.group(1)] * _LENGTH_M[match.group(2)]
+
+
+_SIDE_WORDS = {"l": "left", "lt": "left", "left": "left", "r": "right", "rt": "right", "right": "right"}
+_MUSCLE_WORDS = {
+    "gm": "gluteus_medius",
+    "gmed": "gluteus_medius",
+    "glmed": "gluteus_medius",
+    "glutmed": "gluteus_medius",
+    "glutemed": "gluteus_medius",
+    "gluteusmedius": "gluteus_medius",
+    "gmax": "gluteus_maximus",
+    "glmax": "gluteus_maximus",
+    "glutmax": "gluteus_maximus",
+    "glutemax": "gluteus_maximus",
+    "gluteusmaximus": "gluteus_maximus",
+    "tfl": "tensor_fasciae_latae",
+    "tensorfasciaelatae": "tensor_fasciae_latae",
+    "tensorfascialatae": "tensor_fasciae_latae",
+}
+for _key, (_abbrev, _full) in MUSCLES.items():
+    _MUSCLE_WORDS.setdefault(_abbrev.lower(), _key)
+    _MUSCLE_WORDS.setdefault(_full.replace(" ", "").lower(), _key)
+
+
+def guess_muscle_side(label: str) -> tuple[str | None, str | None]:
+    """Guess ``(muscle, side)`` from a channel label; None where it cannot tell.
+
+    Words are split at non-letters and at lower-to-upper case changes
+    (``LeftGMed`` -> left, g, med); a muscle may span up to three words
+    (``Glut Med``) and may carry a one-letter side prefix or suffix
+    (``LGMED``, ``GMedR``). Only the muscles in :data:`emgforce.naming.MUSCLES`
+    are recognised; an ambiguous label (two muscles or two sides) gives None.
+
+    Examples
+    --------
+    >>> guess_muscle_side("GM_L")
+    ('gluteus_medius', 'left')
+    >>> guess_muscle_side("Glut Med Right.EMG3")
+    ('gluteus_medius', 'right')
+    >>> guess_muscle_side("Sensor 12.EMG12")
+    (None, None)
+    """
+    words = [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+", label)]
+    muscles: set[str] = set()
+    sides: set[str] = set()
+    used = [False] * len(words)
+    for span in (3, 2, 1):
+        for i in range(len(words) - span + 1):
+            if any(used[i : i + span]):
+                continue
+            word = "".join(words[i : i + span])
+            candidates = [(word, None)]
+            if len(word) > 2 and word[0] in "lr":
+                candidates.append((word[1:], _SIDE_WORDS[word[0]]))
+            if len(word) > 2 and word[-1] in "lr":
+                candidates.append((word[:-1], _SIDE_WORDS[word[-1]]))
+            for stem, side in candidates:
+                if stem in _MUSCLE_WORDS:
+                    muscles.add(_MUSCLE_WORDS[stem])
+                    if side:
+                        sides.add(side)
+                    used[i : i + span] = [True] * span
+                    break
+    for i, word in enumerate(words):
+        if not used[i] and word in _SIDE_WORDS:
+            sides.add(_SIDE_WORDS[word])
+    muscle = muscles.pop() if len(muscles) == 1 else None
+    side = sides.pop() if len(sides) == 1 else None
+    return muscle, side
+
+
+def _is_emg_label(label: str) -> bool:
+    return "emg" in label.lower() or guess_muscle_side(label)[0] is not None
+
+
+def _unique(labels: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        name = label.strip() or "channel"
+        if name in seen:
+            seen[name] += 1
+            new = f"{name}_{seen[name]}"
+            log.warning("C3D analog label %r appears more than once; renamed to %r", name, new)
+            name = new
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def _analogs(c3d, params) -> np.ndarray:
+    """Analog samples, shape (n_samples, n_channels), in the units of ``ANALOG:UNITS``."""
+    data = np.asarray(c3d["data"]["analogs"], dtype=np.float64)
+    data = data[0].T.copy() if data.size else np.empty((0, 0))
+    offsets = np.asarray(_param(params, "ANALOG", "OFFSET", []), dtype=np.float64)
+    fmt = str(_first(params, "ANALOG", "FORMAT", "SIGNED")).strip().upper()
+    if fmt != "UNSIGNED" and offsets.size and (offsets < 0).any() and data.size:
+        # ezc3d subtracts |OFFSET|; the specification subtracts OFFSET itself
+        scale = np.asarray(_param(params, "ANALOG", "SCALE", []), dtype=np.float64)
+        gen = float(_first(params, "ANALOG", "GEN_SCALE", 1.0))
+        n = data.shape[1]
+        off = np.zeros(n)
+        off[: min(n, offsets.size)] = offsets[:n]
+        sc = np.ones(n)
+        sc[: min(n, scale.size)] = scale[:n]
+        data -= 2.0 * np.minimum(off, 0.0) * sc * gen
+    return data
+
+
+def _plate_units(params, channel_units: list[str], length_unit: str, plate_type: int) -> tuple[np.ndarray, str]:
+    """SI factor of each plate channel (N, N*m, m), and where the units came from.
+
+    ``ANALOG:UNITS`` wins when it names a force, moment or length unit;
+    otherwise (e.g. ``V`` on calibrated channels) ezc3d's rule applies:
+    ``FORCE_PLATFORM:UNITS`` (default N) and that unit times ``POINT:UNITS``.
+    TYPE 4 channels are raw: their factors are 1 and the calibration matrix
+    carries the units.
+    """
+    pf_unit = str(_first(params, "FORCE_PLATFORM", "UNITS", "N")).strip() or "N"
+    fallback_force = _unit_scale(pf_unit, _FORCE_N) or 1.0
+    to_m = _LENGTH_M[length_unit.lower()]
+    if plate_type == 4:
+        return np.ones(len(channel_units)), f"CAL_MATRIX output in {pf_unit} and {pf_unit}{length_unit}"
+    kinds = {1: "FFFLLM", 2: "FFFMMM", 3: "FFFFFFFF"}[plate_type]
+    factors, guessed = [], []
+    for unit, kind in zip(channel_units, kinds):
+        if kind == "F":
+            f = _unit_scale(unit, _FORCE_N)
+            factors.append(f if f is not None else fallback_force)
+        elif kind == "M":
+            f = _moment_scale(unit)
+            factors.append(f if f is not None else fallback_force * to_m)
+        else:
+            f = _unit_scale(unit, _LENGTH_M)
+            factors.append(f if f is not None else to_m)
+        if f is None:
+            guessed.append(unit)
+    if guessed:
+        return np.asarray(factors), (
+            f"ANALOG:UNITS {sorted(set(guessed))} are not force units; assumed {pf_unit} and {pf_unit}{length_unit}"
+        )
+    return np.asarray(factors), "ANALOG:UNITS"
+
+
+def _read_plates(params, analog: np.ndarray, units: list[str], labels: list[str]) -> list[tuple[np.ndarray, Any, list[int], str]]:
+    """Each used plate as ``(forces, Plate, analog column indices, unit note)``.
+
+    ``forces`` are Fx..Mz (N, N*m) about the plate origin in the plate frame,
+    from :func:`emgforce.forceplate.forces_from_raw`.
+    """
+    from emgforce.forceplate.calibration import forces_from_raw
+    from emgforce.forceplate.plate import Plate
+
+    n_used = int(_first(params, "FORCE_PLATFORM", "USED", 0) or 0)
+    if n_used == 0:
+        return []
+    length_unit = str(_first(params, "POINT", "UNITS", "m")).strip() or "m"
+    to_m = _LENGTH_M.get(length_unit.lower())
+    if to_m is None:
+        raise RecordingFormatError(f"POINT:UNITS {length_unit!r} is not a length unit (m, cm, mm); cannot place the force plates")
+    types = np.asarray(_param(params, "FORCE_PLATFORM", "TYPE", []), dtype=int).ravel()
+    channels = np.asarray(_param(params, "FORCE_PLATFORM", "CHANNEL", np.empty((6, 0))), dtype=int)
+    corners_all = np.asarray(_param(params, "FORCE_PLATFORM", "CORNERS", np.empty((3, 4, 0))), dtype=float)
+    origins = np.asarray(_param(params, "FORCE_PLATFORM", "ORIGIN", np.empty((3, 0))), dtype=float)
+    cals = np.asarray(_param(params, "FORCE_PLATFORM", "CAL_MATRIX", np.empty((6, 6, 0))), dtype=float)
+    poly = np.asarray(_param(params, "FORCE_PLATFORM", "FPCOPPOLY", []), dtype=float).ravel()
+    pf_unit = str(_first(params, "FORCE_PLATFORM", "UNITS", "N")).strip() or "N"
+    if channels.ndim == 1:
+        channels = channels.reshape(-1, 1)
+    if corners_all.ndim == 2:
+        corners_all = corners_all.reshape(3, 4, -1)
+    if origins.ndim == 1:
+        origins = origins.reshape(3, -1)
+    plates = []
+    for i in range(n_used):
+        where = f"force platform {i + 1}"
+        if i >= types.size or i >= channels.shape[1] or i >= corners_all.shape[2] or i >= origins.shape[1]:
+            raise RecordingFormatError(
+                f"{where}: FORCE_PLATFORM:USED is {n_used} but TYPE/CHANNEL/CORNERS/ORIGIN describe fewer plates"
+            )
+        plate_type = int(types[i])
+        if plate_type not in SUPPORTED_PLATE_TYPES:
+            raise RecordingFormatError(
+                f"{where}: FORCE_PLATFORM:TYPE {plate_type} is not supported (types {SUPPORTED_PLATE_TYPES}); "
+                "export the trial with 6-channel (type 2) plates"
+            )
+        n_ch = _TYPE_CHANNELS[plate_type]
+        if channels.shape[0] < n_ch:
+            raise RecordingFormatError(f"{where}: type {plate_type} needs {n_ch} channels, CHANNEL lists {channels.shape[0]}")
+        idx = [int(j) - 1 for j in channels[:n_ch, i]]
+        if min(idx) < 0 or max(idx) >= analog.shape[1]:
+            raise RecordingFormatError(
+                f"{where}: FORCE_PLATFORM:CHANNEL {channels[:n_ch, i].tolist()} points outside the "
+                f"{analog.shape[1]} analog channels"
+            )
+        cal = None
+        if plate_type == 4:
+            if cals.ndim != 3 or cals.shape[2] <= i or cals.shape[0] < 6 or cals.shape[1] < 6:
+                raise RecordingFormatError(f"{where}: type 4 needs FORCE_PLATFORM:CAL_MATRIX (6 x 6 per plate)")
+            to_n = _unit_scale(pf_unit, _FORCE_N) or 1.0
+            # rows: components; output in FORCE_PLATFORM:UNITS and that unit times POINT:UNITS
+            cal = np.repeat([to_n, to_n * to_m], 3)[:, None] * cals[:6, :6, i]
+        if plate_type == 3 and poly.size >= 12 * (i + 1) and np.any(poly[12 * i : 12 * (i + 1)]):
+            log.warning("%s: the Kistler COP correction FPCOPPOLY is not applied", where)
+        origin = origins[:, i] * to_m
+        if plate_type == 1:
+            origin = np.array([0.0, 0.0, origin[2]])  # TYPE 1 COP is relative to the surface centre
+        if origin[2] > 0:
+            # files disagree on the direction of ORIGIN; as ezc3d and BTK do, take the
+            # sensor origin to lie below the top surface of a z-down plate
+            origin = -origin
+        factors, unit_note = _plate_units(params, [units[j] for j in idx], length_unit, plate_type)
+        try:
+            plate = Plate.from_c3d(
+                plate_type,
+                corners_all[:, :, i] * to_m,
+                origin,
+                cal,
+                length_unit_m=1.0,
+                name="force" if i == 0 else f"force{i + 1}",
+                sign_convention="reaction",
+            )
+        except EmgforceError as exc:
+            raise RecordingFormatError(f"{where}: {exc}") from exc
+        forces = forces_from_raw(analog[:, idx] * factors, plate)
+        plates.append((forces, plate, idx, unit_note))
+    return plates
+
+
+def _emgforce_tags(params, n_analog: int) -> dict[str, list[str]] | None:
+    """Per-channel stream/name/kind/muscle/side written by :func:`write_c3d`, if present and whole."""
+    keys = ("STREAM", "CHANNEL", "KIND", "MUSCLE", "SIDE")
+    if "EMGFORCE" not in params:
+        return None
+    tags = {k: [str(v).strip() for v in _param(params, "EMGFORCE", k, [])] for k in keys}
+    for key, values in tags.items():
+        if not values:  # a column of empty strings is stored with no entries at all
+            tags[key] = [""] * n_analog
+    if any(len(v) != n_analog for v in tags.values()):
+        return None
+    return tags
+
+
+def _events(params, t0_s: float) -> list:
+    from emgforce.io.recording import Event
+
+    n = int(_first(params, "EVENT", "USED", 0) or 0)
+    if n == 0:
+        return []
+    labels = list(_param(params, "EVENT", "LABELS", []))
+    contexts = list(_param(params, "EVENT", "CONTEXTS", []))
+    descriptions = list(_param(params, "EVENT", "DESCRIPTIONS", []))
+    times = np.asarray(_param(params, "EVENT", "TIMES", np.empty((2, 0))), dtype=float)
+    if times.ndim != 2 or times.shape[0] != 2:
+        # stored flat: (minutes, seconds) pairs one after the other
+        times = times.reshape(2, -1, order="F")
+    events = []
+    for i in range(min(n, times.shape[1])):
+        label = labels[i].strip() if i < len(labels) else f"event{i + 1}"
+        context = contexts[i].strip() if i < len(contexts) else ""
+        description = descriptions[i].strip() if i < len(descriptions) else ""
+        kind = "mark"
+        if description.startswith(_EVENT_KIND_PREFIX) and description[len(_EVENT_KIND_PREFIX) :] in ("start", "stop", "mark"):
+            kind = description[len(_EVENT_KIND_PREFIX) :]
+        if context and context.lower() != "general":
+            label = f"{context} {label}"
+        events.append(Event(label, kind, float(times[0, i] * 60.0 + times[1, i] - t0_s)))
+    return events
+
+
+def _subject(params, stem: str):
+    from emgforce.io.recording import Subject
+
+    names = [str(n).strip() for n in _param(params, "SUBJECTS", "NAMES", []) if str(n).strip()]
+    if not names:
+        names = [str(n).strip() for n in _param(params, "EVENT", "SUBJECTS", []) if str(n).strip()]
+    mass = _first(params, "PROCESSING", "Bodymass")
+    height = _first(params, "PROCESSING", "Height")
+    affected = str(_first(params, "EMGFORCE", "AFFECTED_SIDE", "")).strip() or None
+    mass = float(mass) if mass is not None and float(mass) > 0 else None
+    # PROCESSING:Height is in mm in Vicon's Plug-in Gait
+    height = float(height) / 1000.0 if height is not None and float(height) > 0 else None
+    return Subject(
+        id=names[0] if names else stem,
+        body_mass_kg=mass,
+        height_m=height,
+        affected_side=affected if affected in ("left", "right") else None,
+    )
+
+
+def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ...] | None = None):
+    """Read a C3D file into a :class:`~emgforce.io.Recording`.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.c3d`` file.
+    emg_channels : sequence of str, optional
+        Analog labels to put in the ``emg`` stream. By default every non-plate
+        channel whose label mentions ``EMG`` or names a known muscle.
+
+    Returns
+    -------
+    Recording
+        Streams ``emg`` (kind ``emg``), ``analog`` (other analog channels) and
+        ``force``, ``force2`` ... (one per force platform, ``Fx..Mz`` in N and
+        N*m, lab axes, moments about the plate's surface centre, the plate in
+        ``StreamData.plate``); events of kind ``mark``; the subject from
+        ``SUBJECTS``/``PROCESSING``. ``metadata["force_plates"]`` is the number
+        of plates (0 when the file has none).
+
+    Raises
+    ------
+    RecordingNotFoundError
+        The file does not exist.
+    RecordingFormatError
+        ezc3d cannot parse it, or its force platforms are inconsistent or of an
+        unsupported type.
+    KeyError
+        A label in ``emg_channels`` is not an analog channel of the file.
+    """
+    from emgforce.io.recording import Recording, StreamData
+
+    path = Path(path)
+    if not path.is_file():
+        raise RecordingNotFoundError(f"{path} does not exist")
+    ezc3d = _ezc3d()
+    try:
+        c3d = ezc3d.c3d(str(path))
+    except Exception as exc:  # ezc3d raises RuntimeError/IOError/ValueError on bad files
+        raise RecordingFormatError(f"{path} is not a readable C3D file: {exc}") from exc
+    params = c3d["parameters"]
+    analog = _analogs(c3d, params)
+    n_analog = analog.shape[1]
+    labels = _unique([str(s) for s in _param(params, "ANALOG", "LABELS", [])][:n_analog])
+    labels += [f"channel{i + 1}" for i in range(len(labels), n_analog)]
+    units = [str(s).strip() for s in _param(params, "ANALOG", "UNITS", [])][:n_analog]
+    units += ["V"] * (n_analog - len(units))
+    fs = float(c3d["header"]["analogs"]["frame_rate"] or _first(params, "ANALOG", "RATE", 0.0) or 0.0)
+    point_rate = float(c3d["header"]["points"]["frame_rate"] or _first(params, "POINT", "RATE", 0.0) or 0.0)
+    if n_analog and not (math.isfinite(fs) and fs > 0):
+        raise RecordingFormatError(f"{path}: ANALOG:RATE is {fs}; the analog sampling rate is unknown")
+
+    streams: dict[str, StreamData] = {}
+    plates = _read_plates(params, analog, units, labels)
+    plate_idx: set[int] = set()
+    plate_notes: dict[str, str] = {}
+    tags = _emgforce_tags(params, n_analog)
+    for forces, plate, idx, unit_note in plates:
+        plate_idx.update(idx)
+        if tags is not None and tags["STREAM"][idx[0]] and tags["STREAM"][idx[0]] not in streams:
+            plate.name = tags["STREAM"][idx[0]]  # the stream name this file was written from
+        channels = tuple(
+            ChannelInfo(c, kind="force" if c[0] == "F" else "moment", unit=FORCE_UNIT if c[0] == "F" else MOMENT_UNIT)
+            for c in FORCE_CHANNELS
+        )
+        streams[plate.name] = StreamData(name=plate.name, fs_hz=fs, channels=channels, data=forces, plate=plate.to_dict())
+        plate_notes[plate.name] = f"C3D TYPE {plate.type[-1]} on {[labels[j] for j in idx]}; units: {unit_note}"
+
+    rest = [i for i in range(n_analog) if i not in plate_idx]
+    groups: dict[str, list[tuple[int, ChannelInfo]]] = {}
+    if emg_channels is None and tags is not None:
+        # written by write_c3d: restore streams, names, kinds, muscles and sides
+        for i in rest:
+            kind = tags["KIND"][i] if tags["KIND"][i] in CHANNEL_KINDS else "analog"
+            side = tags["SIDE"][i] if tags["SIDE"][i] in SIDES else None
+            info = ChannelInfo(tags["CHANNEL"][i] or labels[i], kind=kind, unit=units[i] or "V",
+                               muscle=tags["MUSCLE"][i] or None, side=side)
+            groups.setdefault(tags["STREAM"][i] or "analog", []).append((i, info))
+    else:
+        if emg_channels is not None:
+            missing = [c for c in emg_channels if c not in labels]
+            if missing:
+                raise KeyError(f"{path}: no analog channel(s) {missing}; the file has {labels}")
+            on_plate = [c for c in emg_channels if labels.index(c) in plate_idx]
+            if on_plate:
+                raise KeyError(f"{path}: {on_plate} belong to a force platform, not to EMG")
+            emg_set = {labels.index(c) for c in emg_channels}
+        else:
+            emg_set = {i for i in rest if _is_emg_label(labels[i])}
+        for i in rest:
+            kind = "emg" if i in emg_set else "analog"
+            muscle, side = guess_muscle_side(labels[i])
+            groups.setdefault(kind, []).append((i, ChannelInfo(labels[i], kind=kind, unit=units[i] or "V", muscle=muscle, side=side)))
+    for name, members in groups.items():
+        if name in streams:
+            name = f"{name}_analog"
+        idx = [i for i, _ in members]
+        streams[name] = StreamData(name=name, fs_hz=fs, channels=tuple(c for _, c in members), data=analog[:, idx])
+
+    first_frame = int(c3d["header"]["points"]["first_frame"])
+    t0_s = first_frame / point_rate if point_rate > 0 else 0.0
+    company = " ".join(str(s).strip() for s in _param(params, "MANUFACTURER", "COMPANY", []) if str(s).strip())
+    software = " ".join(str(s).strip() for s in _param(params, "MANUFACTURER", "SOFTWARE", []) if str(s).strip())
+    metadata = {
+        "source_format": "c3d",
+        "source_file": path.name,
+        "force_plates": len(plates),
+        "c3d_plates": plate_notes,
+        "c3d_first_frame": first_frame,
+        "c3d_point_rate_hz": point_rate,
+        "c3d_manufacturer": " ".join(s for s in (company, software) if s),
+    }
+    if not plates:
+        log.info("%s has no force platform (FORCE_PLATFORM:USED = 0)", path.name)
+    start = str(_first(params, "EMGFORCE", "START_TIME", "")).strip()
+    try:
+        start_time = datetime.fromisoformat(start) if start else None
+    except ValueError:
+        log.warning("EMGFORCE:START_TIME %r is not an ISO-8601 time; ignored", start)
+        start_time = None
+    device = str(_first(params, "EMGFORCE", "DEVICE", "")).strip()
+    return Recording(
+        streams=streams,
+        subject=_subject(params, path.stem),
+        events=_events(params, t0_s),
+        start_time=start_time,
+        device=device or metadata["c3d_manufacturer"] or "c3d",
+        metadata=metadata,
+        path=path,
+    )
+
+
+# --- writing ------------------------------------------------------------------------
+
+#: Vicon Nexus style labels of the six plate channels, numbered per plate
+_PLATE_LABELS = ("Force.Fx", "Force.Fy", "Force.Fz", "Moment.Mx", "Moment.My", "Moment.Mz")
+#: the usual pace of the (empty) point frames, Hz
+_POINT_RATE_HZ = 100.0
+_MAX_FRAMES = 65535
+
+
+def _upsample(data: np.ndarray, factor: int, n_out: int) -> np.ndarray:
+    """Linear interpolation onto a grid ``factor`` times denser (NaN propagates to neighbours)."""
+    if factor == 1:
+        return data[:n_out]
+    t_in = np.arange(data.shape[0], dtype=np.float64) * factor
+    t_out = np.arange(n_out, dtype=np.float64)
+    return np.column_stack([np.interp(t_out, t_in, data[:, j]) for j in range(data.shape[1])])
+
+
+def _plate_for_c3d(stream) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]] | None:
+    """Six components of a plate stream as C3D TYPE 2 wants them.
+
+    Returns ``(wrench, corners_m (4, 3), origin_vector_m (3,), columns)``:
+    reaction force and moment about the plate origin in a z-down plate frame,
+    corners in C3D order, and ``ORIGIN`` (the top-surface centre relative to
+    the plate origin). None when the stream has no usable plate description.
+    """
+    from emgforce.forceplate.plate import Plate
+
+    names = list(stream.channel_names)
+    if not stream.plate or not all(c in names for c in FORCE_CHANNELS):
+        return None
+    try:
+        plate = Plate.from_dict(dict(stream.plate))
+    except EmgforceError as exc:
+        log.warning("stream %r: plate description unusable for C3D (%s); written as plain analogs", stream.name, exc)
+        return None
+    cols = [names.index(c) for c in FORCE_CHANNELS]
+    wrench = stream.data[:, cols].copy()
+    if plate.sign_convention == "action":
+        wrench = -wrench  # C3D analog plate data hold the reaction force
+    corners = plate.corners_m.copy()
+    origin = plate.origin_m.copy()
+    if plate.rotation[2, 2] > 0:
+        # z-up plate frame: turn it 180 deg about its x axis into the usual z-down frame
+        flip = np.array([1.0, -1.0, -1.0])
+        wrench *= np.tile(flip, 2)
+        origin *= flip
+        corners = corners[[3, 2, 1, 0]]
+    return wrench, corners, -origin, cols
+
+
+def _frames_per_point(fs_hz: float, n_samples: int) -> int:
+    """Analog samples per (empty) point frame.
+
+    At most 65535 frames (the C3D header's limit, which ezc3d enforces by
+    cutting the data) and an integer point rate when ``fs_hz`` is an integer;
+    among those, preferably a count that divides ``n_samples`` (nothing left
+    out), then frames nearest 100 Hz.
+    """
+    k0 = max(1, int(round(fs_hz / _POINT_RATE_HZ)))
+    lo = max(1, math.ceil(n_samples / _MAX_FRAMES))
+    ok = (lambda k: int(fs_hz) % k == 0) if float(fs_hz).is_integer() else (lambda k: True)
+    candidates = [k for k in range(lo, max(lo, 4 * k0) + 1) if ok(k)]
+    if not candidates:
+        candidates = [k for k in range(lo, n_samples + 1) if ok(k)][:1]
+    if not candidates:
+        raise RecordingWriteError(
+            f"{n_samples} samples at {fs_hz:g} Hz do not fit the 65535 frames of a C3D file; "
+            "export the session in parts (one trial per file)"
+        )
+    return min(candidates, key=lambda k: (n_samples % k != 0, abs(math.log(k / k0))))
+
+
+def write_c3d(rec, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write a recording as a C3D file (analogs, force platforms, events).
+
+    Parameters
+    ----------
+    rec : Recording
+        E.g. from :func:`emgforce.io.read_recording` or :func:`read_c3d`.
+    path : path-like
+        Output file; written beside and renamed at the end, so a failure leaves
+        no partial file.
+    overwrite : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Notes
+    -----
+    * C3D has a single analog rate: streams at lower rates are linearly
+      interpolated up to the highest rate, which must be an integer multiple
+      of each of them; all streams are cut to their common span, then to
+      whole point frames (< 10 ms; frames run at about 100 Hz and at most
+      65535 of them fit a file, as ezc3d enforces).
+    * Every force stream with a plate description becomes a TYPE 2 platform
+      (``Force.Fx1`` ... ``Moment.Mz1`` in N and N*mm, reaction force, z-down
+      plate frame, ``CORNERS``/``ORIGIN`` in mm), whatever its original type;
+      the data are already calibrated.
+    * Events keep their label (``"Left Foot Strike"`` is split back into
+      context ``Left`` and label ``Foot Strike``); trial ``start``/``stop``
+      events carry the description ``"emgforce start"``/``"emgforce stop"``
+      so that :func:`read_c3d` restores their kind.
+    * Stream, kind, muscle and side of every channel, the affected side and
+      the start time go to an ``EMGFORCE`` parameter group that other
+      programs ignore; body mass and height go to ``PROCESSING:Bodymass`` (kg)
+      and ``PROCESSING:Height`` (mm), as Vicon Plug-in Gait has them.
+    * Lost samples (NaN rows) are written as NaN, which some programs reject.
+
+    Raises
+    ------
+    RecordingExistsError
+        ``path`` exists and ``overwrite`` is False.
+    RecordingWriteError
+        The recording has no samples, its rates are not integer divisors of
+        the highest rate, or it is too long for one C3D file.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise RecordingExistsError(f"{path} exists; choose another name or pass overwrite=True (--overwrite)")
+    streams = [s for s in rec.streams.values() if s.n_channels and s.n_samples]
+    if not streams:
+        raise RecordingWriteError("the recording has no samples to write to C3D")
+    fs_out = max(s.fs_hz for s in streams)
+    factors = {}
+    for s in streams:
+        ratio = fs_out / s.fs_hz
+        if abs(ratio - round(ratio)) > 1e-9:
+            raise RecordingWriteError(
+                f"C3D holds one analog rate; stream {s.name!r} at {s.fs_hz:g} Hz does not divide {fs_out:g} Hz: "
+                "resample it (scipy.signal.resample_poly) or drop it before export"
+            )
+        factors[s.name] = int(round(ratio))
+    n_common = min((s.n_samples - 1) * factors[s.name] + 1 for s in streams)
+    per_frame = _frames_per_point(fs_out, n_common)
+    n_out = n_common // per_frame * per_frame  # whole point frames only
+    if n_out < n_common:
+        log.info("the last %d samples (%.4f s) do not fill a C3D frame and are left out", n_common - n_out,
+                 (n_common - n_out) / fs_out)
+    for s in streams:
+        if factors[s.name] > 1:
+            log.info("stream %r interpolated from %g Hz to %g Hz for C3D", s.name, s.fs_hz, fs_out)
+        lost = s.n_samples * factors[s.name] - n_common
+        if lost > factors[s.name]:
+            log.warning("stream %r: its last %.3f s are cut to the common span of all streams", s.name, lost / fs_out)
+
+    columns: list[np.ndarray] = []
+    labels: list[str] = []
+    units: list[str] = []
+    descriptions: list[str] = []
+    meta: dict[str, list[str]] = {"STREAM": [], "CHANNEL": [], "KIND": [], "MUSCLE": [], "SIDE": []}
+    corners_all, origins, plate_channels = [], [], []
+    taken: set[str] = set()
+
+    def add(values: np.ndarray, label: str, unit: str, stream_name: str, channel: ChannelInfo) -> None:
+        if label in taken:
+            label = f"{stream_name}.{label}"
+        taken.add(label)
+        columns.append(values)
+        labels.append(label)
+        units.append(unit)
+        descriptions.append(f"{stream_name}: {channel.name}")
+        meta["STREAM"].append(stream_name)
+        meta["CHANNEL"].append(channel.name)
+        meta["KIND"].append(channel.kind)
+        meta["MUSCLE"].append(channel.muscle or "")
+        meta["SIDE"].append(channel.side or "")
+
+    # plates first, as Vicon writes them
+    plate_streams = {s.name: _plate_for_c3d(s) for s in streams}
+    ordered = [s for s in streams if plate_streams[s.name]] + [s for s in streams if not plate_streams[s.name]]
+    for s in ordered:
+        data = _upsample(s.data, factors[s.name], n_out)
+        done: set[int] = set()
+        converted = plate_streams[s.name]
+        if converted is not None:
+            wrench, corners, origin, cols = converted
+            wrench = _upsample(wrench, factors[s.name], n_out)
+            number = len(corners_all) + 1
+            first = len(columns) + 1
+            for j, col in enumerate(cols):
+                scale, unit = (1.0, "N") if j < 3 else (1000.0, "Nmm")
+                add(wrench[:, j] * scale, f"{_PLATE_LABELS[j]}{number}", unit, s.name, s.channels[col])
+            corners_all.append(corners * 1000.0)
+            origins.append(origin * 1000.0)
+            plate_channels.append(list(range(first, first + 6)))
+            done.update(cols)
+        elif s.plate:
+            log.warning("stream %r has a plate but not the six channels %s; written as plain analogs", s.name, FORCE_CHANNELS)
+        for j, ch in enumerate(s.channels):
+            if j not in done:
+                add(data[:, j], ch.name, ch.unit, s.name, ch)
+    analog = np.column_stack(columns)
+    n_nan = int(np.isnan(analog).any(axis=1).sum())
+    if n_nan:
+        log.warning("%d samples are NaN (lost in acquisition) and are written as NaN", n_nan)
+
+    ezc3d = _ezc3d()
+    c3d = ezc3d.c3d()
+    point_rate = fs_out / per_frame
+    c3d["parameters"]["POINT"]["RATE"]["value"] = [point_rate]
+    c3d["parameters"]["POINT"]["UNITS"]["value"] = ["mm"]
+    c3d["parameters"]["ANALOG"]["RATE"]["value"] = [fs_out]
+    c3d["parameters"]["ANALOG"]["LABELS"]["value"] = labels
+    c3d["data"]["points"] = np.zeros((4, 0, n_out // per_frame))
+    c3d["data"]["analogs"] = analog.T[np.newaxis, :, :]
+    c3d.add_parameter("ANALOG", "DESCRIPTIONS", descriptions)
+    c3d.add_parameter("ANALOG", "UNITS", units)
+    c3d.add_parameter("ANALOG", "SCALE", [1.0] * len(labels))
+    c3d.add_parameter("ANALOG", "GEN_SCALE", [1.0])
+
+    n_plates = len(corners_all)
+    _int_param(c3d, "FORCE_PLATFORM", "USED", [n_plates])
+    if n_plates:
+        _int_param(c3d, "FORCE_PLATFORM", "TYPE", [2] * n_plates)
+        _int_param(c3d, "FORCE_PLATFORM", "ZERO", [0, 0])
+        c3d.add_parameter("FORCE_PLATFORM", "CORNERS", np.stack([c.T for c in corners_all], axis=2))
+        c3d.add_parameter("FORCE_PLATFORM", "ORIGIN", np.column_stack(origins))
+        _int_param(c3d, "FORCE_PLATFORM", "CHANNEL", np.array(plate_channels).T)
+        c3d.add_parameter("FORCE_PLATFORM", "CAL_MATRIX", np.zeros((6, 6, n_plates)))
+
+    _write_events(c3d, rec.events)
+    subject = rec.subject
+    _int_param(c3d, "SUBJECTS", "USED", [1])
+    c3d.add_parameter("SUBJECTS", "NAMES", [subject.id or "subject"])
+    if subject.body_mass_kg is not None:
+        c3d.add_parameter("PROCESSING", "Bodymass", [float(subject.body_mass_kg)])
+    if subject.height_m is not None:
+        c3d.add_parameter("PROCESSING", "Height", [float(subject.height_m) * 1000.0])
+    c3d.add_parameter("MANUFACTURER", "COMPANY", ["emgforce"])
+    c3d.add_parameter("MANUFACTURER", "SOFTWARE", ["emgforce"])
+    c3d.add_parameter("MANUFACTURER", "VERSION_LABEL", [__version__])
+    for key, values in meta.items():
+        c3d.add_parameter("EMGFORCE", key, values)
+    c3d.add_parameter("EMGFORCE", "AFFECTED_SIDE", [subject.affected_side or ""])
+    c3d.add_parameter("EMGFORCE", "START_TIME", [rec.start_time.isoformat() if rec.start_time else ""])
+    c3d.add_parameter("EMGFORCE", "DEVICE", [rec.device])
+
+    # ezc3d appends ".c3d" to other names: write a .c3d beside the target, then rename
+    fd, tmp = tempfile.mkstemp(suffix=".c3d", prefix=f".{path.stem}.", dir=path.parent if str(path.parent) else ".")
+    os.close(fd)
+    try:
+        c3d.write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    log.info("wrote %s: %d analog channels at %g Hz, %d force platforms, %d events",
+             path, len(labels), fs_out, n_plates, len(rec.events))
+    return path
+
+
+def _int_param(c3d, group: str, name: str, values) -> None:
+    """Add an INT parameter (ezc3d's ``add_parameter`` stores number lists as FLOAT,
+    which its own force-platform reader and other programs refuse)."""
+    module = _ezc3d().ezc3d
+    arr = np.asarray(values, dtype=np.int64)
+    param = module.Parameter(name)
+    param.set(module.VecInt([int(v) for v in arr.ravel(order="F")]), list(arr.shape))
+    c3d["parameters"].add_parameter(group, param)
+
+
+def _write_events(c3d, events) -> None:
+    labels, contexts, descriptions, times = [], [], [], []
+    for ev in events:
+        context, label = "General", ev.label
+        for side in ("Left", "Right"):
+            if ev.label.startswith(side + " ") and len(ev.label) > len(side) + 1:
+                context, label = side, ev.label[len(side) + 1 :]
+        labels.append(label)
+        contexts.append(context)
+        descriptions.append(_EVENT_KIND_PREFIX + ev.kind if ev.kind != "mark" else "")
+        minutes = math.floor(ev.time_s / 60.0)
+        times.append((float(minutes), ev.time_s - 60.0 * minutes))
+    _int_param(c3d, "EVENT_CONTEXT", "USED", [3])
+    c3d.add_parameter("EVENT_CONTEXT", "LABELS", ["General", "Left", "Right"])
+    c3d.add_parameter("EVENT_CONTEXT", "DESCRIPTIONS", ["For other events", "Left side", "Right side"])
+    _int_param(c3d, "EVENT_CONTEXT", "ICON_IDS", [0, 1, 2])
+    _int_param(c3d, "EVENT", "USED", [len(labels)])
+    if labels:
+        c3d.add_parameter("EVENT", "LABELS", labels)
+        c3d.add_parameter("EVENT", "CONTEXTS", contexts)
+        c3d.add_parameter("EVENT", "DESCRIPTIONS", descriptions)
+        c3d.add_parameter("EVENT", "SUBJECTS", [""] * len(labels))
+        c3d.add_parameter("EVENT", "TIMES", np.array(times).T)
+        _int_param(c3d, "EVENT", "ICON_IDS", [0] * len(labels))
+        _int_param(c3d, "EVENT", "GENERIC_FLAGS", [0] * len(labels))

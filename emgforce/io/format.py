@@ -1,0 +1,205 @@
+"""Schema of the emgforce HDF5 session format: names, dtypes and small h5py helpers.
+
+Everything here is shared by the writer and the reader so the two cannot drift
+apart. The format itself is specified in ``docs/format.md``. ``h5py`` is only
+imported inside functions so that ``import emgforce.io`` stays light.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from emgforce.errors import RecordingFormatError, RecordingVersionError
+
+#: version written into every file (``major.minor``); readers accept any minor of their major
+FORMAT_VERSION = "1.0"
+VERSION_ATTR = "emgforce_format_version"
+
+STREAMS = "streams"
+SUBJECT = "subject"
+EVENTS = "events"
+STATUS = "status"
+METADATA = "metadata"
+DATA = "data"
+GAPS = "gaps"
+CLOCK = "clock"
+PLATE = "plate"
+
+#: fixed string lengths in bytes (UTF-8); SWMR needs fixed-length strings
+LABEL_BYTES = 64
+KIND_BYTES = 8
+KEY_BYTES = 64
+VALUE_BYTES = 1024
+
+EVENT_DTYPE = np.dtype([("label", f"S{LABEL_BYTES}"), ("kind", f"S{KIND_BYTES}"), ("time_s", "<f8")])
+STATUS_DTYPE = np.dtype([("key", f"S{KEY_BYTES}"), ("value", f"S{VALUE_BYTES}")])
+EVENT_KINDS = ("start", "stop", "mark")
+
+#: per-channel attributes of a stream's ``data`` dataset (arrays, one element per channel)
+CHANNEL_ATTRS = ("channel_names", "kind", "unit", "muscle", "side", "conversion", "offset")
+
+#: status keys the writer reserves
+END_REASON = "end_reason"
+COMPLETE = "complete"
+
+# a marker attribute saying how a sequence in a stored dict came in
+_SEQ_ATTR = "_emgforce_sequence"
+
+
+def h5py_module():
+    """Import h5py on first use (kept out of ``import emgforce``)."""
+    import h5py
+
+    return h5py
+
+
+def encode_str(value: str, n_bytes: int, what: str) -> bytes:
+    """UTF-8 encode ``value``, refusing what would not fit a fixed-length field."""
+    raw = str(value).encode("utf-8")
+    if len(raw) > n_bytes:
+        raise ValueError(f"{what} {value!r} is {len(raw)} bytes long; the format allows at most {n_bytes}")
+    return raw
+
+
+def decode_str(value: Any) -> str:
+    """Inverse of :func:`encode_str` for attribute values and array elements."""
+    if isinstance(value, (bytes, np.bytes_)):
+        return bytes(value).decode("utf-8")
+    return str(value)
+
+
+def fixed_str_array(values: list[str]) -> np.ndarray:
+    """A fixed-length byte-string array wide enough for ``values`` (at least 1 byte)."""
+    raw = [str(v).encode("utf-8") for v in values]
+    width = max([1] + [len(r) for r in raw])
+    return np.array(raw, dtype=f"S{width}")
+
+
+def check_version(version: Any, where: str) -> str:
+    """Return the version string, or raise if its major differs from ours."""
+    text = decode_str(version)
+    major = text.split(".", 1)[0]
+    if not major.isdigit():
+        raise RecordingFormatError(f"{where}: unreadable format version {text!r}; the file is damaged")
+    if int(major) != int(FORMAT_VERSION.split(".", 1)[0]):
+        raise RecordingVersionError(
+            f"{where} uses emgforce format {text}, this emgforce reads {FORMAT_VERSION.split('.')[0]}.x; "
+            "install an emgforce release that supports it, or convert the file with that release"
+        )
+    return text
+
+
+def check_not_truncated(path: str | os.PathLike) -> None:
+    """Raise if the file is shorter than the end-of-file address in its superblock.
+
+    The SWMR read path of HDF5 skips this check, and a file cut short (a partial
+    copy, a full disk) would then fail later with an obscure error.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(48)
+    if len(head) < 44 or head[:8] != b"\x89HDF\r\n\x1a\n" or head[8] < 2 or head[9] != 8:
+        return  # older superblocks: HDF5's own open checks them
+    eof = struct.unpack("<Q", head[28:36])[0]
+    size = os.path.getsize(path)
+    if size < eof:
+        raise RecordingFormatError(
+            f"{path} is truncated ({size} of {eof} bytes): the copy is incomplete or the disk was full; "
+            "copy the file again from its source"
+        )
+
+
+# --- generic dict storage (plate description, metadata) ------------------------------
+
+
+def _storable(key: str, value: Any) -> str:
+    """How :func:`write_dict` stores ``value``: "dict", "none", "str", "scalar" or "array"."""
+    if "/" in key or key in ("", ".", _SEQ_ATTR):
+        raise TypeError(f"cannot store key {key!r}: keys must be non-empty and contain no '/'")
+    if isinstance(value, Mapping):
+        return "dict"
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return "scalar"
+    if isinstance(value, (np.ndarray, list, tuple)):
+        kind = np.asarray(value).dtype.kind
+        if kind in "biufSU":
+            return "array"
+        raise TypeError(f"cannot store {key!r}: arrays must hold numbers or strings of one type, got {kind!r} items")
+    raise TypeError(f"cannot store {key!r} of type {type(value).__name__}: use numbers, strings, arrays or dicts")
+
+
+def check_dict(mapping: Mapping[str, Any]) -> None:
+    """Raise ``TypeError`` (naming the key) if :func:`write_dict` could not store ``mapping``."""
+    for key, value in mapping.items():
+        if _storable(str(key), value) == "dict":
+            check_dict(value)
+
+
+def write_dict(group, mapping: Mapping[str, Any]) -> None:
+    """Store a dict in an HDF5 group: arrays as datasets, scalars and strings as attributes.
+
+    Nested dicts become sub-groups; lists/tuples of numbers or strings become
+    datasets remembered as such; ``None`` becomes an empty attribute. Anything
+    else raises ``TypeError`` naming the key (checked before anything is written).
+    """
+    check_dict(mapping)
+    _write_dict(group, mapping)
+
+
+def _write_dict(group, mapping: Mapping[str, Any]) -> None:
+    h5py = h5py_module()
+    for key, value in mapping.items():
+        key = str(key)
+        how = _storable(key, value)
+        if how == "dict":
+            _write_dict(group.create_group(key), value)
+        elif how == "none":
+            group.attrs[key] = h5py.Empty("f8")
+        elif how == "str":
+            group.attrs[key] = np.bytes_(value.encode("utf-8"))
+        elif how == "scalar":
+            group.attrs[key] = value
+        else:
+            arr = np.asarray(value)
+            if arr.dtype.kind == "U":
+                arr = np.char.encode(arr, "utf-8")
+            ds = group.create_dataset(key, data=arr)
+            if not isinstance(value, np.ndarray):
+                ds.attrs[_SEQ_ATTR] = np.bytes_(type(value).__name__)
+
+
+def read_dict(group) -> dict[str, Any]:
+    """Inverse of :func:`write_dict`."""
+    h5py = h5py_module()
+    out: dict[str, Any] = {}
+    for key, value in group.attrs.items():
+        if isinstance(value, h5py.Empty):
+            out[key] = None
+        elif isinstance(value, (bytes, np.bytes_, str)):
+            out[key] = decode_str(value)
+        elif isinstance(value, np.generic):
+            out[key] = value.item()
+        else:
+            out[key] = value
+    for key, item in group.items():
+        if isinstance(item, h5py.Group):
+            out[key] = read_dict(item)
+            continue
+        arr = item[()]
+        if isinstance(arr, np.ndarray) and arr.dtype.kind == "S":
+            arr = np.char.decode(arr, "utf-8")
+        seq = item.attrs.get(_SEQ_ATTR)
+        if seq is not None:
+            values = np.asarray(arr).tolist()
+            out[key] = tuple(values) if decode_str(seq) == "tuple" else values
+        else:
+            out[key] = arr
+    return out

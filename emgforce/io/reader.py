@@ -1,0 +1,300 @@
+"""Read an emgforce HDF5 session into a :class:`~emgforce.io.recording.Recording`.
+
+Every way a file can be unusable (not HDF5, truncated, another major
+version, a dataset missing or of the wrong type/shape) raises a
+:class:`~emgforce.errors.RecordingFormatError` saying what to do. A file whose
+writer is still running, or was killed, is read through SWMR up to the
+writer's last flush.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from drivers.base import ChannelInfo
+from emgforce.errors import RecordingError, RecordingFormatError, RecordingNotFoundError
+from emgforce.io import format as fmt
+from emgforce.io.recording import Event, Recording, StreamData, Subject
+
+log = logging.getLogger(__name__)
+
+
+def read_recording(path: str | Path) -> Recording:
+    """Read a whole recording file into memory.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``.h5`` file written by :class:`emgforce.io.RecordingWriter`.
+
+    Returns
+    -------
+    Recording
+        Stream data in physical units on each stream's sample grid (NaN rows in
+        gaps), subject, events, metadata; ``complete`` is False if the writer
+        never closed the file (it may still be writing, or it was killed).
+
+    Raises
+    ------
+    RecordingNotFoundError, RecordingFormatError, RecordingVersionError
+    """
+    path = Path(path)
+    if not path.exists():
+        raise RecordingNotFoundError(f"{path} does not exist")
+    if path.is_dir():
+        raise RecordingFormatError(f"{path} is a directory; give the path of a recording file (.h5)")
+    with open_h5(path) as f:
+        return _read(f, path)
+
+
+@contextlib.contextmanager
+def _reading(path: Path, what: str):
+    """Turn low-level failures while reading ``what`` into a RecordingFormatError."""
+    try:
+        yield
+    except RecordingError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError) as exc:
+        raise RecordingFormatError(
+            f"{path}: cannot read {what} ({exc}); the file is damaged or was not written by emgforce"
+        ) from exc
+
+
+def open_h5(path: Path):
+    """Open a file read-only, falling back to SWMR for a file a writer holds (or held when killed)."""
+    h5py = fmt.h5py_module()
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        msg = str(exc)
+    if "already open for write" in msg or "consistency flags" in msg:
+        fmt.check_not_truncated(path)
+        try:
+            return h5py.File(path, "r", swmr=True)
+        except OSError as exc:
+            raise RecordingFormatError(
+                f"{path} is open for writing without SWMR (or its writer crashed): wait for the writer to finish; "
+                f"after a crash, run `h5clear -s {path}` and try again ({exc})"
+            ) from exc
+    if "signature" in msg:
+        raise RecordingFormatError(
+            f"{path} is not an HDF5 file; emgforce recordings are HDF5 files written by `emgforce record` "
+            "(for a C3D file use `emgforce convert`)"
+        )
+    if "truncated" in msg:
+        raise RecordingFormatError(
+            f"{path} is truncated ({msg}); the copy is incomplete or the disk was full: copy it again from its source"
+        )
+    if "lock" in msg:
+        raise RecordingError(f"{path} is locked by another process ({msg}); close the program using it and retry")
+    raise RecordingFormatError(f"{path} cannot be opened as HDF5 ({msg})")
+
+
+def _read(f, path: Path) -> Recording:
+    h5py = fmt.h5py_module()
+    if fmt.VERSION_ATTR not in f.attrs:
+        raise RecordingFormatError(
+            f"{path} is an HDF5 file but not an emgforce recording (no {fmt.VERSION_ATTR!r} attribute)"
+        )
+    version = fmt.check_version(f.attrs[fmt.VERSION_ATTR], str(path))
+    for name, kind in (
+        (fmt.STREAMS, h5py.Group),
+        (fmt.SUBJECT, h5py.Group),
+        (fmt.EVENTS, h5py.Dataset),
+        (fmt.STATUS, h5py.Dataset),
+    ):
+        if not isinstance(f.get(name), kind):
+            raise RecordingFormatError(
+                f"{path}: missing {'group' if kind is h5py.Group else 'dataset'} /{name}; the file is incomplete "
+                "or was not written by emgforce (see docs/format.md)"
+            )
+    with _reading(path, "the status table"):
+        status = _read_status(f[fmt.STATUS], path)
+    with _reading(path, "the session attributes"):
+        start_time = _parse_time(f.attrs.get("start_time"))
+        device = fmt.decode_str(f.attrs.get("device", b""))
+    with _reading(path, "/subject"):
+        subject = _read_subject(f[fmt.SUBJECT])
+    with _reading(path, "/events"):
+        events = _read_events(f[fmt.EVENTS], path)
+    metadata: dict[str, Any] = {}
+    if fmt.METADATA in f:
+        with _reading(path, "/metadata"):
+            metadata = fmt.read_dict(f[fmt.METADATA])
+    metadata.update({k: v for k, v in status.items() if k not in (fmt.END_REASON, fmt.COMPLETE)})
+    streams = {}
+    for name, group in f[fmt.STREAMS].items():
+        with _reading(path, f"stream {name!r}"):
+            streams[name] = _read_stream(group, name, path)
+    complete = status.get(fmt.COMPLETE) is True
+    if not complete:
+        log.warning("%s was not closed by its writer (still recording, or killed): read up to its last flush", path)
+    return Recording(
+        streams,
+        subject,
+        events,
+        start_time=start_time,
+        device=device,
+        metadata=metadata,
+        path=path,
+        format_version=version,
+        end_reason=status.get(fmt.END_REASON),
+        complete=complete,
+    )
+
+
+def _parse_time(value: Any) -> datetime | None:
+    text = fmt.decode_str(value) if value is not None else ""
+    return datetime.fromisoformat(text) if text else None
+
+
+def _require_fields(ds, dtype: np.dtype, path: Path) -> None:
+    names = ds.dtype.names or ()
+    missing = [n for n in dtype.names if n not in names]
+    if missing or ds.ndim != 1:
+        raise RecordingFormatError(
+            f"{path}: /{ds.name.lstrip('/')} must be a 1-D table with fields {dtype.names}; got dtype {ds.dtype}, "
+            f"shape {ds.shape}"
+        )
+
+
+def _read_status(ds, path: Path) -> dict[str, Any]:
+    _require_fields(ds, fmt.STATUS_DTYPE, path)
+    status: dict[str, Any] = {}
+    for row in ds[()]:
+        status[fmt.decode_str(row["key"])] = json.loads(fmt.decode_str(row["value"]))
+    return status
+
+
+def _read_subject(g) -> Subject:
+    a = g.attrs
+    if "id" not in a:
+        raise KeyError("subject id attribute")
+
+    def number(key: str) -> float | None:
+        value = float(a.get(key, np.nan))
+        return None if np.isnan(value) else value
+
+    return Subject(
+        id=fmt.decode_str(a["id"]),
+        body_mass_kg=number("body_mass_kg"),
+        affected_side=fmt.decode_str(a.get("affected_side", b"")) or None,
+        height_m=number("height_m"),
+        notes=fmt.decode_str(a.get("notes", b"")),
+    )
+
+
+def _read_events(ds, path: Path) -> list[Event]:
+    _require_fields(ds, fmt.EVENT_DTYPE, path)
+    return [
+        Event(fmt.decode_str(r["label"]), fmt.decode_str(r["kind"]), float(r["time_s"])) for r in ds[()]
+    ]
+
+
+def _table(group, name: str, n_cols: int, kinds: str, path: Path) -> np.ndarray:
+    if name not in group:
+        raise RecordingFormatError(f"{path}: missing dataset {group.name}/{name}; see docs/format.md")
+    ds = group[name]
+    if ds.ndim != 2 or ds.shape[1] != n_cols or ds.dtype.kind not in kinds:
+        raise RecordingFormatError(
+            f"{path}: {ds.name} must be an (n, {n_cols}) numeric table, got shape {ds.shape} dtype {ds.dtype}"
+        )
+    return ds[()]
+
+
+def _read_stream(group, name: str, path: Path) -> StreamData:
+    if fmt.DATA not in group:
+        raise RecordingFormatError(f"{path}: missing dataset {group.name}/{fmt.DATA}; see docs/format.md")
+    ds = group[fmt.DATA]
+    if ds.ndim != 2 or ds.dtype.kind not in "iuf":
+        raise RecordingFormatError(
+            f"{path}: {ds.name} must be a 2-D numeric (n_samples, n_channels) dataset, got shape {ds.shape} "
+            f"dtype {ds.dtype}"
+        )
+    n_ch = ds.shape[1]
+    a = ds.attrs
+    attrs = {}
+    for key in fmt.CHANNEL_ATTRS:
+        if key not in a:
+            raise RecordingFormatError(f"{path}: {ds.name} lacks the {key!r} attribute; see docs/format.md")
+        values = np.atleast_1d(a[key])
+        if len(values) != n_ch:
+            raise RecordingFormatError(
+                f"{path}: {ds.name} attribute {key!r} has {len(values)} entries for {n_ch} channels"
+            )
+        attrs[key] = values
+    channels = tuple(
+        ChannelInfo(
+            name=fmt.decode_str(attrs["channel_names"][i]),
+            kind=fmt.decode_str(attrs["kind"][i]),
+            unit=fmt.decode_str(attrs["unit"][i]),
+            muscle=fmt.decode_str(attrs["muscle"][i]) or None,
+            side=fmt.decode_str(attrs["side"][i]) or None,
+            conversion=float(attrs["conversion"][i]),
+            offset=float(attrs["offset"][i]),
+        )
+        for i in range(n_ch)
+    )
+    if "fs_hz" not in a:
+        raise RecordingFormatError(f"{path}: {ds.name} lacks the 'fs_hz' attribute; see docs/format.md")
+    fs_hz = float(a["fs_hz"])
+    actual = float(a.get("actual_fs_hz", np.nan))
+
+    data = ds.astype(np.float64)[()]  # HDF5 converts while reading: no extra copy
+    conversion, offset = attrs["conversion"].astype(np.float64), attrs["offset"].astype(np.float64)
+    if np.any(conversion != 1.0):
+        data *= conversion
+    if np.any(offset != 0.0):
+        data += offset
+
+    gaps = _table(group, fmt.GAPS, 2, "iu", path).astype(np.int64)
+    clock = _table(group, fmt.CLOCK, 3, "f", path).astype(np.float64)
+    data, gaps = _to_grid(data, gaps, ds.name, path)
+    clock = clock[clock[:, 0] < max(len(data), 1)]
+    plate = fmt.read_dict(group[fmt.PLATE]) if fmt.PLATE in group else None
+    return StreamData(
+        name=name,
+        fs_hz=fs_hz,
+        channels=channels,
+        data=data,
+        plate=plate,
+        gaps=gaps,
+        clock=clock,
+        start_time=_parse_time(a.get("start_time")),
+        dtype=str(ds.dtype),
+        actual_fs_hz=None if np.isnan(actual) else actual,
+    )
+
+
+def _to_grid(received: np.ndarray, gaps: np.ndarray, where: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Place the contiguous received rows on the sample grid, NaN in the gaps.
+
+    Gap rows that point past the stored data (written before a crash cut the
+    data short) are dropped: the samples they follow were never stored.
+    """
+    if not len(gaps):
+        return received, gaps
+    order = np.argsort(gaps[:, 0], kind="stable")
+    gaps = gaps[order]
+    if np.any(gaps[:, 1] <= 0) or np.any(gaps[1:, 0] < gaps[:-1].sum(axis=1)):
+        raise RecordingFormatError(f"{path}: the gap table of {where} has overlapping or empty gaps; the file is damaged")
+    missing_before = np.concatenate(([0], np.cumsum(gaps[:, 1])[:-1]))
+    row_of_gap = gaps[:, 0] - missing_before
+    keep = row_of_gap <= len(received)
+    if not keep.all():
+        log.warning("%s: %d gap rows point past the stored data (writer killed mid-flush); ignored", where, (~keep).sum())
+        gaps = gaps[keep]
+    total = len(received) + int(gaps[:, 1].sum())
+    grid = np.full((total, received.shape[1]), np.nan)
+    mask = np.ones(total, dtype=bool)
+    for start, n in gaps:
+        mask[start : start + n] = False
+    grid[mask] = received
+    return grid, gaps

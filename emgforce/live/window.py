@@ -1,0 +1,480 @@
+"""The live biofeedback window (pyqtgraph on PySide6).
+
+Draw-only: a QTimer asks the :class:`~emgforce.live.pipeline.LivePipeline`
+for a :class:`~emgforce.live.pipeline.Frame` 30-60 times a second and pushes
+it into the plot items. Qt and pyqtgraph are imported by this module only;
+import it lazily.
+
+Keys: Space start/stop the selected trial, R count a rep, M start/stop an MVC
+capture for the selected side, Esc stop the running trial.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections import deque
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from emgforce.errors import DisplayError, EmgforceError
+from emgforce.live.pipeline import Frame, LivePipeline
+from emgforce.live.trials import TrialController
+from emgforce.naming import MUSCLES, SIDES, TASKS, parse_emg_channel_name
+
+log = logging.getLogger(__name__)
+
+
+def check_qt_binding() -> None:
+    """Refuse a Qt binding known to crash the display.
+
+    PySide6 6.12.0 returns a borrowed ``True`` from every ``Signal.emit()``;
+    pyqtgraph emits on every redraw, so Python aborts (``bool_dealloc``)
+    within a minute. Detected by behaviour, not by version number.
+    """
+
+    class _Probe(QtCore.QObject):
+        fired = QtCore.Signal()
+
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    for _ in range(64):
+        probe.fired.emit()
+    if sys.getrefcount(True) < before - 32:
+        import PySide6
+
+        raise DisplayError(
+            f"PySide6 {PySide6.__version__} drops a reference to True on every signal emit and would crash "
+            "the live display; install another version, e.g. pip install 'PySide6-Essentials==6.11.3'"
+        )
+
+
+check_qt_binding()
+
+__all__ = ["LiveWindow", "SIDE_COLOURS", "BAR_IN_BAND", "BAR_OUT_OF_BAND"]
+
+SIDE_COLOURS = {"left": (31, 119, 180), "right": (214, 39, 40), None: (90, 90, 90)}
+BAR_IN_BAND = (44, 160, 44)
+BAR_OUT_OF_BAND = (150, 150, 150)
+BAND_FILL = (44, 160, 44, 50)
+COP_MIN_SPAN_M = 0.10  # smallest stabilogram view: sway of a few mm stays readable
+GM = "gluteus_medius"
+
+
+def _channel_key(ch) -> tuple[str, str | None]:
+    """(muscle or channel name, side) of an EMG channel."""
+    if ch.muscle:
+        return ch.muscle, ch.side
+    parsed = parse_emg_channel_name(ch.name)
+    return parsed if parsed else (ch.name, ch.side)
+
+
+def _muscle_title(key: str) -> str:
+    return MUSCLES[key][1] if key in MUSCLES else key
+
+
+class LiveWindow(QtWidgets.QMainWindow):
+    """EMG envelopes, GM activation bars with a target band, and the COP stabilogram.
+
+    Parameters
+    ----------
+    pipeline : LivePipeline
+    controller : TrialController
+    window_s : float
+        Time shown by the scrolling envelopes (<= ``pipeline.window_s``).
+    target : (float, float)
+        Target band of the GM bars, %MVC.
+    fps : float
+        Redraw rate of the QTimer.
+    trail_s : float
+        COP trail (and running ellipse / velocity) length.
+    """
+
+    #: emitted when the window is about to close (still drawable)
+    closing = QtCore.Signal()
+
+    def __init__(
+        self,
+        pipeline: LivePipeline,
+        controller: TrialController,
+        *,
+        window_s: float = 10.0,
+        target: tuple[float, float] = (40.0, 60.0),
+        fps: float = 30.0,
+        trail_s: float = 5.0,
+        title: str = "emgforce live",
+    ) -> None:
+        super().__init__()
+        self.pipeline = pipeline
+        self.controller = controller
+        self.window_s = min(float(window_s), pipeline.window_s)
+        self.trail_s = min(float(trail_s), pipeline.window_s)
+        self.target = (float(min(target)), float(max(target)))
+        self.frame_times: deque[float] = deque(maxlen=300)
+        self.latencies_s: deque[float] = deque(maxlen=300)
+        self.last_frame: Frame | None = None
+        self.status_message = ""
+        self.setWindowTitle(title)
+        pg.setConfigOptions(antialias=False, background="w", foreground="k")
+
+        central = QtWidgets.QWidget()
+        outer = QtWidgets.QVBoxLayout(central)
+        plots = QtWidgets.QHBoxLayout()
+        outer.addLayout(plots, stretch=1)
+        self._build_emg(plots)
+        self._build_bars(plots)
+        self._build_cop(plots)
+        outer.addLayout(self._build_controls())
+        self.setCentralWidget(central)
+        self.resize(1400, 700)
+
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(max(1, int(round(1000.0 / fps))))
+        self.timer.timeout.connect(self.refresh)
+
+    # -- layout --------------------------------------------------------------
+    def _build_emg(self, layout: QtWidgets.QHBoxLayout) -> None:
+        self.emg_view = pg.GraphicsLayoutWidget()
+        layout.addWidget(self.emg_view, stretch=5)
+        groups: dict[str, list[int]] = {}
+        self._sides = []
+        for i, ch in enumerate(self.pipeline.emg_channels):
+            key, side = _channel_key(ch)
+            groups.setdefault(key, []).append(i)
+            self._sides.append(side)
+        self.emg_plots: dict[str, pg.PlotItem] = {}
+        self.emg_curves: list[pg.PlotDataItem] = [None] * len(self.pipeline.emg_channels)
+        for row, (key, cols) in enumerate(groups.items()):
+            plot = self.emg_view.addPlot(row=row, col=0, title=_muscle_title(key))
+            plot.setXRange(-self.window_s, 0.0, padding=0)
+            plot.setMouseEnabled(x=False, y=True)
+            plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+            for i in cols:
+                ch = self.pipeline.emg_channels[i]
+                # 1-pixel cosmetic pens: wide lines cost several times more in the raster engine
+                pen = pg.mkPen(SIDE_COLOURS.get(self._sides[i], SIDE_COLOURS[None]), width=1)
+                curve = plot.plot(pen=pen, name=ch.name)
+                curve.setClipToView(True)
+                self.emg_curves[i] = curve
+            if row:
+                plot.setXLink(next(iter(self.emg_plots.values())))
+            self.emg_plots[key] = plot
+        self._emg_unit = None
+        if self.emg_plots:
+            list(self.emg_plots.values())[-1].setLabel("bottom", "time", units="s")
+
+    def _build_bars(self, layout: QtWidgets.QHBoxLayout) -> None:
+        self.bar_plot = pg.PlotWidget(title="GM activation")
+        self.bar_plot.setMouseEnabled(x=False, y=False)
+        self.bar_plot.hideButtons()
+        layout.addWidget(self.bar_plot, stretch=2)
+        # one bar per side that has a gluteus medius channel
+        self.bar_cols: dict[str, int] = {}
+        for i, ch in enumerate(self.pipeline.emg_channels):
+            key, side = _channel_key(ch)
+            if key == GM and side in SIDES and side not in self.bar_cols:
+                self.bar_cols[side] = i
+        self.bar_sides = [s for s in SIDES if s in self.bar_cols]
+        x = np.arange(len(self.bar_sides), dtype=float)
+        self.band = pg.LinearRegionItem(
+            values=self.target,
+            orientation="horizontal",
+            brush=pg.mkBrush(*BAND_FILL),
+            pen=pg.mkPen(BAR_IN_BAND, width=1),
+            movable=True,
+        )
+        self.band.sigRegionChangeFinished.connect(self._band_dragged)
+        self.bar_plot.addItem(self.band)
+        self.bars = pg.BarGraphItem(x=x, height=np.zeros_like(x), width=0.6, brushes=[BAR_OUT_OF_BAND] * len(x))
+        self.bar_plot.addItem(self.bars)
+        axis = self.bar_plot.getAxis("bottom")
+        axis.setTicks([[(i, s) for i, s in enumerate(self.bar_sides)]])
+        self.bar_plot.setXRange(-0.6, max(len(x) - 0.4, 0.6), padding=0)
+        self.bar_plot.setYRange(0, 100, padding=0)
+        self._bar_unit: str | None = None
+        self._bar_top = 0.0
+        self.bar_labels = []
+        for i in range(len(x)):
+            label = pg.TextItem(anchor=(0.5, 1.0), color="k")
+            label.setPos(i, 0)
+            self.bar_plot.addItem(label)
+            self.bar_labels.append(label)
+
+    def _build_cop(self, layout: QtWidgets.QHBoxLayout) -> None:
+        self.cop_plot = pg.PlotWidget(title="centre of pressure")
+        self.cop_plot.setAspectLocked(True)
+        self.cop_plot.setLabel("bottom", "ML (x)", units="m")
+        self.cop_plot.setLabel("left", "AP (y)", units="m")
+        self.cop_plot.showGrid(x=True, y=True, alpha=0.2)
+        layout.addWidget(self.cop_plot, stretch=3)
+        self.plate_outline = self.cop_plot.plot(pen=pg.mkPen((0, 0, 0), width=2))
+        corners = self._plate_corners()
+        if corners is not None:
+            closed = np.vstack([corners, corners[:1]])
+            self.plate_outline.setData(closed[:, 0], closed[:, 1])
+            self.cop_plot.setXRange(corners[:, 0].min(), corners[:, 0].max())
+            self.cop_plot.setYRange(corners[:, 1].min(), corners[:, 1].max())
+        self.cop_trail = self.cop_plot.plot(pen=pg.mkPen((100, 100, 100), width=1))
+        self.cop_ellipse = self.cop_plot.plot(pen=pg.mkPen((255, 127, 14), width=2))
+        self.cop_point = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(214, 39, 40), pen=None)
+        self.cop_plot.addItem(self.cop_point)
+        self.cop_text = pg.TextItem(anchor=(0, 0), color="k")
+        self.cop_text.setParentItem(self.cop_plot.getPlotItem().vb)
+        self.cop_text.setPos(5, 5)
+
+    def _plate_corners(self) -> np.ndarray | None:
+        stream = self.pipeline.force_stream
+        if stream is None or not stream.plate or "corners_m" not in stream.plate:
+            return None
+        return np.asarray(stream.plate["corners_m"], dtype=float)[:, :2]
+
+    def _build_controls(self) -> QtWidgets.QHBoxLayout:
+        row = QtWidgets.QHBoxLayout()
+        self.task_box = QtWidgets.QComboBox()
+        self.task_box.addItems([t for t in TASKS if t != "mvc"])
+        self.task_box.setCurrentText("single_leg_bridge")
+        self.side_box = QtWidgets.QComboBox()
+        self.side_box.addItems(list(SIDES))
+        self.trial_button = QtWidgets.QPushButton("Start trial [Space]")
+        self.trial_button.clicked.connect(self.toggle_trial)
+        self.rep_button = QtWidgets.QPushButton("Rep [R]")
+        self.rep_button.clicked.connect(self.count_rep)
+        self.mvc_button = QtWidgets.QPushButton("Capture MVC [M]")
+        self.mvc_button.clicked.connect(self.toggle_mvc)
+        self.low_box = QtWidgets.QDoubleSpinBox(decimals=0, minimum=0, maximum=500, value=self.target[0])
+        self.high_box = QtWidgets.QDoubleSpinBox(decimals=0, minimum=0, maximum=500, value=self.target[1])
+        self.low_box.valueChanged.connect(self._band_typed)
+        self.high_box.valueChanged.connect(self._band_typed)
+        self.status = QtWidgets.QLabel()
+        self.rep_label = QtWidgets.QLabel("reps: 0")
+        font = self.rep_label.font()
+        font.setPointSize(font.pointSize() + 6)
+        font.setBold(True)
+        self.rep_label.setFont(font)
+        for text, widget in (
+            ("task", self.task_box),
+            ("side", self.side_box),
+            (None, self.trial_button),
+            (None, self.rep_button),
+            (None, self.rep_label),
+            (None, self.mvc_button),
+            ("target %MVC", self.low_box),
+            ("-", self.high_box),
+        ):
+            if text:
+                row.addWidget(QtWidgets.QLabel(text))
+            row.addWidget(widget)
+        row.addWidget(self.status, stretch=1)
+        for key, slot in (
+            (QtCore.Qt.Key_Space, self.toggle_trial),
+            (QtCore.Qt.Key_R, self.count_rep),
+            (QtCore.Qt.Key_M, self.toggle_mvc),
+            (QtCore.Qt.Key_Escape, self.stop_trial),
+        ):
+            shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
+            shortcut.setContext(QtCore.Qt.ApplicationShortcut)
+            shortcut.activated.connect(slot)
+        for button in (self.trial_button, self.rep_button, self.mvc_button):
+            button.setFocusPolicy(QtCore.Qt.NoFocus)  # Space must reach the shortcut
+        return row
+
+    # -- target band -------------------------------------------------------------
+    def set_target(self, low: float, high: float) -> None:
+        """Set the GM target band (%MVC)."""
+        self.target = (float(min(low, high)), float(max(low, high)))
+        for box, value in ((self.low_box, self.target[0]), (self.high_box, self.target[1])):
+            box.blockSignals(True)
+            box.setValue(value)
+            box.blockSignals(False)
+        self.band.blockSignals(True)
+        self.band.setRegion(self.target)
+        self.band.blockSignals(False)
+
+    def _band_dragged(self) -> None:
+        self.set_target(*self.band.getRegion())
+
+    def _band_typed(self) -> None:
+        self.set_target(self.low_box.value(), self.high_box.value())
+
+    # -- trial control -------------------------------------------------------------
+    def _side(self) -> str | None:
+        task = self.task_box.currentText()
+        return self.side_box.currentText() if TASKS[task][0] else None
+
+    def _run(self, action, *args):
+        try:
+            return action(*args)
+        except EmgforceError as exc:
+            self.status_message = str(exc)
+            log.warning("%s", exc)
+            return None
+
+    def toggle_trial(self) -> None:
+        """Start the selected trial, or stop the running one."""
+        self._run(self.controller.toggle_trial, self.task_box.currentText(), self._side())
+        self._update_controls()
+
+    def stop_trial(self) -> None:
+        self._run(self.controller.stop_trial)
+        self._update_controls()
+
+    def count_rep(self) -> None:
+        if self.controller.active is None:
+            self.status_message = "start a trial before counting reps"
+        else:
+            self.controller.rep()
+        self._update_controls()
+
+    def toggle_mvc(self) -> None:
+        """Start an MVC capture for the selected side, or finish it and set the reference."""
+        active = self.controller.active
+        if active is not None and active.task == "mvc":
+            ref = self._run(self.controller.stop_trial)
+            if ref:
+                self.status_message = "MVC reference set: " + ", ".join(f"{k} {v:.3g}" for k, v in ref.items())
+        else:
+            self._run(self.controller.start_trial, "mvc", self.side_box.currentText())
+        self._update_controls()
+
+    def _update_controls(self) -> None:
+        active = self.controller.active
+        mvc = active is not None and active.task == "mvc"
+        self.trial_button.setText("Stop trial [Space]" if active and not mvc else "Start trial [Space]")
+        self.mvc_button.setText("Finish MVC [M]" if mvc else "Capture MVC [M]")
+        self.rep_label.setText(f"reps: {self.controller.rep_count}")
+
+    # -- drawing -------------------------------------------------------------------
+    def start(self) -> None:
+        """Start redrawing."""
+        self.timer.start()
+
+    def refresh(self) -> Frame:
+        """Pull one frame from the pipeline and draw it."""
+        ref = self._run(self.controller.poll)
+        if ref:
+            self.status_message = "MVC reference set: " + ", ".join(f"{k} {v:.3g}" for k, v in ref.items())
+            self._update_controls()
+        width = max(100, int(self.emg_view.width()))
+        frame = self.pipeline.frame(self.window_s, n_bins=width, trail_s=self.trail_s)
+        self._draw_emg(frame)
+        self._draw_bars(frame)
+        self._draw_cop(frame)
+        self._draw_status(frame)
+        self.last_frame = frame
+        now = time.monotonic()
+        self.frame_times.append(now)
+        if np.isfinite(frame.newest_host_time):
+            self.latencies_s.append(now - frame.newest_host_time)
+        return frame
+
+    def _draw_emg(self, frame: Frame) -> None:
+        for i, curve in enumerate(self.emg_curves):
+            curve.setData(frame.emg_t_s, frame.emg[:, i])
+        if frame.emg_unit != self._emg_unit:
+            self._emg_unit = frame.emg_unit
+            for plot in self.emg_plots.values():
+                plot.setLabel("left", "envelope", units=None if "%" in frame.emg_unit else frame.emg_unit)
+                if "%" in frame.emg_unit:
+                    plot.setLabel("left", f"envelope ({frame.emg_unit})")
+
+    def _draw_bars(self, frame: Frame) -> None:
+        if not self.bar_sides:
+            return
+        values = np.array([frame.emg_now[self.bar_cols[s]] for s in self.bar_sides])
+        percent = all(frame.emg_percent[self.bar_cols[s]] for s in self.bar_sides)
+        values = np.nan_to_num(values)
+        low, high = self.target
+        brushes = [BAR_IN_BAND if percent and low <= v <= high else BAR_OUT_OF_BAND for v in values]
+        self.bars.setOpts(height=values, brushes=brushes)
+        unit = "%MVC" if percent else frame.emg_unit
+        if unit != self._bar_unit:  # relabel and rescale only when the unit changes
+            self._bar_unit = unit
+            self._bar_top = 0.0
+            self.band.setVisible(percent)
+            self.bar_plot.setLabel("left", f"GM ({unit})")
+        need = max(100.0, high * 1.2, float(values.max()) * 1.1) if percent else float(values.max()) * 1.2
+        if need > self._bar_top or (not percent and need < 0.5 * self._bar_top):
+            self._bar_top = max(need, 1e-12)
+            self.bar_plot.setYRange(0, self._bar_top, padding=0)
+        for label, v in zip(self.bar_labels, values):
+            label.setText(f"{v:.0f}" if percent else f"{v:.3g}")
+            label.setPos(label.pos().x(), v)
+
+    def _draw_cop(self, frame: Frame) -> None:
+        if self.pipeline.force_stream is None:
+            return
+        stride = max(1, frame.cop_m.shape[0] // 2000)  # COP is smooth: a stride keeps its shape
+        trail = frame.cop_m[::stride]
+        self.cop_trail.setData(trail[:, 0], trail[:, 1])
+        if frame.cop_now_m is not None:
+            self.cop_point.setData([frame.cop_now_m[0]], [frame.cop_now_m[1]])
+        else:
+            self.cop_point.setData([], [])
+        if frame.ellipse_m is not None:
+            self.cop_ellipse.setData(frame.ellipse_m[:, 0], frame.ellipse_m[:, 1])
+        else:
+            self.cop_ellipse.setData([], [])
+        self._follow_cop(trail)
+        self.cop_text.setText(
+            f"Fz {frame.fz_n:.0f} N\n"
+            f"sway velocity {frame.sway_velocity_m_s * 1000:.1f} mm/s\n"
+            f"95% ellipse {frame.ellipse_area_m2 * 1e4:.2f} cm²"
+        )
+
+    def _follow_cop(self, trail: np.ndarray) -> None:
+        """Keep the trail in view at a readable scale; re-range only when it leaves the view's middle."""
+        if trail.shape[0] < 2:
+            return
+        lo, hi = trail.min(axis=0), trail.max(axis=0)
+        (x0, x1), (y0, y1) = self.cop_plot.getPlotItem().vb.viewRange()
+        span = max(COP_MIN_SPAN_M, 3.0 * float((hi - lo).max()))
+        view = min(x1 - x0, y1 - y0)
+        mx, my = 0.1 * (x1 - x0), 0.1 * (y1 - y0)
+        inside = lo[0] >= x0 + mx and hi[0] <= x1 - mx and lo[1] >= y0 + my and hi[1] <= y1 - my
+        if inside and span <= view <= 3.0 * span:
+            return
+        c = (lo + hi) / 2.0
+        self.cop_plot.setRange(xRange=(c[0] - span / 2, c[0] + span / 2), yRange=(c[1] - span / 2, c[1] + span / 2),
+                               padding=0)
+
+    def _draw_status(self, frame: Frame) -> None:
+        active = self.controller.active
+        if active is not None:
+            elapsed = self.pipeline.session_time_s - active.start_s
+            trial = f"{self.controller.describe(active.label)} {elapsed:.1f} s"
+        else:
+            trial = "no trial"
+        fps = self.fps
+        parts = [f"t {frame.session_time_s:.1f} s", trial]
+        if fps == fps:
+            parts.append(f"{fps:.0f} fps")
+        if self.latencies_s:
+            parts.append(
+                f"latency {1000 * np.median(self.latencies_s):.0f} ms "
+                f"+ envelope {1000 * self.pipeline.emg_delay_s:.0f} ms"
+            )
+        if self.status_message:
+            parts.append(self.status_message)
+        self.status.setText(" | ".join(parts))
+
+    @property
+    def fps(self) -> float:
+        """Frame rate over the recent frames (NaN until two frames)."""
+        if len(self.frame_times) < 2:
+            return float("nan")
+        span = self.frame_times[-1] - self.frame_times[0]
+        return (len(self.frame_times) - 1) / span if span > 0 else float("nan")
+
+    def screenshot(self, path) -> None:
+        """Draw the newest data, render the window (works offscreen) and save it as an image."""
+        self.refresh()
+        if not self.grab().save(str(path)):
+            raise OSError(f"could not write the screenshot {path} (is the folder there, the suffix .png?)")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.timer.stop()
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,221 @@
+"""Butterworth and notch design (scipy) and their application (numba, all channels at once).
+
+Filters are second-order sections (SOS, shape ``(n_sections, 6)``) as in
+``scipy.signal``. :func:`sosfilt` and :func:`sosfiltfilt` give the same
+results as their scipy namesakes (to rounding), with the signal's ``axis``
+first in the argument list and ``axis=0`` (time-major) by default.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.signal as ss
+
+from emgforce.constants import NOTCH_Q
+from emgforce.errors import SignalError
+from emgforce.signal import _kernels
+from emgforce.signal._arrays import check_fs, from_2d, to_2d
+
+__all__ = ["butter_sos", "notch_sos", "sosfilt", "sosfiltfilt", "padlen"]
+
+_BTYPES = {"low": "lowpass", "lowpass": "lowpass", "high": "highpass", "highpass": "highpass",
+           "band": "bandpass", "bandpass": "bandpass", "bandstop": "bandstop", "stop": "bandstop"}
+
+
+def butter_sos(order: int, cutoff_hz, fs: float, btype: str = "band") -> np.ndarray:
+    """Design a digital Butterworth filter as second-order sections.
+
+    Parameters
+    ----------
+    order : int
+        Design order (per pass: a zero-phase application doubles the roll-off).
+        Band-pass/band-stop filters have ``2 * order`` poles.
+    cutoff_hz : float or (float, float)
+        Cut-off frequency (low/high-pass) or ``(low, high)`` edges in Hz.
+    fs : float
+        Sampling rate in Hz.
+    btype : {"band", "low", "high", "bandstop"}
+        Filter type (scipy's long names are accepted too).
+
+    Returns
+    -------
+    ndarray, shape (n_sections, 6)
+
+    Raises
+    ------
+    SignalError
+        A cut-off is not strictly between 0 and the Nyquist frequency ``fs/2``,
+        band edges are not increasing, or the order is not a positive integer.
+    """
+    fs = check_fs(fs)
+    if btype not in _BTYPES:
+        raise SignalError(f"btype must be one of {sorted(_BTYPES)}, got {btype!r}")
+    kind = _BTYPES[btype]
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+        raise SignalError(f"filter order must be a positive integer, got {order!r}")
+    edges = np.atleast_1d(np.asarray(cutoff_hz, dtype=float))
+    want = 2 if kind in ("bandpass", "bandstop") else 1
+    if edges.shape != (want,):
+        raise SignalError(f"a {kind} filter needs {want} cut-off frequenc{'ies' if want == 2 else 'y'} in Hz, "
+                          f"got {cutoff_hz!r}")
+    nyq = fs / 2.0
+    for f in edges:
+        if not (np.isfinite(f) and 0.0 < f < nyq):
+            raise SignalError(f"cut-off {f:g} Hz must lie strictly between 0 and the Nyquist frequency "
+                              f"{nyq:g} Hz (fs = {fs:g} Hz); lower it or record at a higher rate")
+    if want == 2 and not edges[0] < edges[1]:
+        raise SignalError(f"band edges must increase, got {edges[0]:g} and {edges[1]:g} Hz")
+    return ss.butter(int(order), edges if want == 2 else edges[0], btype=kind, fs=fs, output="sos")
+
+
+def notch_sos(f0_hz: float, fs: float, *, q: float = NOTCH_Q, harmonics: int = 1) -> np.ndarray:
+    """Design a notch (``scipy.signal.iirnotch``) at ``f0_hz`` and its harmonics.
+
+    Parameters
+    ----------
+    f0_hz : float
+        Mains frequency, usually 50 or 60 Hz.
+    fs : float
+        Sampling rate in Hz.
+    q : float
+        Quality factor (centre frequency / -3 dB bandwidth), the same for
+        every harmonic.
+    harmonics : int
+        Number of notches: at ``f0, 2*f0, ..., harmonics*f0``.
+
+    Returns
+    -------
+    ndarray, shape (harmonics, 6)
+
+    Raises
+    ------
+    SignalError
+        A notch frequency is not strictly below Nyquist, or q/harmonics invalid.
+    """
+    fs = check_fs(fs)
+    if not (np.isfinite(q) and q > 0):
+        raise SignalError(f"notch quality factor q must be positive, got {q!r}")
+    if isinstance(harmonics, bool) or not isinstance(harmonics, (int, np.integer)) or harmonics < 1:
+        raise SignalError(f"harmonics must be a positive integer, got {harmonics!r}")
+    sections = []
+    for k in range(1, int(harmonics) + 1):
+        f = k * float(f0_hz)
+        if not (np.isfinite(f) and 0.0 < f < fs / 2.0):
+            raise SignalError(f"notch at {f:g} Hz (harmonic {k} of {f0_hz:g} Hz) must lie strictly between 0 "
+                              f"and the Nyquist frequency {fs / 2:g} Hz; use fewer harmonics")
+        b, a = ss.iirnotch(f, q, fs=fs)
+        sections.append(ss.tf2sos(b, a))
+    return np.vstack(sections)
+
+
+def check_sos(sos) -> np.ndarray:
+    """Validated float64 SOS array of shape ``(n_sections, 6)`` with ``a0 == 1``."""
+    sos = np.asarray(sos, dtype=np.float64)
+    if sos.ndim != 2 or sos.shape[1] != 6 or sos.shape[0] < 1:
+        raise SignalError(f"sos must have shape (n_sections, 6), got {sos.shape}")
+    if not np.all(np.isfinite(sos)):
+        raise SignalError("sos coefficients must be finite")
+    if not np.all(sos[:, 3] == 1.0):
+        raise SignalError("each section's a0 (column 3) must be 1; normalise the sections first")
+    return sos
+
+
+def padlen(sos) -> int:
+    """Default edge padding of ``scipy.signal.sosfiltfilt`` for ``sos``.
+
+    ``3 * (2 * n_sections + 1 - min(#(b2 == 0), #(a2 == 0)))`` samples of odd
+    extension at each end.
+    """
+    sos = np.asarray(sos)
+    ntaps = 2 * sos.shape[0] + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
+    return 3 * ntaps
+
+
+def with_zi(sos: np.ndarray) -> np.ndarray:
+    """Rows ``(b0, b1, b2, 1, a1, a2, zi0, zi1)``: coefficients plus steady-state state."""
+    return np.ascontiguousarray(np.hstack([sos, ss.sosfilt_zi(sos)]))
+
+
+def sosfilt(x, sos, axis: int = 0, zi=None):
+    """Causal filtering by second-order sections, like ``scipy.signal.sosfilt``.
+
+    Parameters
+    ----------
+    x : array_like
+        Signal; ``axis`` is time, every other dimension is a channel.
+    sos : array_like, shape (n_sections, 6)
+        Filter, e.g. from :func:`butter_sos`.
+    axis : int
+        Time axis (default 0: ``(n_samples, n_channels)``).
+    zi : array_like, optional
+        Initial state, shape ``(n_sections, ..., 2, ...)`` where ``...``
+        is ``x.shape`` with ``x.shape[axis]`` replaced by 2 (scipy's
+        convention). ``None`` starts from rest.
+
+    Returns
+    -------
+    y : ndarray
+        Filtered signal, same shape; float32 input gives float32 output
+        (computed in float64).
+    zf : ndarray
+        Final state, only when ``zi`` is given.
+    """
+    sos = check_sos(sos)
+    x2, layout = to_2d(x, axis)
+    n_sec, n_ch = sos.shape[0], x2.shape[1]
+    if zi is None:
+        z = np.zeros((n_sec, 2, n_ch))
+    else:
+        zi = np.asarray(zi, dtype=np.float64)
+        expect = (n_sec,) + layout.moved_shape[1:]
+        zi_moved = np.moveaxis(zi, layout.axis + 1, 1) if zi.ndim == len(layout.moved_shape) + 1 else zi
+        if zi.ndim != len(layout.moved_shape) + 1 or zi_moved.shape[1] != 2 or \
+                (zi_moved.shape[0],) + zi_moved.shape[2:] != expect:
+            raise SignalError(f"zi must have shape (n_sections, ..., 2, ...) matching x with the time axis "
+                              f"replaced by 2; got {zi.shape} for x of shape "
+                              f"{np.moveaxis(np.empty(layout.moved_shape), 0, layout.axis).shape}")
+        z = np.ascontiguousarray(zi_moved.reshape(n_sec, 2, n_ch))
+    y2 = np.empty_like(x2)
+    _kernels.sos_forward(x2, np.hstack([sos, np.zeros((n_sec, 2))]), z,
+                         y2, np.array([1, 0, 0], dtype=np.int64))
+    y = from_2d(y2, layout)
+    if zi is None:
+        return y
+    zf = z.reshape((n_sec, 2) + layout.moved_shape[1:])
+    return y, np.moveaxis(zf, 1, layout.axis + 1)
+
+
+def sosfiltfilt(x, sos, axis: int = 0) -> np.ndarray:
+    """Zero-phase forward-backward filtering, like ``scipy.signal.sosfiltfilt``.
+
+    Same edge handling as scipy's default: odd extension of
+    :func:`padlen` samples at each end and steady-state initial conditions
+    (``sosfilt_zi``) scaled by the first sample of each pass.
+
+    Parameters
+    ----------
+    x : array_like
+        Signal; ``axis`` is time.
+    sos : array_like, shape (n_sections, 6)
+    axis : int
+        Time axis (default 0).
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``x`` (float32 stays float32).
+
+    Raises
+    ------
+    SignalError
+        The signal is not longer than the padding (scipy raises ValueError).
+    """
+    sos = check_sos(sos)
+    pad = padlen(sos)
+    x2, layout = to_2d(x, axis)
+    if x2.shape[0] <= pad:
+        raise SignalError(f"signal has {x2.shape[0]} samples; zero-phase filtering with this filter needs more "
+                          f"than {pad} (the edge padding); use a longer signal or the causal filter")
+    y2 = np.empty_like(x2)
+    _kernels.filtfilt(x2, np.zeros(x2.shape[1]), sos, ss.sosfilt_zi(sos), pad, y2, False)
+    return from_2d(y2, layout)

@@ -1,0 +1,255 @@
+"""Segmentation inside trials: repetitions, holds and stance phases.
+
+From the events table when it has them (``rep`` start/stop pairs or marks,
+``lift``/``touchdown`` marks), otherwise automatically from a signal that
+steps up during the movement: the vertical force under the working foot (a
+bridge loads the feet, lifting the other leg loads the stance plate) or the
+GM linear envelope.
+
+The automatic detector (:func:`detect_plateaus`) works on the zero-phase
+low-pass-filtered signal between two levels found in the trial itself
+(robust medians of the low and high samples, or given): a movement is a run
+above the midpoint ``base + 0.5 (top - base)``; its ramps are extrapolated
+linearly to ``base`` (movement start and end) and to ``top`` (hold start and
+end).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+from scipy import signal as sps
+
+from emgforce.errors import AnalysisError
+from emgforce.tasks.results import Phase
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlateauLevels:
+    """Signal levels used by :func:`detect_plateaus` (in the signal's unit)."""
+
+    base: float
+    top: float
+
+    @property
+    def contrast(self) -> float:
+        return self.top - self.base
+
+
+def _smooth(x: np.ndarray, fs_hz: float, cutoff_hz: float | None) -> np.ndarray:
+    if cutoff_hz is None or cutoff_hz >= 0.5 * fs_hz:
+        return x
+    sos = sps.butter(2, cutoff_hz, btype="low", fs=fs_hz, output="sos")
+    if x.size <= 3 * (2 * sos.shape[0] + 1):
+        return x
+    return sps.sosfiltfilt(sos, x)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open index ranges [a, b) where ``mask`` is True."""
+    d = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
+
+
+def _robust_levels(xs: np.ndarray, high_frac: float, iterations: int = 3) -> PlateauLevels:
+    """Base and plateau levels: start from the 1st/99th percentiles, then take the median of
+    the samples near each level, so that noise peaks do not inflate the plateau (which would
+    bias the extrapolated edges)."""
+    base, top = float(np.percentile(xs, 1)), float(np.percentile(xs, 99))
+    for _ in range(iterations):
+        c = top - base
+        if not c > 0:
+            break
+        lo = xs[xs <= base + (1.0 - high_frac) * c]
+        hi = xs[xs >= base + high_frac * c]
+        if lo.size == 0 or hi.size == 0:
+            break
+        base, top = float(np.median(lo)), float(np.median(hi))
+    return PlateauLevels(base, top)
+
+
+def detect_plateaus(
+    x: np.ndarray,
+    fs_hz: float,
+    *,
+    t0_s: float = 0.0,
+    smooth_hz: float | None = 5.0,
+    levels: PlateauLevels | None = None,
+    min_contrast: float = 0.0,
+    high_frac: float = 0.8,
+    min_duration_s: float = 0.5,
+    merge_gap_s: float = 0.0,
+) -> list[Phase]:
+    """Find movements that raise a signal to a plateau (bridge reps, stance phases).
+
+    A movement is a run of the smoothed signal above the midpoint
+    ``base + 0.5 (top - base)``. Its edges are located by the straight line
+    through the midpoint and the ``high_frac`` crossings of each ramp,
+    extrapolated to ``base`` (movement start/stop) and to ``top`` (hold
+    start/stop): exact for linear ramps, and unaffected by noise on the
+    plateaus. Without a ``high_frac`` crossing the hold is the peak instant.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,)
+        Signal over one trial (Fz in N, or an envelope).
+    fs_hz : float
+        Sampling rate of ``x``.
+    t0_s : float
+        Session time of ``x[0]``; returned phases are in session seconds.
+    smooth_hz : float or None
+        Cut-off of the zero-phase 2nd-order Butterworth low-pass applied first.
+    levels : PlateauLevels, optional
+        Base and top levels; default: starting from the 1st and 99th
+        percentiles of the smoothed signal, the medians of the samples within
+        ``1 - high_frac`` of the contrast from each level (three iterations).
+    min_contrast : float
+        Below this ``top - base`` the trial holds no movement: returns [].
+    high_frac : float
+        Level (fraction of ``top - base`` above ``base``) of the second point
+        on each ramp, in (0.5, 1].
+    min_duration_s : float
+        Runs above the midpoint shorter than this are ignored (noise, twitches).
+    merge_gap_s : float
+        Dips below the midpoint shorter than this do not split a run.
+
+    Returns
+    -------
+    list of Phase
+        In time order, non-overlapping, clipped to the window.
+    """
+    xs = np.asarray(x, dtype=float)
+    if xs.ndim != 1:
+        raise AnalysisError(f"detect_plateaus needs a 1-D signal, got shape {xs.shape}")
+    if not fs_hz > 0:
+        raise AnalysisError(f"fs_hz must be positive, got {fs_hz}")
+    if not 0.5 < high_frac <= 1.0:
+        raise AnalysisError(f"need 0.5 < high_frac <= 1, got {high_frac}")
+    if xs.size < 3 or not np.all(np.isfinite(xs)):
+        return []
+    xs = _smooth(xs, fs_hz, smooth_hz)
+    if levels is None:
+        levels = _robust_levels(xs, high_frac)
+    if not levels.contrast > max(min_contrast, 0.0):
+        return []
+    mid = levels.base + 0.5 * levels.contrast
+    high = levels.base + high_frac * levels.contrast
+    n = xs.size
+    end = (n - 1) / fs_hz
+
+    merged: list[list[int]] = []
+    for a, b in _runs(xs > mid):
+        if merged and (a - merged[-1][1]) / fs_hz < merge_gap_s:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    runs = [(a, b) for a, b in merged if (b - a) / fs_hz >= min_duration_s]
+    low = levels.base + (1.0 - high_frac) * levels.contrast
+    bounds = [0] + [x for r in runs for x in r] + [n]  # the runs and the gaps around them
+
+    def ramp_times(i0: int, i1: int, base: float, top: float) -> tuple[float, float] | None:
+        """Least-squares line through the ramp samples i0..i1: times it meets base and top."""
+        if i1 - i0 < 2:
+            return None
+        t = np.arange(i0, i1 + 1) / fs_hz
+        slope, icpt = np.polyfit(t, xs[i0 : i1 + 1], 1)
+        if slope == 0:
+            return None
+        return (base - icpt) / slope, (top - icpt) / slope
+
+    phases = []
+    prev_stop = 0.0
+    for k, (a, b) in enumerate(runs):
+        at_top = np.flatnonzero(xs[a:b] >= high)
+        peak = (a + int(np.argmax(xs[a:b]))) / fs_hz
+        # the local plateau: a rep's level may differ from the trial's typical one
+        top = float(np.median(xs[a:b][at_top])) if at_top.size else levels.top
+        gap_before = slice(bounds[2 * k], a)
+        gap_after = slice(b, bounds[2 * k + 3])
+        # rising edge: from the last sample at the low level before the run to the first at the high level
+        if a == 0:
+            start, hold_start = 0.0, (a + int(at_top[0])) / fs_hz if at_top.size else peak
+        else:
+            lows = np.flatnonzero(xs[gap_before] <= low)
+            i0 = gap_before.start + (int(lows[-1]) if lows.size else int(np.argmin(xs[gap_before])))
+            fit = ramp_times(i0, a + int(at_top[0]), levels.base, top) if at_top.size else None
+            start, hold_start = fit if fit is not None else (a / fs_hz, peak)
+        # falling edge: from the last sample at the high level to the first at the low level after the run
+        if b == n:
+            stop, hold_stop = end, (a + int(at_top[-1])) / fs_hz if at_top.size else peak
+        else:
+            lows = np.flatnonzero(xs[gap_after] <= low)
+            i1 = b + (int(lows[0]) if lows.size else int(np.argmin(xs[gap_after])))
+            fit = ramp_times(a + int(at_top[-1]), i1, levels.base, top) if at_top.size else None
+            stop, hold_stop = fit if fit is not None else (b / fs_hz, peak)
+        start = max(start, prev_stop, 0.0)
+        stop = min(stop, end)
+        hold_start = min(max(hold_start, start), stop)
+        hold_stop = min(max(hold_stop, hold_start), stop)
+        phases.append(Phase(*(float(t0_s + v) for v in (start, hold_start, hold_stop, stop))))
+        prev_stop = stop
+    return phases
+
+
+def crossings(x: np.ndarray, level: float, fs_hz: float, *, t0_s: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Times of upward and downward crossings of ``level``, linearly interpolated."""
+    xs = np.asarray(x, dtype=float)
+    above = xs > level
+    i_up = np.flatnonzero(~above[:-1] & above[1:])
+    i_dn = np.flatnonzero(above[:-1] & ~above[1:])
+
+    def interp(i: np.ndarray) -> np.ndarray:
+        frac = (level - xs[i]) / (xs[i + 1] - xs[i])
+        return t0_s + (i + frac) / fs_hz
+
+    return interp(i_up), interp(i_dn)
+
+
+# --------------------------------------------------------------------------- events
+
+
+def _event_fields(ev: Any) -> tuple[str, str, float]:
+    return str(ev.label), str(ev.kind), float(ev.time_s)
+
+
+def reps_from_events(events: Iterable[Any], start_s: float, stop_s: float, label: str = "rep") -> list[Phase]:
+    """Repetitions inside ``[start_s, stop_s]`` from the events table.
+
+    ``rep`` start/stop pairs give the repetitions directly; ``rep`` marks
+    without stops are taken as the starts of consecutive repetitions (the last
+    ends at the trial's stop). ``hold`` start/stop pairs (or marks) inside a
+    repetition set its hold; without them the hold spans the repetition.
+    """
+    evs = sorted((_event_fields(e) for e in events), key=lambda e: e[2])
+    evs = [e for e in evs if start_s <= e[2] <= stop_s]
+    reps = _intervals(evs, label, stop_s)
+    holds = _intervals(evs, "hold", stop_s)
+    out = []
+    for a, b in reps:
+        inside = [(h0, h1) for h0, h1 in holds if a <= h0 < b]
+        h0, h1 = (inside[0][0], min(inside[-1][1], b)) if inside else (a, b)
+        out.append(Phase(a, h0, h1, b))
+    return out
+
+
+def _intervals(evs: Sequence[tuple[str, str, float]], label: str, stop_s: float) -> list[tuple[float, float]]:
+    starts = [t for lab, kind, t in evs if lab == label and kind == "start"]
+    stops = [t for lab, kind, t in evs if lab == label and kind == "stop"]
+    if starts:
+        out = []
+        for a in starts:
+            later = [b for b in stops if b > a]
+            out.append((a, later[0] if later else stop_s))
+        return out
+    marks = [t for lab, kind, t in evs if lab == label and kind == "mark"]
+    return [(a, b) for a, b in zip(marks, marks[1:] + [stop_s])]
+
+
+def marks_in(events: Iterable[Any], label: str, start_s: float, stop_s: float) -> list[float]:
+    """Times of events labelled ``label`` (any kind) inside ``[start_s, stop_s]``."""
+    return sorted(t for lab, _, t in map(_event_fields, events) if lab == label and start_s <= t <= stop_s)

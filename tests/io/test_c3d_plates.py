@@ -1,0 +1,242 @@
+"""C3D import of every FORCE_PLATFORM TYPE ezc3d supports (1-4) on synthetic files,
+checked against ezc3d's own force-platform output; analog OFFSET handling against
+the C3D formula; muscle/side guessing."""
+
+from __future__ import annotations
+
+import struct
+
+import ezc3d
+import numpy as np
+import pytest
+
+from emgforce.errors import RecordingFormatError
+from emgforce.forceplate.cop import center_of_pressure
+from emgforce.forceplate.plate import Plate
+from emgforce.io.c3d import _int_param, guess_muscle_side, read_c3d
+
+FS = 1000.0
+N = 400
+
+
+def _rotated_corners_mm(angle_deg: float, centre=(300.0, 500.0), size=(600.0, 400.0)) -> np.ndarray:
+    """Corners (3, 4) of a z-down plate turned by ``angle_deg`` about the lab z axis.
+
+    Plate axes: x = R(angle) lab-x, y = -(R(angle) lab-y), z = -lab z; C3D
+    corner order (+x+y, -x+y, -x-y, +x-y) in plate axes.
+    """
+    a = np.deg2rad(angle_deg)
+    ex = np.array([np.cos(a), np.sin(a), 0.0])
+    ey = -np.array([-np.sin(a), np.cos(a), 0.0])
+    w, d = size[0] / 2, size[1] / 2
+    quads = [(1, 1), (-1, 1), (-1, -1), (1, -1)]
+    c = np.array([np.r_[centre, 0.0] + sx * w * ex + sy * d * ey for sx, sy in quads])
+    return c.T
+
+
+def _loads(rng, n=N):
+    """Reaction wrench in a z-down plate frame: Fz < 0 (loaded), small shear, COP inside."""
+    t = np.arange(n) / FS
+    fz = -(600 + 50 * np.sin(2 * np.pi * 1.3 * t) + rng.normal(0, 2, n))
+    fz[:40] = -5.0 + rng.normal(0, 1, 40)  # unloaded start: below the 20 N threshold
+    fx = 20 * np.sin(2 * np.pi * 0.7 * t)
+    fy = -15 * np.cos(2 * np.pi * 0.9 * t)
+    cop_x = 0.05 * np.sin(2 * np.pi * 0.5 * t)  # m, plate frame, about the surface centre
+    cop_y = -0.03 + 0.02 * np.cos(2 * np.pi * 0.4 * t)
+    tz = 2.0 * np.sin(2 * np.pi * 0.3 * t)
+    return fx, fy, fz, cop_x, cop_y, tz
+
+
+def _write(path, analogs: np.ndarray, labels, units, plate_type, corners, origin, channels, cal=None, poly=None):
+    c = ezc3d.c3d()
+    c["parameters"]["POINT"]["RATE"]["value"] = [100.0]
+    c["parameters"]["POINT"]["UNITS"]["value"] = ["mm"]
+    c["parameters"]["ANALOG"]["RATE"]["value"] = [FS]
+    c["parameters"]["ANALOG"]["LABELS"]["value"] = list(labels)
+    c.add_parameter("ANALOG", "UNITS", list(units))
+    c["data"]["points"] = np.zeros((4, 0, analogs.shape[0] // 10))
+    c["data"]["analogs"] = analogs.T[np.newaxis]
+    _int_param(c, "FORCE_PLATFORM", "USED", [1])
+    _int_param(c, "FORCE_PLATFORM", "TYPE", [plate_type])
+    _int_param(c, "FORCE_PLATFORM", "ZERO", [0, 0])
+    _int_param(c, "FORCE_PLATFORM", "CHANNEL", np.asarray(channels).reshape(-1, 1))
+    c.add_parameter("FORCE_PLATFORM", "CORNERS", corners.reshape(3, 4, 1))
+    c.add_parameter("FORCE_PLATFORM", "ORIGIN", np.asarray(origin, float).reshape(3, 1))
+    if cal is not None:
+        c.add_parameter("FORCE_PLATFORM", "CAL_MATRIX", cal.reshape(6, 6, 1))
+    c.write(str(path))
+    return path
+
+
+def _check_against_ezc3d(path):
+    rec = read_c3d(path)
+    ref = ezc3d.c3d(str(path), extract_forceplat_data=True)["data"]["platform"][0]
+    plate = Plate.from_dict(rec.force.plate)
+    res = center_of_pressure(rec.force.data, plate, fz_threshold_n=20.0)
+    np.testing.assert_allclose(res.fz_n, ref["force"][2], rtol=1e-6, atol=1e-4)
+    valid = ref["force"][2] > 20.0
+    assert 0 < valid.sum() < len(valid)
+    np.testing.assert_array_equal(res.valid, valid)
+    np.testing.assert_allclose(res.cop_m[valid], ref["center_of_pressure"][:2, valid].T / 1000.0, atol=1e-7)
+    np.testing.assert_allclose(np.linalg.norm(rec.force.data[:, :3], axis=1), np.linalg.norm(ref["force"], axis=0), rtol=1e-6)
+    return rec, res
+
+
+@pytest.mark.parametrize("angle", [0.0, 30.0, 90.0])
+def test_type2_rotated_plate(tmp_path, angle):
+    rng = np.random.default_rng(1)
+    fx, fy, fz, cx, cy, tz = _loads(rng)
+    h = 0.040  # sensor origin 40 mm below the surface (ORIGIN z = -40 mm, surface relative to origin)
+    # moments about the sensor origin for a force at (cx, cy, -h) relative to it (plate z down)
+    mx = cy * fz - (-h) * fy
+    my = (-h) * fx - cx * fz
+    mz = cx * fy - cy * fx + tz
+    data = np.column_stack([fx, fy, fz, mx * 1000, my * 1000, mz * 1000, rng.normal(0, 1e-4, N)])
+    path = _write(tmp_path / "t2.c3d", data, ["Fx1", "Fy1", "Fz1", "Mx1", "My1", "Mz1", "GM_L"],
+                  ["N", "N", "N", "Nmm", "Nmm", "Nmm", "V"], 2, _rotated_corners_mm(angle), [0.0, 0.0, -40.0], range(1, 7))
+    rec, res = _check_against_ezc3d(path)
+    # plate-frame COP is the one we built the moments from
+    res_plate = center_of_pressure(rec.force.data, Plate.from_dict(rec.force.plate), frame="plate")
+    np.testing.assert_allclose(res_plate.cop_m[res.valid], np.column_stack([cx, cy])[res.valid], atol=1e-6)
+    assert rec.emg.channels[0].muscle == "gluteus_medius" and rec.emg.channels[0].side == "left"
+
+
+def test_type2_origin_sign_is_normalised(tmp_path):
+    """Some writers store ORIGIN with z > 0; ezc3d/BTK flip it, and so do we."""
+    rng = np.random.default_rng(2)
+    fx, fy, fz, cx, cy, tz = _loads(rng)
+    h = 0.035
+    data = np.column_stack([fx, fy, fz, (cy * fz + h * fy) * 1e3, (-h * fx - cx * fz) * 1e3, (cx * fy - cy * fx + tz) * 1e3])
+    path = _write(tmp_path / "o.c3d", data, ["a", "b", "c", "d", "e", "f"], ["N", "N", "N", "Nmm", "Nmm", "Nmm"],
+                  2, _rotated_corners_mm(10.0), [0.0, 0.0, 35.0], range(1, 7))
+    rec, _ = _check_against_ezc3d(path)
+    assert Plate.from_dict(rec.force.plate).origin_m[2] == pytest.approx(h)
+
+
+def test_type4_calibration_matrix(tmp_path):
+    rng = np.random.default_rng(3)
+    fx, fy, fz, cx, cy, tz = _loads(rng)
+    h = 0.045
+    wrench = np.column_stack([fx, fy, fz, (cy * fz + h * fy) * 1e3, (-h * fx - cx * fz) * 1e3, (cx * fy - cy * fx + tz) * 1e3])
+    # an asymmetric calibration (sensitivities and cross-talk): volts = inv(cal) @ wrench
+    cal = np.diag([500.0, 500.0, 1000.0, 300e3, 250e3, 200e3]) @ (np.eye(6) + 0.02 * rng.standard_normal((6, 6)))
+    volts = wrench @ np.linalg.inv(cal).T
+    path = _write(tmp_path / "t4.c3d", volts, [f"ch{i}" for i in range(6)], ["V"] * 6, 4,
+                  _rotated_corners_mm(-20.0), [0.0, 0.0, -45.0], range(1, 7), cal=cal)
+    rec, _ = _check_against_ezc3d(path)
+    np.testing.assert_allclose(rec.force.data[:, :3], wrench[:, :3], rtol=1e-5, atol=1e-3)
+
+
+def test_type1_cop_channels(tmp_path):
+    rng = np.random.default_rng(4)
+    fx, fy, fz, cx, cy, tz = _loads(rng)
+    data = np.column_stack([fx, fy, fz, cx * 1000, cy * 1000, tz * 1000])
+    path = _write(tmp_path / "t1.c3d", data, ["Fx", "Fy", "Fz", "Px", "Py", "Tz"], ["N", "N", "N", "mm", "mm", "Nmm"],
+                  1, _rotated_corners_mm(45.0), [0.0, 0.0, -30.0], range(1, 7))
+    rec, res = _check_against_ezc3d(path)
+    res_plate = center_of_pressure(rec.force.data, Plate.from_dict(rec.force.plate), frame="plate")
+    np.testing.assert_allclose(res_plate.cop_m[res.valid], np.column_stack([cx, cy])[res.valid], atol=1e-6)
+    np.testing.assert_allclose(res_plate.free_moment_nm[res.valid], tz[res.valid], atol=1e-6)
+
+
+def test_type3_kistler_eight_channels(tmp_path):
+    rng = np.random.default_rng(5)
+    n = N
+    t = np.arange(n) / FS
+    fz_i = -(150 + 20 * rng.random((n, 4)) + 10 * np.sin(2 * np.pi * t)[:, None])
+    fz_i[:40] = -1.0
+    fx12, fx34 = 5 * np.sin(t), -4 * np.cos(t)
+    fy14, fy23 = 3 * np.cos(2 * t), 2 * np.sin(3 * t)
+    data = np.column_stack([fx12, fx34, fy14, fy23, fz_i])
+    a, b, az0 = 120.0, 200.0, -45.0  # mm: Kistler sensor offsets, surface above the sensor plane
+    path = _write(tmp_path / "t3.c3d", data, [f"k{i}" for i in range(8)], ["N"] * 8, 3,
+                  _rotated_corners_mm(15.0), [a, b, az0], range(1, 9))
+    rec, res = _check_against_ezc3d(path)
+    # closed form (Kistler manual): COP about the sensor plane centre, shifted by az0
+    fz = fz_i.sum(axis=1)
+    fx = fx12 + fx34
+    my = a / 1000 * (-fz_i[:, 0] + fz_i[:, 1] + fz_i[:, 2] - fz_i[:, 3])
+    ax = (-my + az0 / 1000 * fx) / fz
+    res_plate = center_of_pressure(rec.force.data, Plate.from_dict(rec.force.plate), frame="plate")
+    np.testing.assert_allclose(res_plate.cop_m[res.valid, 0], ax[res.valid], atol=1e-7)  # float32 file
+
+
+def test_unsupported_plate_type_is_refused(tmp_path):
+    data = np.zeros((N, 6))
+    path = _write(tmp_path / "t5.c3d", data, list("abcdef"), ["N"] * 6, 2, _rotated_corners_mm(0), [0, 0, -40], range(1, 7))
+    c = ezc3d.c3d(str(path))
+    _int_param(c, "FORCE_PLATFORM", "TYPE", [5])
+    c.write(str(path))
+    with pytest.raises(RecordingFormatError, match="TYPE 5"):
+        read_c3d(path)
+
+
+def test_plate_channel_outside_the_analogs_is_refused(tmp_path):
+    data = np.zeros((N, 6))
+    path = _write(tmp_path / "bad.c3d", data, list("abcdef"), ["N"] * 6, 2, _rotated_corners_mm(0), [0, 0, -40], range(3, 9))
+    with pytest.raises(RecordingFormatError, match="CHANNEL"):
+        read_c3d(path)
+
+
+def _patch_int_param(path, name: bytes, values) -> None:
+    """Overwrite an INT parameter's values in place (ezc3d always writes ANALOG:OFFSET as 0)."""
+    blob = bytearray(path.read_bytes())
+    start = (blob[0] - 1) * 512
+    i = blob.index(bytes([len(name)]) + bytes([blob[blob.index(name, start) - 1]]) + name, start) + 2
+    pos = i + len(name) + 2  # after the name and the offset-to-next word
+    assert blob[pos] == 2, "not an INT parameter"
+    ndim = blob[pos + 1]
+    count = blob[pos + 2]
+    assert ndim == 1 and count == len(values)
+    blob[pos + 3 : pos + 3 + 2 * count] = struct.pack(f"<{count}h", *values)
+    path.write_bytes(bytes(blob))
+
+
+def test_signed_negative_offsets_follow_the_c3d_formula(tmp_path):
+    """physical = (raw - OFFSET) * SCALE * GEN_SCALE, with OFFSET signed unless FORMAT is UNSIGNED."""
+    rng = np.random.default_rng(6)
+    values = rng.normal(0, 1, (N, 3))
+    c = ezc3d.c3d()
+    c["parameters"]["POINT"]["RATE"]["value"] = [100.0]
+    c["parameters"]["ANALOG"]["RATE"]["value"] = [FS]
+    c["parameters"]["ANALOG"]["LABELS"]["value"] = ["EMG1", "EMG2", "EMG3"]
+    c.add_parameter("ANALOG", "SCALE", [0.5, 2.0, 1.0])
+    c.add_parameter("ANALOG", "GEN_SCALE", [2.0])
+    c["data"]["points"] = np.zeros((4, 0, N // 10))
+    c["data"]["analogs"] = values.T[np.newaxis]
+    path = tmp_path / "offset.c3d"
+    c.write(str(path))
+    # the file now stores raw = value / (SCALE * GEN_SCALE) with OFFSET 0; declare OFFSET -100, 7, 0
+    _patch_int_param(path, b"OFFSET", [-100, 7, 0])
+    assert list(ezc3d.c3d(str(path))["parameters"]["ANALOG"]["OFFSET"]["value"]) == [-100, 7, 0]
+    raw = values / (np.array([0.5, 2.0, 1.0]) * 2.0)
+    expected = (raw - np.array([-100, 7, 0])) * np.array([0.5, 2.0, 1.0]) * 2.0
+    rec = read_c3d(path)
+    np.testing.assert_allclose(rec.emg.data, expected, rtol=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("GM_L", ("gluteus_medius", "left")),
+        ("GM_R", ("gluteus_medius", "right")),
+        ("L_GMed", ("gluteus_medius", "left")),
+        ("RGMED", ("gluteus_medius", "right")),
+        ("GMedR.EMG4", ("gluteus_medius", "right")),
+        ("Glut Med Left", ("gluteus_medius", "left")),
+        ("gluteus medius right", ("gluteus_medius", "right")),
+        ("Gluteus Maximus L", ("gluteus_maximus", "left")),
+        ("GMAX_R", ("gluteus_maximus", "right")),
+        ("TFL left.EMG7", ("tensor_fasciae_latae", "left")),
+        ("R TFL", ("tensor_fasciae_latae", "right")),
+        ("Delt_ant.EMG1", (None, None)),
+        ("Sensor 12.EMG12", (None, None)),
+        ("EMG1", (None, None)),
+        ("Voltage.3", (None, None)),
+        ("LeftFootSwitch", (None, "left")),
+        ("GM L/R", ("gluteus_medius", None)),
+        ("GM TFL left", (None, "left")),
+    ],
+)
+def test_guess_muscle_side(label, expected):
+    assert guess_muscle_side(label) == expected

@@ -1,0 +1,128 @@
+"""Automatic segmentation on signals with known ramp times (closed-form trapezoids)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drivers.base import Marker
+from emgforce.errors import AnalysisError
+from emgforce.tasks.segment import PlateauLevels, crossings, detect_plateaus, marks_in, reps_from_events
+
+
+def trapezoids(fs, duration, reps, base=1.0, top=3.0):
+    """Piecewise-linear signal: (start, ramp up, hold, ramp down) per rep, known edges."""
+    t = np.arange(int(duration * fs)) / fs
+    knots_t, knots_v = [0.0], [base]
+    for start, up, hold, down in reps:
+        knots_t += [start, start + up, start + up + hold, start + up + hold + down]
+        knots_v += [base, top, top, base]
+    knots_t.append(duration)
+    knots_v.append(base)
+    return np.interp(t, knots_t, knots_v)
+
+
+REPS = [(1.0, 1.0, 3.0, 1.0), (8.0, 1.0, 3.0, 1.0), (15.0, 0.5, 2.0, 0.8)]
+
+
+def test_trapezoid_edges_are_exact():
+    fs = 1000.0
+    x = trapezoids(fs, 20.0, REPS)
+    phases = detect_plateaus(x, fs, smooth_hz=None, t0_s=100.0)
+    assert len(phases) == 3
+    for p, (s, up, hold, down) in zip(phases, REPS):
+        assert p.start_s == pytest.approx(100.0 + s, abs=2e-3)
+        assert p.hold_start_s == pytest.approx(100.0 + s + up, abs=2e-3)
+        assert p.hold_stop_s == pytest.approx(100.0 + s + up + hold, abs=2e-3)
+        assert p.stop_s == pytest.approx(100.0 + s + up + hold + down, abs=2e-3)
+        assert p.hold_s == pytest.approx(hold, abs=4e-3)
+
+
+def test_noisy_and_smoothed_edges_within_50_ms():
+    fs = 500.0
+    rng = np.random.default_rng(1)
+    x = trapezoids(fs, 20.0, REPS, base=150.0, top=340.0) + rng.normal(0, 4.0, int(20 * fs))
+    phases = detect_plateaus(x, fs, smooth_hz=5.0)
+    assert len(phases) == 3
+    for p, (s, up, hold, down) in zip(phases, REPS):
+        assert abs(p.start_s - s) < 0.05
+        assert abs(p.stop_s - (s + up + hold + down)) < 0.05
+
+
+def test_flat_signal_has_no_reps_with_contrast_floor():
+    fs = 200.0
+    x = 300.0 + np.random.default_rng(2).normal(0, 2.0, 2000)
+    assert detect_plateaus(x, fs, min_contrast=20.0) == []
+
+
+def test_short_blips_ignored_and_gaps_merged():
+    fs = 1000.0
+    x = trapezoids(fs, 10.0, [(1.0, 0.02, 0.1, 0.02), (3.0, 0.2, 1.0, 0.2)])
+    assert len(detect_plateaus(x, fs, smooth_hz=None, min_duration_s=0.5)) == 1
+    # a dip to the base for 0.1 s splits a plateau unless merged
+    y = trapezoids(fs, 10.0, [(1.0, 0.2, 2.0, 0.05), (3.3, 0.05, 2.0, 0.2)])
+    assert len(detect_plateaus(y, fs, smooth_hz=None)) == 2
+    assert len(detect_plateaus(y, fs, smooth_hz=None, merge_gap_s=0.3)) == 1
+
+
+def test_plateau_at_window_edges_is_clipped():
+    fs = 100.0
+    x = np.r_[np.full(300, 5.0), np.full(300, 1.0), np.full(300, 5.0)]
+    phases = detect_plateaus(x, fs, smooth_hz=None, t0_s=10.0)
+    assert [p.start_s for p in phases][0] == pytest.approx(10.0)
+    assert phases[-1].stop_s == pytest.approx(10.0 + 899 / fs)
+
+
+def test_given_levels_and_bad_input():
+    fs = 100.0
+    x = trapezoids(fs, 10.0, [(2.0, 1.0, 2.0, 1.0)], base=0.0, top=1.0)
+    # with a top above the signal's plateau the 80 % point is never reached: hold = peak instant
+    p = detect_plateaus(x, fs, smooth_hz=None, levels=PlateauLevels(0.0, 1.9))
+    assert len(p) == 1 and p[0].hold_s == 0.0
+    with pytest.raises(AnalysisError):
+        detect_plateaus(np.zeros((10, 2)), fs)
+    with pytest.raises(AnalysisError):
+        detect_plateaus(x, fs, high_frac=0.4)
+    assert detect_plateaus(np.r_[x[:10], np.nan, x[10:]], fs) == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 5),
+    hold=st.floats(0.5, 3.0),
+    ramp=st.floats(0.2, 1.5),
+    rest=st.floats(0.6, 3.0),
+)
+def test_rep_count_is_exact(n, hold, ramp, rest):
+    fs = 250.0
+    reps = [(1.0 + k * (2 * ramp + hold + rest), ramp, hold, ramp) for k in range(n)]
+    duration = reps[-1][0] + 2 * ramp + hold + 1.0
+    x = trapezoids(fs, duration, reps)
+    phases = detect_plateaus(x, fs, smooth_hz=None)
+    assert len(phases) == n
+    assert all(a.stop_s <= b.start_s for a, b in zip(phases, phases[1:]))
+    for p, (s, up, h, down) in zip(phases, reps):
+        assert abs(p.hold_s - h) < 0.02
+
+
+def test_crossings_interpolated():
+    fs = 10.0
+    x = np.array([0.0, 1.0, 2.0, 1.0, 0.0])
+    up, dn = crossings(x, 1.5, fs)
+    np.testing.assert_allclose(up, [0.15])
+    np.testing.assert_allclose(dn, [0.25])
+
+
+def test_reps_from_event_pairs_and_marks():
+    evs = [
+        Marker("rep", "start", 1.0), Marker("hold", "start", 2.0), Marker("hold", "stop", 5.0), Marker("rep", "stop", 6.0),
+        Marker("rep", "start", 8.0), Marker("rep", "stop", 12.0),
+        Marker("rep", "start", 50.0),  # outside the trial
+    ]
+    reps = reps_from_events(evs, 0.0, 20.0)
+    assert [(r.start_s, r.hold_start_s, r.hold_stop_s, r.stop_s) for r in reps] == [(1.0, 2.0, 5.0, 6.0), (8.0, 8.0, 12.0, 12.0)]
+    marks = [Marker("rep", "mark", 2.0), Marker("rep", "mark", 4.0)]
+    assert [(r.start_s, r.stop_s) for r in reps_from_events(marks, 0.0, 7.0)] == [(2.0, 4.0), (4.0, 7.0)]
+    assert marks_in(evs + marks, "rep", 3.0, 9.0) == [4.0, 6.0, 8.0]  # any kind

@@ -40,7 +40,7 @@ def test_writer_append(benchmark, tmp_path, counter):
 @pytest.mark.benchmark(group="io-append-64ch-10kHz-2s")
 def test_h5py_resize_per_block_reference(benchmark, tmp_path, counter):
     def run():
-        with h5py.File(tmp_path / f"r{next(counter)}.h5", "w", libver="latest") as f:
+        with h5py.File(tmp_path / f"r{next(counter)}.h5", "w", libver=("v110", "v110")) as f:
             ds = f.create_dataset("d", (0, N_CH), maxshape=(None, N_CH), chunks=(int(FS_HZ), N_CH), dtype="f4")
             f.swmr_mode = True
             for k, b in enumerate(BLOCKS):
@@ -56,7 +56,7 @@ def test_h5py_resize_per_block_reference(benchmark, tmp_path, counter):
 @pytest.mark.benchmark(group="io-append-64ch-10kHz-2s")
 def test_h5py_one_bulk_write_reference(benchmark, tmp_path, counter):
     def run():
-        with h5py.File(tmp_path / f"b{next(counter)}.h5", "w", libver="latest") as f:
+        with h5py.File(tmp_path / f"b{next(counter)}.h5", "w", libver=("v110", "v110")) as f:
             f.create_dataset("d", data=DATA, chunks=(int(FS_HZ), N_CH))
 
     benchmark(run)

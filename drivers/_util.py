@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
+import logging
 from types import ModuleType
 
 from emgforce.errors import DeviceNotAvailableError
+
+log = logging.getLogger(__name__)
 
 
 def import_vendor(module: str, *, what: str, install: str) -> ModuleType:
@@ -24,12 +29,18 @@ def import_vendor(module: str, *, what: str, install: str) -> ModuleType:
     install : str
         What the user has to install to make the driver usable.
     """
+    noise = io.StringIO()
     try:
-        return importlib.import_module(module)
+        # some vendor packages print their own complaints at import time; keep stdout clean
+        with contextlib.redirect_stdout(noise):
+            return importlib.import_module(module)
     except Exception as exc:  # noqa: BLE001 - vendor imports raise arbitrary types
         raise DeviceNotAvailableError(
             f"{what} is not usable here ({type(exc).__name__}: {exc}); install {install}"
         ) from exc
+    finally:
+        if noise.getvalue().strip():
+            log.debug("importing %s printed: %s", module, noise.getvalue().strip())
 
 
 def vendor_available(module: str, *, what: str, install: str) -> tuple[bool, str]:

@@ -58,17 +58,33 @@ def median_frequency_hz(f_low_hz: float, f_high_hz: float, fatigue=0.0) -> np.nd
     return out if np.ndim(fatigue) else out[0]
 
 
-def shaped_noise(rng: np.random.Generator, n: int, fs_hz: float, psd: np.ndarray | None) -> np.ndarray:
+def fft_length(n: int) -> int:
+    """Smallest ``2^a 3^b 5^c >= n`` (FFTs of lengths with large prime factors are slow)."""
+    best = 2 ** int(np.ceil(np.log2(max(n, 1))))
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            m = p35 * 2 ** max(0, int(np.ceil(np.log2(n / p35))))
+            best = min(best, m)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+def shaped_noise(rng: np.random.Generator, n: int, fs_hz: float, psd) -> np.ndarray:
     """Unit-variance Gaussian noise of length ``n`` whose spectrum has the shape ``psd``.
 
-    ``psd`` is sampled at ``np.fft.rfftfreq(n, 1/fs_hz)``; None gives white noise.
-    Built in the frequency domain (random complex spectrum, one inverse FFT).
+    ``psd`` is a function of frequency (Hz) or None for white noise. Built in the
+    frequency domain (random complex spectrum, one inverse FFT of a fast length,
+    truncated to ``n``).
     """
-    m = n // 2 + 1
-    spec = rng.standard_normal(m) + 1j * rng.standard_normal(m)
+    m = fft_length(n)
+    k = m // 2 + 1
+    spec = rng.standard_normal(k) + 1j * rng.standard_normal(k)
     if psd is not None:
-        spec *= np.sqrt(psd)
-    x = np.fft.irfft(spec, n)
+        spec *= np.sqrt(psd(np.fft.rfftfreq(m, 1.0 / fs_hz)))
+    x = np.fft.irfft(spec, m)[:n]
     return x / x.std()
 
 
@@ -106,19 +122,16 @@ def synthesize_emg(
     ``sqrt(1-w)`` and ``sqrt(w)`` so its variance stays 1.
     """
     n, n_ch = activation_pct.shape
-    f = np.fft.rfftfreq(n, 1.0 / fs_hz)
-    amp_psd = amplifier_gain2(f)
     emg = np.empty((n, n_ch))
+    k = FATIGUE_FREQ_SCALE
     for c in range(n_ch):
         fl, fh = F_LOW_HZ * corner_scale[c], F_HIGH_HZ * corner_scale[c]
-        fresh = shaped_noise(rng_carrier, n, fs_hz, semg_psd(f, fl, fh))
-        tired = shaped_noise(
-            rng_carrier, n, fs_hz, semg_psd(f, FATIGUE_FREQ_SCALE * fl, FATIGUE_FREQ_SCALE * fh)
-        )
+        fresh = shaped_noise(rng_carrier, n, fs_hz, lambda f: semg_psd(f, fl, fh))
+        tired = shaped_noise(rng_carrier, n, fs_hz, lambda f: semg_psd(f, k * fl, k * fh))
         w = fatigue[:, c]
         carrier = np.sqrt(1.0 - w) * fresh + np.sqrt(w) * tired
         emg[:, c] = mvc_amplitude_v[c] * activation_pct[:, c] / 100.0 * carrier
-        emg[:, c] += NOISE_FLOOR_V * shaped_noise(rng_noise, n, fs_hz, amp_psd)
+        emg[:, c] += NOISE_FLOOR_V * shaped_noise(rng_noise, n, fs_hz, amplifier_gain2)
     return emg
 
 

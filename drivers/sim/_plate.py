@@ -26,7 +26,7 @@ import numpy as np
 from emgforce.constants import COP_FZ_THRESHOLD_N
 
 from drivers.base import ChannelInfo
-from drivers.sim._emg import shaped_noise
+from drivers.sim._emg import fft_length, shaped_noise
 from drivers.sim._script import SQUAT_DEPTH_M, SquatRep
 
 G_M_S2 = 9.80665
@@ -99,24 +99,23 @@ def synthesize_plate(
     rng: np.random.Generator,
     plate_state: np.ndarray,
     squats: list[SquatRep],
-    trials_idx,
+    sway_windows_idx,
     body_mass_kg: float,
     fs_hz: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Forces and moments (n, 6, plate frame), the true lab COP (n, 2) and the true vertical load (n,).
 
-    ``plate_state`` columns: load (fraction of body weight), mean COP x, y, sway RMS ML, AP.
+    ``plate_state`` columns: load (fraction of body weight), mean COP x, y, sway RMS ML, AP;
+    ``sway_windows_idx``: sorted, disjoint ``(start, stop)`` sample ranges of steady sway.
     The true COP is NaN where the true load is below the COP threshold.
     """
     n = plate_state.shape[0]
     load, cx, cy, sway_ml, sway_ap = plate_state.T
-    f = np.fft.rfftfreq(n, 1.0 / fs_hz)
-    psd = sway_psd(f)
-    sway = np.column_stack([shaped_noise(rng, n, fs_hz, psd) for _ in range(2)])
-    # make each trial's realised sway RMS exactly its target: scale by 1/std within every trial,
-    # interpolated across the pauses so the COP stays continuous
+    sway = np.column_stack([shaped_noise(rng, n, fs_hz, sway_psd) for _ in range(2)])
+    # make the realised sway RMS of each trial's steady part exactly its target: scale by 1/std
+    # within every window, interpolated in between so the COP stays continuous
     knots_t, knots_v = [], []
-    for a, b in trials_idx:
+    for a, b in sway_windows_idx:
         knots_t += [a, b - 1]
         knots_v += [1.0 / sway[a:b].std(axis=0)] * 2
     idx = np.arange(n)
@@ -134,10 +133,12 @@ def synthesize_plate(
     load_n = load * weight + body_mass_kg * acc * (load > 0.5)
     # inverted pendulum: COM = COP low-passed at sqrt(g/L); horizontal GRF = m g/L (COM - COP)
     omega2 = G_M_S2 / COM_HEIGHT_M
-    spec = np.fft.rfft(sway, axis=0)
-    com = np.fft.irfft(spec / (1.0 + (2 * np.pi * f[:, None]) ** 2 / omega2), n, axis=0)
+    m = fft_length(2 * n)  # zero-padded: no wrap-around between the session's ends
+    f = np.fft.rfftfreq(m, 1.0 / fs_hz)
+    spec = np.fft.rfft(sway, m, axis=0)
+    com = np.fft.irfft(spec / (1.0 + (2 * np.pi * f[:, None]) ** 2 / omega2), m, axis=0)[:n]
     shear = -load[:, None] * body_mass_kg * omega2 * (com - sway)  # on the plate (= -GRF), lab axes
-    tz = FREE_MOMENT_NM * load * shaped_noise(rng, n, fs_hz, psd)
+    tz = FREE_MOMENT_NM * load * shaped_noise(rng, n, fs_hz, sway_psd)
 
     # to the z-down plate frame: y and z flip; the action force pushes down (+z)
     h = PLATE_ORIGIN_DEPTH_M

@@ -42,7 +42,7 @@ WEAK_SWAY_FACTOR = 1.4
 
 #: plate state: (load as a fraction of body weight, mean COP x, mean COP y, sway RMS ML, sway RMS AP)
 UNLOADED = (0.0, 0.0, 0.0, 0.0, 0.0)
-DOUBLE_STANCE = (1.0, 0.0, 0.0, 0.0025, 0.004)
+DOUBLE_STANCE = (1.0, 0.0, 0.0, 0.003, 0.004)
 ONE_FOOT_ON_PLATE = (0.5, 0.0, 0.0, 0.002, 0.003)  # both feet down, only one on the plate
 SUPINE_FEET = (0.2, 0.0, 0.0, 0.001, 0.001)  # supine, knees bent, feet on the plate
 BRIDGE_HOLD = (0.45, 0.0, -0.02, 0.0015, 0.0015)
@@ -74,6 +74,7 @@ class Script:
     events: list[Marker]
     squats: list[SquatRep]
     onsets_s: list[float]  # movement onsets (motion artefacts)
+    sway_windows: list[tuple[float, float]]  # one per trial: where its sway target is steady
     trials: tuple[ScheduledTrial, ...]
     duration_s: float
     n_channels: int = field(default=0)
@@ -168,6 +169,7 @@ def build_script(trials, channels, weak_side, rng: np.random.Generator, tail_s: 
     events: list[Marker] = []
     squats: list[SquatRep] = []
     onsets: list[float] = []
+    sway_windows: list[tuple[float, float]] = []
 
     def set_plate(state: np.ndarray, plate) -> np.ndarray:
         out = state.copy()
@@ -226,6 +228,8 @@ def build_script(trials, channels, weak_side, rng: np.random.Generator, tail_s: 
                 track.ramp_to(tr, lift, up)
                 track.ramp_to(tr + lift + hold, lower, state)
         events.append(Marker(trial.label, "stop", t1))
+        lift = STANCE_LIFT_AT_S + 0.4 if step.task == "stance" else 0.0
+        sway_windows.append((t0 + lift, t1))
         # pause: move to the next trial's posture (or back to this one's at the end)
         nxt = trials[i + 1] if i + 1 < len(trials) else None
         pause = (nxt.start_s if nxt else t1 + tail_s) - t1
@@ -241,6 +245,7 @@ def build_script(trials, channels, weak_side, rng: np.random.Generator, tail_s: 
         events=events,
         squats=squats,
         onsets_s=sorted(onsets),
+        sway_windows=sway_windows,
         trials=tuple(trials),
         duration_s=duration,
         n_channels=n_ch,

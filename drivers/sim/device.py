@@ -18,10 +18,13 @@ from drivers.sim.session import GroundTruth, SimulatedSession, simulate
 class _Cursor:
     """Delivery state of one stream."""
 
-    def __init__(self, name: str, data: np.ndarray, fs_hz: float, end: int, dropped: list[tuple[int, int]]) -> None:
+    def __init__(
+        self, name: str, data: np.ndarray, fs_hz: float, block_s: float, end: int, dropped: list[tuple[int, int]]
+    ) -> None:
         self.name = name
         self.data = data
         self.fs_hz = fs_hz
+        self.block_len = block_s * fs_hz  # samples per block period (may be fractional)
         self.end = end  # samples that will ever be delivered (fewer after a disconnect)
         self.dropped = dropped  # sorted, disjoint [a, b) sample ranges lost in transit
         self.pos = 0
@@ -39,7 +42,7 @@ class _Cursor:
                 self.pos += skip
                 continue
             next_gap = next((a for a, _ in self.dropped if a > self.pos), due)
-            stop = min(due, next_gap)
+            stop = min(due, next_gap, self.block_start(self.pos))  # never across a block period
             if quota is not None:
                 stop = min(stop, self.pos + quota)
                 quota -= stop - self.pos
@@ -48,6 +51,13 @@ class _Cursor:
         if self.pos >= self.end and self.missing:
             blocks.append(self._block(self.pos, self.pos))  # report samples lost at the very end
         return blocks
+
+    def block_start(self, pos: int) -> int:
+        """First sample of the first block period starting after sample ``pos``."""
+        k = int(pos / self.block_len)
+        while int(round(k * self.block_len)) <= pos:
+            k += 1
+        return int(round(k * self.block_len))
 
     def _block(self, a: int, b: int) -> Block:
         block = Block(
@@ -74,6 +84,9 @@ class SimulatedDevice(Device):
         Pace delivery to the wall clock (a block becomes available when its last
         sample's time has passed since :meth:`start`); otherwise each :meth:`read`
         delivers the next ``block_s`` of data at once.
+    speed : float
+        With ``realtime``, session seconds per wall-clock second (e.g. 5 for a
+        quick live demonstration); default 1.
     block_s : float
         Duration of a block; block ``k`` covers ``[k*block_s, (k+1)*block_s)``.
     drop_blocks : sequence of int
@@ -97,6 +110,7 @@ class SimulatedDevice(Device):
         *,
         seed: int = 0,
         realtime: bool = False,
+        speed: float = 1.0,
         block_s: float = 0.05,
         drop_blocks: Sequence[int] = (),
         disconnect_at_s: float | None = None,
@@ -104,6 +118,8 @@ class SimulatedDevice(Device):
     ) -> None:
         if not block_s > 0:
             raise ValueError(f"block_s must be positive, got {block_s}")
+        if not speed > 0:
+            raise ValueError(f"speed must be positive, got {speed}")
         if any(int(k) != k or k < 0 for k in drop_blocks):
             raise ValueError(f"drop_blocks must be block numbers >= 0, got {list(drop_blocks)}")
         if disconnect_at_s is not None and not disconnect_at_s > 0:
@@ -111,6 +127,7 @@ class SimulatedDevice(Device):
         self.protocol = protocol or Protocol.default()
         self.seed = int(seed)
         self.realtime = bool(realtime)
+        self.speed = float(speed)
         self.block_s = float(block_s)
         self.drop_blocks = tuple(sorted({int(k) for k in drop_blocks}))
         self.disconnect_at_s = disconnect_at_s
@@ -181,7 +198,8 @@ class SimulatedDevice(Device):
             n = data.shape[0]
             end = n if self.disconnect_at_s is None else min(n, math.ceil(self.disconnect_at_s * fs - 1e-9))
             dropped = [(self._index(k, fs), self._index(k + 1, fs)) for k in self.drop_blocks]
-            self._cursors.append(_Cursor(name, data, fs, end, [(a, min(b, n)) for a, b in dropped if a < n]))
+            lost = [(a, min(b, n)) for a, b in dropped if a < n]
+            self._cursors.append(_Cursor(name, data, fs, self.block_s, end, lost))
         self._markers = list(s.markers)
         self._k = 0
         self._t0 = time.monotonic()
@@ -195,8 +213,8 @@ class SimulatedDevice(Device):
         self._running = False
 
     def _index(self, k: int, fs_hz: float) -> int:
-        """First sample of block ``k`` of a stream sampled at ``fs_hz``."""
-        return int(round(k * self.block_s * fs_hz))
+        """First sample of block ``k`` of a stream sampled at ``fs_hz`` (as :meth:`_Cursor.block_start`)."""
+        return int(round(k * (self.block_s * fs_hz)))
 
     # --- acquisition ------------------------------------------------------------------------
 
@@ -204,7 +222,7 @@ class SimulatedDevice(Device):
         return all(c.pos >= min(c.end, self._index(self._k, c.fs_hz)) for c in self._cursors)
 
     def _blocks_due(self) -> int:
-        return int((time.monotonic() - self._t0) / self.block_s)
+        return int((time.monotonic() - self._t0) * self.speed / self.block_s)
 
     def read(self, max_samples: int | None = None, timeout: float | None = None) -> list[Block]:
         """Blocks of every stream (``emg`` then ``force``) that are due now.
@@ -232,7 +250,7 @@ class SimulatedDevice(Device):
         if self.realtime:
             self._k = max(self._k, self._blocks_due())
             if self._caught_up() and not self.finished:
-                wait = (self._k + 1) * self.block_s - (time.monotonic() - self._t0)
+                wait = (self._k + 1) * self.block_s / self.speed - (time.monotonic() - self._t0)
                 if timeout is not None:
                     wait = min(wait, timeout)
                 if wait > 0:

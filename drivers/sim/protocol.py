@@ -103,9 +103,18 @@ class ScheduledTrial:
 
 @dataclass(frozen=True)
 class Protocol:
-    """An ordered list of steps, preceded by ``lead_in_s`` of quiet recording.
+    """An ordered list of steps (trials), as the simulator plays them.
 
-    The session ends ``tail_s`` after the last trial's stop marker.
+    Parameters
+    ----------
+    steps : sequence of Step
+        The trials in order; each is followed by its ``rest_after_s`` pause.
+    lead_in_s : float
+        Quiet recording before the first trial (>= 1 s).
+    tail_s : float
+        Recording after the last trial's stop marker (>= 1 s).
+    name : str
+        Label stored with recordings (``"default"``, ``"short"``, ``"custom"``).
     """
 
     steps: tuple[Step, ...]

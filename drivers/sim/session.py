@@ -14,6 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
+from emgforce.constants import EMG_FS_HZ, FORCE_FS_HZ
 from emgforce.naming import ABBREV_MUSCLE, MUSCLES, SIDES, emg_channel_name
 
 from drivers.base import ChannelInfo, Marker, StreamInfo
@@ -31,6 +32,7 @@ WEAK_MVC_FACTOR = 0.75
 #: relative RMS of the slow fluctuation of the drive during holds
 DRIVE_FLUCTUATION = 0.07
 SMOOTH_S = 0.1  # rounds the corners of the piecewise-linear script
+FLUCT_FS_HZ = 50.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,13 +113,28 @@ class GroundTruth:
 
 @dataclass(frozen=True, eq=False)
 class SimulatedSession:
-    """A simulated recording: data arrays in physical units, stream descriptions, markers, truth."""
+    """A simulated recording.
 
-    emg: np.ndarray  # (n_emg, n_channels), V
-    force: np.ndarray  # (n_force, 6), N and N*m
+    Attributes
+    ----------
+    emg : ndarray, shape (n_emg, n_channels)
+        EMG in volts; sample ``i`` at ``i / emg_info.fs_hz`` s.
+    force : ndarray, shape (n_force, 6)
+        Fx, Fy, Fz (N), Mx, My, Mz (N*m) about the plate's sensor origin, plate frame.
+    emg_info, force_info : drivers.base.StreamInfo
+        Stream descriptions (``force_info.plate`` describes the plate).
+    markers : tuple of Marker
+        Trial start/stop only, as an operator would mark them.
+    truth : GroundTruth
+    protocol : Protocol
+    seed : int
+    """
+
+    emg: np.ndarray
+    force: np.ndarray
     emg_info: StreamInfo
     force_info: StreamInfo
-    markers: tuple[Marker, ...]  # trial start/stop only, as an operator would mark them
+    markers: tuple[Marker, ...]
     truth: GroundTruth
     protocol: Protocol
     seed: int
@@ -146,16 +163,17 @@ def _moving_mean(x: np.ndarray, n: int) -> np.ndarray:
     return (c[n:] - c[:-n]) / n
 
 
-def _trial_indices(trials, fs_hz: float, n: int) -> list[tuple[int, int]]:
-    return [(min(n, int(round(t.start_s * fs_hz))), min(n, int(round(t.stop_s * fs_hz)))) for t in trials]
+def _indices(windows_s, fs_hz: float, n: int) -> list[tuple[int, int]]:
+    """Sample ranges of ``(start_s, stop_s)`` windows."""
+    return [(min(n, int(round(a * fs_hz))), min(n, int(round(b * fs_hz)))) for a, b in windows_s]
 
 
 def simulate(
     protocol: Protocol | None = None,
     *,
     seed: int = 0,
-    emg_fs_hz: float = 2000.0,
-    force_fs_hz: float = 1000.0,
+    emg_fs_hz: float = EMG_FS_HZ,
+    force_fs_hz: float = FORCE_FS_HZ,
     muscles: Sequence[str] = DEFAULT_MUSCLES,
     weak_side: str | None = "left",
     body_mass_kg: float = 70.0,
@@ -214,12 +232,14 @@ def simulate(
     log.info("simulating %.1f s: %d EMG channels at %g Hz, force plate at %g Hz", script.duration_s, n_ch, emg_fs_hz, force_fs_hz)
 
     # true activation: smoothed script times a slow multiplicative fluctuation (0.2-2 Hz)
-    emg_idx = _trial_indices(trials, emg_fs_hz, n_emg)
+    emg_idx = _indices([(t.start_s, t.stop_s) for t in trials], emg_fs_hz, n_emg)
     act = _moving_mean(script.sample(emg_fs_hz, n_emg, slice(0, n_ch)), int(SMOOTH_S * emg_fs_hz))
-    f = np.fft.rfftfreq(n_emg, 1.0 / emg_fs_hz)
-    fluct_psd = ((f > 0.2) & (f < 2.0)).astype(float)
+    # the slow fluctuation is made at 50 Hz and interpolated (it has nothing above 2 Hz)
+    n_slow = int(np.ceil(script.duration_s * FLUCT_FS_HZ)) + 2
+    t_slow, t_emg = np.arange(n_slow) / FLUCT_FS_HZ, np.arange(n_emg) / emg_fs_hz
     for c in range(n_ch):
-        act[:, c] *= 1.0 + DRIVE_FLUCTUATION * _emg.shaped_noise(rng_fluct, n_emg, emg_fs_hz, fluct_psd)
+        slow = _emg.shaped_noise(rng_fluct, n_slow, FLUCT_FS_HZ, lambda f: ((f > 0.2) & (f < 2.0)).astype(float))
+        act[:, c] *= 1.0 + DRIVE_FLUCTUATION * np.interp(t_emg, t_slow, slow)
     _normalise_to_mvc(act, trials, emg_idx, [s for _, s in channels], emg_fs_hz)
 
     amplitude = np.array([MVC_AMPLITUDE_V[a] for a, _ in abbrev]) * rng_amp.uniform(0.8, 1.2, n_ch)
@@ -234,7 +254,7 @@ def simulate(
 
     plate_state = _moving_mean(script.sample(force_fs_hz, n_force, slice(n_ch, n_ch + N_PLATE)), int(SMOOTH_S * force_fs_hz))
     force, cop, fz = _plate.synthesize_plate(
-        rng_plate, plate_state, script.squats, _trial_indices(trials, force_fs_hz, n_force), body_mass_kg, force_fs_hz
+        rng_plate, plate_state, script.squats, _indices(script.sway_windows, force_fs_hz, n_force), body_mass_kg, force_fs_hz
     )
 
     trial_truth = tuple(
@@ -261,7 +281,8 @@ def simulate(
         tuple(ChannelInfo(nm, kind="emg", unit="V", muscle=m, side=s) for nm, (m, s) in zip(names, channels)),
     )
     force_info = StreamInfo("force", force_fs_hz, _plate.FORCE_CHANNELS, plate=_plate.plate_description())
-    markers = tuple(e for e in script.events if e.kind in ("start", "stop") and e.label not in ("rep", "hold"))
+    labels = {t.label for t in trials}
+    markers = tuple(e for e in script.events if e.label in labels)  # what an operator marks: trial start/stop
     return SimulatedSession(emg, force, emg_info, force_info, markers, truth, protocol, seed)
 
 

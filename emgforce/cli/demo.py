@@ -100,22 +100,11 @@ def record_simulated_session(
     from emgforce.record import Recorder
 
     protocol = Protocol.short() if short else Protocol.default()
-    block_s = 0.5
-    device = SimulatedDevice(protocol, seed=seed, block_s=block_s, weak_side=weak_side)
-    session = device.session  # simulates now
-    truth = session.truth
+    device = SimulatedDevice(protocol, seed=seed, block_s=0.5, weak_side=weak_side)
+    truth = device.ground_truth  # simulates the session now
     subject = Subject(id=f"sim-{seed}", body_mass_kg=truth.body_mass_kg, affected_side=weak_side)
-    # unpaced, the device outruns any writer: give the queue room for the whole session (already in
-    # memory once) so the recorder never has to drop blocks, as it must for real hardware
-    n_blocks = 2 * (int(device.duration_s / block_s) + 2)
-    recorder = Recorder(
-        device,
-        path,
-        subject,
-        overwrite=overwrite,
-        queue_blocks=n_blocks,
-        queue_bytes=session.emg.nbytes + session.force.nbytes + 2**20,
-    )
+    # unpaced, the simulator outruns the writer: the reader waits for queue room instead of dropping
+    recorder = Recorder(device, path, subject, overwrite=overwrite, backpressure=True)
     recorder.start()
     try:
         while recorder.wait(timeout=0.1) is None:

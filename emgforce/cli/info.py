@@ -34,6 +34,7 @@ def summary(rec) -> dict[str, Any]:
             "n_gaps": len(s.gaps),
             "duration_s": s.duration_s,
             "clock_rows": len(s.clock),
+            "host_clock_rate_hz": _host_rate(s.clock),
             "channels": [
                 {"name": c.name, "kind": c.kind, "unit": c.unit, "muscle": c.muscle, "side": c.side}
                 for c in s.channels
@@ -65,6 +66,16 @@ def summary(rec) -> dict[str, Any]:
         ],
         "metadata": _jsonable(rec.metadata),
     }
+
+
+def _host_rate(clock) -> float | None:
+    """Samples per second of host time: the slope of a line through the clock rows (needs >= 1 s)."""
+    import numpy as np
+
+    if len(clock) < 2 or clock[-1, 1] - clock[0, 1] < 1.0:
+        return None
+    slope = np.polyfit(clock[:, 0], clock[:, 1], 1)[0]  # host seconds per sample
+    return float(1.0 / slope) if slope > 0 else None
 
 
 def _jsonable(value: Any) -> Any:
@@ -99,6 +110,8 @@ def _text(info: dict[str, Any]) -> str:
             f"  {name}: {len(s['channels'])} ch @ {s['fs_hz']:g} Hz ({s['dtype']}), "
             f"{s['n_samples']} samples, {s['duration_s']:.3f} s, {gaps}"
         )
+        if s["host_clock_rate_hz"] is not None:
+            lines.append(f"    host clock: {s['host_clock_rate_hz']:.3f} samples/s over {s['clock_rows']} blocks")
         for c in s["channels"]:
             where = " ".join(x for x in (c["muscle"], c["side"]) if x)
             lines.append(f"    {c['name']:<12} {c['kind']:<7} {c['unit']:<5} {where}".rstrip())
@@ -126,7 +139,7 @@ def _text(info: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     from emgforce.io import read_recording
 
-    info = summary(read_recording(args.file))
+    info = summary(read_recording(args.file, load_data=False))  # the summary needs no samples
     if args.json:
         print(json.dumps(info, indent=2))
     else:

@@ -6,26 +6,15 @@ Qt, pyqtgraph, h5py and the signal core are imported inside :func:`run` only.
 from __future__ import annotations
 
 import argparse
-import ast
 import sys
 from pathlib import Path
-
-
-def _option(text: str) -> tuple[str, object]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"device option must look like KEY=VALUE, got {text!r}")
-    try:
-        parsed = ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        parsed = value  # a plain string
-    return key.replace("-", "_"), parsed
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "live",
         help="real-time display: EMG envelopes, GM activation bars with a target band, COP sway",
+        epilog="Device options are those of 'emgforce record' (see 'emgforce record --help').",
         description=(
             "Open the live biofeedback window on a device: scrolling EMG envelopes (%%MVC once a "
             "reference is loaded or captured), per-side gluteus medius bars with a target band, and the "
@@ -33,17 +22,16 @@ def register(subparsers) -> None:
             "the selected trial, R count a rep, M start/finish an MVC capture, Esc stop the trial."
         ),
     )
+    # device options: the same as 'emgforce record' (interpreted by its device_kwargs)
     p.add_argument("--device", default="sim", help="driver name (see 'emgforce devices'; default sim)")
-    p.add_argument(
-        "-o",
-        "--option",
-        action="append",
-        type=_option,
-        default=[],
-        metavar="KEY=VALUE",
-        help="device constructor option, repeatable (e.g. -o seed=3 -o block_s=0.02)",
-    )
-    p.add_argument("--protocol", choices=("default", "short"), default="default", help="simulator protocol (sim only)")
+    p.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE", help="driver keyword argument")
+    p.add_argument("--protocol", choices=("short", "default"), help="sim: session script")
+    p.add_argument("--source", type=Path, help="replay: recording (.h5) or C3D file to play back")
+    p.add_argument("--name", help="lsl: stream name to resolve")
+    p.add_argument("--type", help="lsl: stream type to resolve")
+    p.add_argument("--port", help="serial: serial port")
+    p.add_argument("--host", help="trigno: address of the Trigno Control Utility")
+    p.set_defaults(fast=False)  # a display needs the device paced to the wall clock
     p.add_argument("--record", type=Path, metavar="OUT.h5", help="also record the session to this HDF5 file")
     p.add_argument("--subject", default="anonymous", help="subject id stored in the recording")
     p.add_argument("--overwrite", action="store_true", help="replace an existing recording")
@@ -62,25 +50,20 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def make_device(name: str, options: dict, protocol: str = "default"):
-    """Instantiate driver ``name`` with ``options``; the simulator is paced to the wall clock."""
+def make_device(args: argparse.Namespace):
+    """The driver named by ``--device`` with the options of ``emgforce record``."""
     from drivers import get_driver
+    from emgforce.cli.record import device_kwargs
     from emgforce.errors import DeviceNotAvailableError
 
     try:
-        cls = get_driver(name)
+        cls = get_driver(args.device)
     except KeyError as exc:
         raise DeviceNotAvailableError(str(exc.args[0])) from None
     ok, why = cls.available()
     if not ok:
-        raise DeviceNotAvailableError(f"driver {name!r} cannot run here: {why}")
-    options = dict(options)
-    if name == "sim":
-        from drivers.sim import Protocol
-
-        options.setdefault("realtime", True)
-        options.setdefault("protocol", Protocol.short() if protocol == "short" else Protocol.default())
-    return cls(**options)
+        raise DeviceNotAvailableError(f"driver {args.device!r} cannot run here: {why}")
+    return cls(**device_kwargs(args))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.window_s <= 0 or args.trail_s <= 0 or args.fps <= 0:
         print("emgforce live: --window-s, --trail-s and --fps must be positive", file=sys.stderr)
         return 2
-    device = make_device(args.device, dict(args.option), args.protocol)
+    device = make_device(args)
     params = None
     if args.lowpass_hz is not None:
         from emgforce.signal import EnvelopeParams
@@ -103,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         from emgforce.live.reference import reference_from_recording
 
         reference = reference_from_recording(args.mvc, params=params)
+        print(f"MVC reference from {args.mvc}: " + ", ".join(f"{k} {v:.4g}" for k, v in reference.items()))
     session = LiveSession(
         device,
         record_path=args.record,
@@ -150,15 +134,15 @@ def run(args: argparse.Namespace) -> int:
             session.stop()
         except EmgforceError as exc:  # still report what was recorded
             print(f"emgforce live: {exc}", file=sys.stderr)
+    lat, frames, fps = sorted(window.latencies_s), len(window.frame_times), window.fps
     window.deleteLater()  # free Qt objects now, not in the interpreter's final garbage collection
     app.sendPostedEvents(None, QtCore.QEvent.DeferredDelete)
     if session.summary is not None:
         print(session.summary.format())
-    lat = sorted(window.latencies_s)
     if lat:
         print(
-            f"{len(window.frame_times)} frames, {window.fps:.1f} fps; display latency median "
-            f"{1000 * lat[len(lat) // 2]:.0f} ms (+ envelope filter delay {1000 * session.pipeline.emg_delay_s:.0f} ms)"
+            f"{frames} frames, {fps:.1f} fps; display latency median {1000 * lat[len(lat) // 2]:.0f} ms "
+            f"(+ envelope filter delay {1000 * session.pipeline.emg_delay_s:.0f} ms)"
         )
     if session.error is not None:
         print(f"emgforce live: device stopped: {session.error}", file=sys.stderr)

@@ -19,6 +19,8 @@ from emgforce.errors import RecordingFormatError, RecordingVersionError
 #: version written into every file (``major.minor``); readers accept any minor of their major
 FORMAT_VERSION = "1.0"
 VERSION_ATTR = "emgforce_format_version"
+#: HDF5 file-format bounds: 1.10 objects (SWMR needs >= 1.10), readable by any HDF5 >= 1.10
+LIBVER = ("v110", "v110")
 
 STREAMS = "streams"
 SUBJECT = "subject"
@@ -61,6 +63,8 @@ def h5py_module():
 def encode_str(value: str, n_bytes: int, what: str) -> bytes:
     """UTF-8 encode ``value``, refusing what would not fit a fixed-length field."""
     raw = str(value).encode("utf-8")
+    if b"\x00" in raw:
+        raise ValueError(f"{what} {value!r} contains a NUL character, which fixed-length strings cannot hold")
     if len(raw) > n_bytes:
         raise ValueError(f"{what} {value!r} is {len(raw)} bytes long; the format allows at most {n_bytes}")
     return raw
@@ -124,6 +128,11 @@ def _storable(key: str, value: Any) -> str:
         return "dict"
     if value is None:
         return "none"
+    texts = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+    if isinstance(value, np.ndarray) and value.dtype.kind == "U":
+        texts = value.ravel().tolist()
+    if any(isinstance(t, str) and "\x00" in t for t in texts):
+        raise TypeError(f"cannot store {key!r}: fixed-length HDF5 strings cannot hold NUL characters")
     if isinstance(value, str):
         return "str"
     if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):

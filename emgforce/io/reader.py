@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 from datetime import datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,19 @@ from emgforce.io.recording import Event, Recording, StreamData, Subject
 log = logging.getLogger(__name__)
 
 
-def read_recording(path: str | Path) -> Recording:
-    """Read a whole recording file into memory.
+def read_recording(path: str | Path, *, streams: Sequence[str] | None = None, load_data: bool = True) -> Recording:
+    """Read a recording file into memory.
 
     Parameters
     ----------
     path : str or Path
         An ``.h5`` file written by :class:`emgforce.io.RecordingWriter`.
+    streams : sequence of str, optional
+        Read only these streams (default: all).
+    load_data : bool
+        False reads everything but the samples: each ``StreamData.data`` is then
+        a read-only all-NaN array of the right shape (zero memory), for
+        summaries of large files such as ``emgforce info``.
 
     Returns
     -------
@@ -51,7 +58,7 @@ def read_recording(path: str | Path) -> Recording:
     if path.is_dir():
         raise RecordingFormatError(f"{path} is a directory; give the path of a recording file (.h5)")
     with open_h5(path) as f:
-        return _read(f, path)
+        return _read(f, path, streams, load_data)
 
 
 @contextlib.contextmanager
@@ -97,7 +104,7 @@ def open_h5(path: Path):
     raise RecordingFormatError(f"{path} cannot be opened as HDF5 ({msg})")
 
 
-def _read(f, path: Path) -> Recording:
+def _read(f, path: Path, wanted: Sequence[str] | None, load_data: bool) -> Recording:
     h5py = fmt.h5py_module()
     if fmt.VERSION_ATTR not in f.attrs:
         raise RecordingFormatError(
@@ -129,10 +136,14 @@ def _read(f, path: Path) -> Recording:
         with _reading(path, "/metadata"):
             metadata = fmt.read_dict(f[fmt.METADATA])
     metadata.update({k: v for k, v in status.items() if k not in (fmt.END_REASON, fmt.COMPLETE)})
+    available = list(f[fmt.STREAMS])
+    unknown = [n for n in (wanted or ()) if n not in available]
+    if unknown:
+        raise KeyError(f"{path} has no stream(s) {unknown}; it has {available}")
     streams = {}
-    for name, group in f[fmt.STREAMS].items():
+    for name in available if wanted is None else wanted:
         with _reading(path, f"stream {name!r}"):
-            streams[name] = _read_stream(group, name, path)
+            streams[name] = _read_stream(f[fmt.STREAMS][name], name, path, load_data)
     complete = status.get(fmt.COMPLETE) is True
     if not complete:
         log.warning("%s was not closed by its writer (still recording, or killed): read up to its last flush", path)
@@ -209,7 +220,7 @@ def _table(group, name: str, n_cols: int, kinds: str, path: Path) -> np.ndarray:
     return ds[()]
 
 
-def _read_stream(group, name: str, path: Path) -> StreamData:
+def _read_stream(group, name: str, path: Path, load_data: bool = True) -> StreamData:
     if fmt.DATA not in group:
         raise RecordingFormatError(f"{path}: missing dataset {group.name}/{fmt.DATA}; see docs/format.md")
     ds = group[fmt.DATA]
@@ -247,16 +258,23 @@ def _read_stream(group, name: str, path: Path) -> StreamData:
     fs_hz = float(a["fs_hz"])
     actual = float(a.get("actual_fs_hz", np.nan))
 
-    data = ds.astype(np.float64)[()]  # HDF5 converts while reading: no extra copy
-    conversion, offset = attrs["conversion"].astype(np.float64), attrs["offset"].astype(np.float64)
-    if np.any(conversion != 1.0):
-        data *= conversion
-    if np.any(offset != 0.0):
-        data += offset
-
+    # the data extent first, then the tables: the writer stores a gap before the data after
+    # it, so a file still being written never shows data whose gap is not yet visible
+    n_stored = ds.shape[0]
+    if load_data:
+        data = ds.astype(np.float64)[:n_stored]  # HDF5 converts while reading: no extra copy
+        conversion, offset = attrs["conversion"].astype(np.float64), attrs["offset"].astype(np.float64)
+        if np.any(conversion != 1.0):
+            data *= conversion
+        if np.any(offset != 0.0):
+            data += offset
     gaps = _table(group, fmt.GAPS, 2, "iu", path).astype(np.int64)
     clock = _table(group, fmt.CLOCK, 3, "f", path).astype(np.float64)
-    data, gaps = _to_grid(data, gaps, ds.name, path)
+    if load_data:
+        data, gaps = _to_grid(data, gaps, ds.name, path)
+    else:
+        gaps = _valid_gaps(gaps, n_stored, ds.name, path)
+        data = np.broadcast_to(np.nan, (n_stored + int(gaps[:, 1].sum()), n_ch))
     clock = clock[clock[:, 0] < max(len(data), 1)]
     plate = fmt.read_dict(group[fmt.PLATE]) if fmt.PLATE in group else None
     return StreamData(
@@ -279,18 +297,9 @@ def _to_grid(received: np.ndarray, gaps: np.ndarray, where: str, path: Path) -> 
     Gap rows that point past the stored data (written before a crash cut the
     data short) are dropped: the samples they follow were never stored.
     """
+    gaps = _valid_gaps(gaps, len(received), where, path)
     if not len(gaps):
         return received, gaps
-    order = np.argsort(gaps[:, 0], kind="stable")
-    gaps = gaps[order]
-    if np.any(gaps[:, 1] <= 0) or np.any(gaps[1:, 0] < gaps[:-1].sum(axis=1)):
-        raise RecordingFormatError(f"{path}: the gap table of {where} has overlapping or empty gaps; the file is damaged")
-    missing_before = np.concatenate(([0], np.cumsum(gaps[:, 1])[:-1]))
-    row_of_gap = gaps[:, 0] - missing_before
-    keep = row_of_gap <= len(received)
-    if not keep.all():
-        log.warning("%s: %d gap rows point past the stored data (writer killed mid-flush); ignored", where, (~keep).sum())
-        gaps = gaps[keep]
     total = len(received) + int(gaps[:, 1].sum())
     grid = np.full((total, received.shape[1]), np.nan)
     mask = np.ones(total, dtype=bool)
@@ -298,3 +307,19 @@ def _to_grid(received: np.ndarray, gaps: np.ndarray, where: str, path: Path) -> 
         mask[start : start + n] = False
     grid[mask] = received
     return grid, gaps
+
+
+def _valid_gaps(gaps: np.ndarray, n_stored: int, where: str, path: Path) -> np.ndarray:
+    """Sorted gap rows, checked; rows pointing past the ``n_stored`` stored samples dropped."""
+    if not len(gaps):
+        return gaps
+    order = np.argsort(gaps[:, 0], kind="stable")
+    gaps = gaps[order]
+    if gaps[0, 0] < 0 or np.any(gaps[:, 1] <= 0) or np.any(gaps[1:, 0] < gaps[:-1].sum(axis=1)):
+        raise RecordingFormatError(f"{path}: the gap table of {where} has negative, empty or overlapping gaps; the file is damaged")
+    missing_before = np.concatenate(([0], np.cumsum(gaps[:, 1])[:-1]))
+    row_of_gap = gaps[:, 0] - missing_before
+    keep = row_of_gap <= n_stored
+    if not keep.all():
+        log.info("%s: %d gap rows point past the stored data (written ahead of it by a running or killed writer)", where, (~keep).sum())
+    return gaps[keep]

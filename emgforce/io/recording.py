@@ -391,8 +391,12 @@ class Recording:
         ]
 
     def segment(self, stream: str, trial: Trial | tuple[float, float]) -> np.ndarray:
-        """Samples of ``stream`` within a trial or a ``(start_s, stop_s)`` window, physical units."""
-        start_s, stop_s = (trial.start_s, trial.stop_s) if isinstance(trial, Trial) else trial
+        """Samples of ``stream`` within a trial (anything with ``start_s``/``stop_s``) or a
+        ``(start_s, stop_s)`` window, in physical units, NaN in gaps."""
+        if hasattr(trial, "start_s"):
+            start_s, stop_s = trial.start_s, trial.stop_s
+        else:
+            start_s, stop_s = trial
         return self.stream(stream).segment(start_s, stop_s)
 
     def events_between(self, start_s: float, stop_s: float, label: str | None = None) -> list[Event]:

@@ -73,6 +73,7 @@ class _StreamState:
             self.n_buffered += take
             pos += take
             if self.n_buffered == size:
+                self.write_gaps()
                 self.write_buffer()
                 self.buffer_row += size
                 self.n_buffered = 0
@@ -85,13 +86,27 @@ class _StreamState:
         if self.n_buffered:
             self.data[self.buffer_row : end] = self.buffer[: self.n_buffered]
 
-    def write_tables(self) -> None:
-        for ds, rows, dtype in ((self.gaps, self.pending_gaps, np.int64), (self.clock, self.pending_clock, np.float64)):
-            if rows:
-                n0 = ds.shape[0]
-                ds.resize(n0 + len(rows), axis=0)
-                ds[n0:] = np.asarray(rows, dtype=dtype)
-                rows.clear()
+    def write_gaps(self) -> None:
+        """Write pending gap rows and push them to disk *before* any data that follows them.
+
+        A reader (or a reader after a crash) may then see a gap without the
+        data after it (harmless: it is dropped as beyond the data), but never
+        data after a gap without the gap, which would shift those samples.
+        """
+        if self.pending_gaps:
+            _append_rows(self.gaps, self.pending_gaps, np.int64)
+            self.gaps.flush()
+
+    def write_clock(self) -> None:
+        if self.pending_clock:
+            _append_rows(self.clock, self.pending_clock, np.float64)
+
+
+def _append_rows(ds, rows: list, dtype) -> None:
+    n0 = ds.shape[0]
+    ds.resize(n0 + len(rows), axis=0)
+    ds[n0:] = np.asarray(rows, dtype=dtype)
+    rows.clear()
 
 
 class RecordingWriter:
@@ -126,7 +141,7 @@ class RecordingWriter:
     ``first_index`` jumps ahead of the expected next index records a gap
     ``(expected, first_index - expected)``; nothing is padded in the file (see
     ``docs/format.md``). Use as a context manager: an exception closes the file
-    with ``end_reason = "error: ..."``.
+    with ``end_reason = "error: ..."``. Not thread-safe: use it from one thread.
     """
 
     def __init__(
@@ -163,7 +178,9 @@ class RecordingWriter:
         rows = {s.name: _chunk_rows(s, chunk_s) for s in streams}
         cache = 2 * sum(rows[s.name] * s.n_channels * np.dtype(s.dtype).itemsize for s in streams) + 2**20
         try:
-            self._file = h5py.File(self.path, "w", libver="latest", rdcc_nbytes=cache)
+            # 1.10 file format: the oldest with SWMR, so any HDF5 >= 1.10 reads the file
+            # ("latest" would tie it to the newest library that wrote it)
+            self._file = h5py.File(self.path, "w", libver=fmt.LIBVER, rdcc_nbytes=cache)
         except OSError as exc:
             raise RecordingError(f"cannot create {self.path}: {exc}; is it open in another program?") from exc
         self.closed = False
@@ -248,6 +265,14 @@ class RecordingWriter:
         """
         state = self._state(block.stream)
         data = self._check_block(state, block)
+        try:
+            host_time = float(block.host_time)
+            device_time = np.nan if block.device_time is None else float(block.device_time)
+        except (TypeError, ValueError):
+            raise RecordingWriteError(
+                f"stream {block.stream!r}: host_time/device_time must be numbers, got "
+                f"{block.host_time!r}/{block.device_time!r}"
+            ) from None
         first = int(block.first_index)
         jump = first - state.next_index
         if block.missing and block.missing != jump:
@@ -261,8 +286,7 @@ class RecordingWriter:
             state.pending_gaps.append((state.next_index, jump))
             log.info("stream %r: %d samples missing at index %d", block.stream, jump, state.next_index)
         if len(data):
-            device_time = np.nan if block.device_time is None else float(block.device_time)
-            state.pending_clock.append((float(first), float(block.host_time), device_time))
+            state.pending_clock.append((float(first), host_time, device_time))
         state.overrun_blocks += bool(block.overrun)
         self._push(state, data, first)
 
@@ -354,18 +378,15 @@ class RecordingWriter:
         if self.closed:
             return
         for state in self._streams.values():
+            state.write_gaps()
             state.write_buffer()
-            state.write_tables()
+            state.write_clock()
         for name, rows, dtype in (
             (fmt.EVENTS, self._pending_events, fmt.EVENT_DTYPE),
             (fmt.STATUS, self._pending_status, fmt.STATUS_DTYPE),
         ):
             if rows:
-                ds = self._file[name]
-                n0 = ds.shape[0]
-                ds.resize((n0 + len(rows),))
-                ds[n0:] = np.array(rows, dtype=dtype)
-                rows.clear()
+                _append_rows(self._file[name], rows, dtype)
         self._file.flush()
 
     def close(self, reason: str = "completed") -> None:

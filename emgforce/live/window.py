@@ -64,6 +64,11 @@ COP_MIN_SPAN_M = 0.10  # smallest stabilogram view: sway of a few mm stays reada
 GM = "gluteus_medius"
 
 
+def _fmt(value: float, scale: float, spec: str) -> str:
+    """``value * scale`` formatted, or a dash when undefined (plate unloaded, too few samples)."""
+    return format(value * scale, spec) if np.isfinite(value) else "-"
+
+
 def _channel_key(ch) -> tuple[str, str | None]:
     """(muscle or channel name, side) of an EMG channel."""
     if ch.muscle:
@@ -73,7 +78,7 @@ def _channel_key(ch) -> tuple[str, str | None]:
 
 
 def _muscle_title(key: str) -> str:
-    return MUSCLES[key][1] if key in MUSCLES else key
+    return MUSCLES[key][1] if key in MUSCLES else key.replace("_", " ")
 
 
 class LiveWindow(QtWidgets.QMainWindow):
@@ -140,6 +145,8 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.emg_view = pg.GraphicsLayoutWidget()
         layout.addWidget(self.emg_view, stretch=5)
         groups: dict[str, list[int]] = {}
+        self._emg_groups: dict[str, list[int]] = {}
+        self._emg_top: dict[str, float] = {}
         self._sides = []
         for i, ch in enumerate(self.pipeline.emg_channels):
             key, side = _channel_key(ch)
@@ -148,10 +155,18 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.emg_plots: dict[str, pg.PlotItem] = {}
         self.emg_curves: list[pg.PlotDataItem] = [None] * len(self.pipeline.emg_channels)
         for row, (key, cols) in enumerate(groups.items()):
-            plot = self.emg_view.addPlot(row=row, col=0, title=_muscle_title(key))
+            # the title names the channels in their curve colours (cheaper than a legend)
+            names = " ".join(
+                f"<span style='color: rgb{SIDE_COLOURS.get(self._sides[i], SIDE_COLOURS[None])}'>"
+                f"{self.pipeline.emg_channels[i].name}</span>"
+                for i in cols
+            )
+            plot = self.emg_view.addPlot(row=row, col=0, title=f"{_muscle_title(key)} &nbsp; {names}")
+            plot.titleLabel.setMaximumHeight(22)
             plot.setXRange(-self.window_s, 0.0, padding=0)
             plot.setMouseEnabled(x=False, y=True)
-            plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+            if row < len(groups) - 1:
+                plot.hideAxis("bottom")  # one time axis, at the bottom (the x axes are linked)
             for i in cols:
                 ch = self.pipeline.emg_channels[i]
                 # 1-pixel cosmetic pens: wide lines cost several times more in the raster engine
@@ -161,7 +176,10 @@ class LiveWindow(QtWidgets.QMainWindow):
                 self.emg_curves[i] = curve
             if row:
                 plot.setXLink(next(iter(self.emg_plots.values())))
+            plot.enableAutoRange(x=False, y=False)  # re-ranging every frame would re-tick (repaint) the axes
             self.emg_plots[key] = plot
+            self._emg_groups[key] = cols
+            self._emg_top[key] = 0.0
         self._emg_unit = None
         if self.emg_plots:
             list(self.emg_plots.values())[-1].setLabel("bottom", "time", units="s")
@@ -375,10 +393,23 @@ class LiveWindow(QtWidgets.QMainWindow):
             curve.setData(frame.emg_t_s, frame.emg[:, i])
         if frame.emg_unit != self._emg_unit:
             self._emg_unit = frame.emg_unit
-            for plot in self.emg_plots.values():
-                plot.setLabel("left", "envelope", units=None if "%" in frame.emg_unit else frame.emg_unit)
-                if "%" in frame.emg_unit:
-                    plot.setLabel("left", f"envelope ({frame.emg_unit})")
+            for key, plot in self.emg_plots.items():
+                self._emg_top[key] = 0.0  # new unit: range afresh
+                if "%" in frame.emg_unit:  # units="" clears the SI-prefixed unit of the signal-unit label
+                    plot.setLabel("left", frame.emg_unit, units="")
+                else:
+                    plot.setLabel("left", "", units=frame.emg_unit)
+        if not frame.emg.shape[0]:
+            return
+        percent = frame.emg_unit == "%MVC"
+        for key, plot in self.emg_plots.items():
+            # grow at once, shrink only when the data use less than 40 % of the height: a steady axis
+            peak = float(np.nanmax(frame.emg[:, self._emg_groups[key]]))
+            top = self._emg_top[key]
+            if peak > top or peak < 0.4 * top:
+                floor = 100.0 if percent else 0.0
+                self._emg_top[key] = top = max(1.2 * peak, floor) if peak > 0 else max(floor, 1.0)
+                plot.setYRange(-0.03 * top, top, padding=0)
 
     def _draw_bars(self, frame: Frame) -> None:
         if not self.bar_sides:
@@ -394,13 +425,16 @@ class LiveWindow(QtWidgets.QMainWindow):
             self._bar_unit = unit
             self._bar_top = 0.0
             self.band.setVisible(percent)
-            self.bar_plot.setLabel("left", f"GM ({unit})")
+            if percent:
+                self.bar_plot.setLabel("left", "GM (%MVC)", units="")
+            else:
+                self.bar_plot.setLabel("left", "GM envelope", units=unit)
         need = max(100.0, high * 1.2, float(values.max()) * 1.1) if percent else float(values.max()) * 1.2
         if need > self._bar_top or (not percent and need < 0.5 * self._bar_top):
             self._bar_top = max(need, 1e-12)
             self.bar_plot.setYRange(0, self._bar_top, padding=0)
         for label, v in zip(self.bar_labels, values):
-            label.setText(f"{v:.0f}" if percent else f"{v:.3g}")
+            label.setText(f"{v:.0f}" if percent else pg.siFormat(v, precision=3, suffix=unit))
             label.setPos(label.pos().x(), v)
 
     def _draw_cop(self, frame: Frame) -> None:
@@ -419,9 +453,9 @@ class LiveWindow(QtWidgets.QMainWindow):
             self.cop_ellipse.setData([], [])
         self._follow_cop(trail)
         self.cop_text.setText(
-            f"Fz {frame.fz_n:.0f} N\n"
-            f"sway velocity {frame.sway_velocity_m_s * 1000:.1f} mm/s\n"
-            f"95% ellipse {frame.ellipse_area_m2 * 1e4:.2f} cm²"
+            f"Fz {_fmt(frame.fz_n, 1, '.0f')} N\n"
+            f"sway velocity {_fmt(frame.sway_velocity_m_s, 1e3, '.1f')} mm/s\n"
+            f"95% prediction ellipse {_fmt(frame.ellipse_area_m2, 1e4, '.2f')} cm²"
         )
 
     def _follow_cop(self, trail: np.ndarray) -> None:

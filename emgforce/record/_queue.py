@@ -41,22 +41,30 @@ class BoundedBlockQueue:
         with self._cond:
             return max(len(self._items) / self.max_items, self._bytes / self.max_bytes)
 
-    def offer(self, items: list[tuple[Any, int]]) -> bool:
+    def offer(self, items: list[tuple[Any, int]], timeout: float = 0.0) -> bool:
         """Enqueue all ``(item, nbytes)`` pairs, or none if that would exceed a limit.
 
         All or nothing, so that blocks read together (the streams of one
-        device read) are kept or lost together and no stream starves.
+        device read) are kept or lost together and no stream starves. With a
+        ``timeout`` it waits that long for room.
         """
         need = sum(n for _, n in items)
+        deadline = time.monotonic() + timeout
         with self._cond:
-            # an empty queue takes any read, however large, so progress is always possible
-            full_items = bool(self._items) and len(self._items) + len(items) > self.max_items
-            full_bytes = bool(self._items) and self._bytes + need > self.max_bytes
-            if full_items or full_bytes:
-                return False
+            while self._full(len(items), need):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
             for item, nbytes in items:
                 self._push(item, nbytes)
             return True
+
+    def _full(self, n_items: int, nbytes: int) -> bool:
+        # an empty queue takes any read, however large, so progress is always possible
+        if not self._items:
+            return False
+        return len(self._items) + n_items > self.max_items or self._bytes + nbytes > self.max_bytes
 
     def force(self, item: Any) -> None:
         """Enqueue a zero-byte control item regardless of the limits (not counted in the high-water marks)."""
@@ -82,4 +90,5 @@ class BoundedBlockQueue:
                 self._cond.wait(remaining)
             item, nbytes = self._items.popleft()
             self._bytes -= nbytes
+            self._cond.notify_all()  # a producer may wait for room
             return item

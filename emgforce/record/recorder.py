@@ -15,6 +15,7 @@ import collections
 import json
 import logging
 import os
+import shutil
 import signal
 import threading
 import time
@@ -60,6 +61,8 @@ class RecordSummary:
     file_size_bytes: int = 0
     queue_high_water_blocks: int = 0
     queue_high_water_bytes: int = 0
+    writer_cpu_s: float = 0.0
+    reader_cpu_s: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -78,7 +81,8 @@ class RecordSummary:
             )
         lines.append(
             f"  {self.markers} markers, file {self.file_size_bytes / 1e6:.2f} MB, wall time {self.wall_time_s:.1f} s, "
-            f"queue peak {self.queue_high_water_blocks} blocks / {self.queue_high_water_bytes / 1e6:.1f} MB"
+            f"queue peak {self.queue_high_water_blocks} blocks / {self.queue_high_water_bytes / 1e6:.1f} MB, "
+            f"writer CPU {self.writer_cpu_s:.2f} s"
         )
         return "\n".join(lines)
 
@@ -119,6 +123,16 @@ class Recorder:
         Called in the reader thread with every block the device delivers (a
         tee for a live display); must return quickly. Exceptions are logged and
         do not stop the recording.
+    min_free_bytes : int
+        The session stops cleanly (reason ``disk nearly full``) when less than
+        this is free on the output disk, checked at every flush: HDF5 cannot
+        close a file cleanly once a write has failed for lack of space.
+    backpressure : bool, optional
+        When the queue is full, make the reader wait for room instead of
+        dropping (and counting) the blocks. Right for sources that are not
+        paced by hardware; by default on when the device has ``realtime=False``
+        (simulator, replay as fast as possible), off otherwise: a real device
+        keeps sampling whether or not the disk keeps up.
     writer_factory : callable, optional
         ``writer_factory(path, streams, subject, overwrite=...)`` creating the
         writer; defaults to :class:`emgforce.io.RecordingWriter`.
@@ -137,6 +151,8 @@ class Recorder:
         read_timeout_s: float = 0.1,
         on_block: Callable[[Block], None] | None = None,
         writer_factory: Callable[..., Any] | None = None,
+        min_free_bytes: int = 100 * 2**20,
+        backpressure: bool | None = None,
     ) -> None:
         if flush_s <= 0:
             raise ValueError(f"flush_s must be positive, got {flush_s}")
@@ -147,6 +163,9 @@ class Recorder:
         self.flush_s = float(flush_s)
         self.read_timeout_s = float(read_timeout_s)
         self.on_block = on_block
+        self.min_free_bytes = int(min_free_bytes)
+        # sources not paced by hardware (simulation, replay as fast as possible) can wait for the disk
+        self.backpressure = (not getattr(device, "realtime", True)) if backpressure is None else bool(backpressure)
         self._writer_factory = writer_factory
         self._queue = BoundedBlockQueue(queue_blocks, queue_bytes)
         self._markers: collections.deque[Marker] = collections.deque()
@@ -163,6 +182,7 @@ class Recorder:
         self._writer_thread: threading.Thread | None = None
         self._writer: Any = None
         self._n_markers = 0
+        self._reader_cpu_s = 0.0
         self.summary: RecordSummary | None = None
 
     # ----------------------------------------------------------------- control
@@ -275,6 +295,7 @@ class Recorder:
                 self._error = error
 
     def _read_loop(self) -> None:
+        cpu0 = time.thread_time()
         try:
             while not self._stop.is_set():
                 try:
@@ -299,6 +320,7 @@ class Recorder:
                     break
         finally:
             self._t_end = time.monotonic()
+            self._reader_cpu_s = time.thread_time() - cpu0
             self._shutdown_device()
             self._queue.force(_STOP)
 
@@ -339,7 +361,11 @@ class Recorder:
         """Queue the blocks of one read together, or count them all as dropped (queue full)."""
         if not blocks:
             return
-        if self._queue.offer([(b, b.data.nbytes) for b in blocks]):
+        items = [(b, b.data.nbytes) for b in blocks]
+        taken = self._queue.offer(items)
+        while not taken and self.backpressure and not self._stop.is_set():
+            taken = self._queue.offer(items, timeout=0.1)
+        if taken:
             self._pending_overrun.difference_update(b.stream for b in blocks)
             return
         with self._lock:
@@ -350,6 +376,15 @@ class Recorder:
                 self._pending_overrun.add(b.stream)
 
     def _write_loop(self) -> None:
+        cpu0 = time.thread_time()
+        try:
+            self._write_session()
+        finally:
+            if self.summary is not None:
+                self.summary.writer_cpu_s = time.thread_time() - cpu0
+                self.summary.reader_cpu_s = self._reader_cpu_s
+
+    def _write_session(self) -> None:
         writer = self._writer
         last_flush = time.monotonic()
         expected: dict[str, int] = {k: 0 for k in self._stats}
@@ -367,6 +402,10 @@ class Recorder:
                 if time.monotonic() - last_flush >= self.flush_s:
                     writer.flush()
                     last_flush = time.monotonic()
+                    if self._disk_nearly_full():
+                        self._drain_until_stop()
+                        self._trailing_gaps(writer, expected)
+                        break
         except BaseException as exc:  # noqa: BLE001 - disk full, ... : stop cleanly, keep what is on disk
             log.error("writing %s failed: %s", self.path, exc)
             self._finish_reason(f"write error: {exc}", exc, override=True)
@@ -394,6 +433,17 @@ class Recorder:
             stats.blocks_written += 1
             stats.overrun_blocks += int(block.overrun)
         expected[block.stream] = block.first_index + block.n_samples
+
+    def _disk_nearly_full(self) -> bool:
+        """Stop cleanly while the file can still be closed: HDF5 cannot recover from a full disk."""
+        free = shutil.disk_usage(self.path.parent).free
+        if free >= self.min_free_bytes:
+            return False
+        log.error("only %.1f MB free on the disk of %s; stopping the recording", free / 1e6, self.path)
+        self._finish_reason(f"disk nearly full: {free / 1e6:.1f} MB free, below the {self.min_free_bytes / 1e6:.0f} MB "
+                            "reserve; free space and start a new recording", override=True)
+        self._stop.set()
+        return True
 
     def _trailing_gaps(self, writer: Any, expected: dict[str, int]) -> None:
         """Samples the device went past but that never reached the file (dropped at the end)."""
@@ -438,7 +488,7 @@ class Recorder:
         except Exception as exc:  # noqa: BLE001 - e.g. disk still full; the last flush is on disk
             log.error("closing %s failed: %s", self.path, exc)
             self._finish_reason(reason, exc)
-        t_end = self._t_end or time.monotonic()
+        t_end = time.monotonic()
         duration = max(
             (s.next_index / s.fs_hz for s in streams.values() if s.fs_hz > 0), default=0.0
         )
@@ -472,7 +522,6 @@ class Recorder:
                 signal.signal(sig, old)
 
         return restore
-
 
 
 def _subject(subject: Any) -> Any:

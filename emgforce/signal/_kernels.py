@@ -25,7 +25,9 @@ NONFINITE_ZERO = 1
 NONFINITE_HOLD = 2
 
 
-@njit(cache=True)
+# The per-row helpers are inlined (numba IR level): a call per row would cost more than the
+# arithmetic. Indexing z directly (no z[s, 0] views) avoids reference counting in the loop.
+@njit(cache=True, inline="always")
 def _step(v, sos, z):
     """Pass one row ``v`` (n_channels,) through all sections, in place."""
     n_ch = v.shape[0]
@@ -35,17 +37,15 @@ def _step(v, sos, z):
         b2 = sos[s, 2]
         a1 = sos[s, 4]
         a2 = sos[s, 5]
-        z0 = z[s, 0]
-        z1 = z[s, 1]
         for c in range(n_ch):
             xc = v[c]
-            yc = b0 * xc + z0[c]
-            z0[c] = b1 * xc - a1 * yc + z1[c]
-            z1[c] = b2 * xc - a2 * yc
+            yc = b0 * xc + z[s, 0, c]
+            z[s, 0, c] = b1 * xc - a1 * yc + z[s, 1, c]
+            z[s, 1, c] = b2 * xc - a2 * yc
             v[c] = yc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _init_state(z, zi, v):
     """Steady-state initial conditions ``zi * v`` (scipy: ``sosfilt_zi(sos) * x0``)."""
     for s in range(z.shape[0]):
@@ -207,7 +207,7 @@ def centred_mean(x, half, power, y):
             y[i, c] = acc[c] * inv
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _replace_nonfinite(v, policy, hold, counts):
     """Replace non-finite entries of row ``v`` by 0 or the channel's last finite value."""
     replaced = 0

@@ -9,7 +9,9 @@ import scipy.signal as ss
 
 from emgforce.constants import FATIGUE_EPOCH_S
 from emgforce.errors import SignalError
+from emgforce.signal import _kernels
 from emgforce.signal._arrays import check_fs, to_2d
+from emgforce.signal.quality import raise_nonfinite
 
 __all__ = ["median_frequency", "mean_frequency", "spectral_fatigue", "FatigueResult"]
 
@@ -43,6 +45,9 @@ class FatigueResult:
 
 
 def _psd(x2: np.ndarray, fs: float, nperseg: int | None, band_hz):
+    bad = _kernels.mean_and_nonfinite(x2)[1]
+    if bad.any():
+        raise_nonfinite(bad, x2.shape[0])
     n = x2.shape[0]
     seg = min(n, _NPERSEG) if nperseg is None else int(nperseg)
     if not 2 <= seg <= n:

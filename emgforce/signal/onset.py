@@ -19,10 +19,12 @@ from scipy import optimize, stats
 
 from emgforce.constants import ONSET_K_SD, ONSET_MIN_BURST_S, ONSET_MIN_DURATION_S
 from emgforce.errors import SignalError
+from emgforce.signal import _kernels
 from emgforce.signal._arrays import check_fs, to_2d
 from emgforce.signal.envelope import linear_envelope, tkeo
 from emgforce.signal.filters import sosfiltfilt
 from emgforce.signal.pipeline import EnvelopeParams, design, emg_envelope
+from emgforce.signal.quality import raise_nonfinite
 
 __all__ = ["Burst", "detect_onsets", "ONSET_METHODS"]
 
@@ -89,9 +91,9 @@ def detect_onsets(x, fs: float, *, method: str = "hodges", baseline=(0.0, 0.5), 
         ``zeta`` (chi-square, 2 d.o.f.); a sample is active when at least
         ``r0`` of the ``m`` pairs ending there exceed it; ``zeta`` is set so
         that rest is flagged with probability ``false_alarm``.
-    baseline : (float, float) or array_like
+    baseline : (float, float) or ndarray
         Rest interval ``(start_s, stop_s)`` inside ``x``, or a separate raw rest
-        recording with the same channels. Check it is truly at rest.
+        recording (ndarray, same channels). Check it is truly at rest.
     k : float
         Threshold in baseline SDs (Hodges & Bui, TKEO).
     min_duration_s : float
@@ -115,6 +117,13 @@ def detect_onsets(x, fs: float, *, method: str = "hodges", baseline=(0.0, 0.5), 
     -------
     list of Burst
         Sorted by channel, then onset.
+
+    Raises
+    ------
+    SignalError
+        NaN/inf samples (repair them first, e.g. with the ``nonfinite``
+        policies of :func:`~emgforce.signal.emg_envelope`), a flat baseline, or
+        bad parameters.
     """
     fs = check_fs(fs)
     if method not in ONSET_METHODS:
@@ -128,8 +137,11 @@ def detect_onsets(x, fs: float, *, method: str = "hodges", baseline=(0.0, 0.5), 
         if not (np.isfinite(v) and v >= 0):
             raise SignalError(f"{name} must be >= 0 s, got {v!r}")
     params = params or EnvelopeParams()
+    bad = _kernels.mean_and_nonfinite(x2)[1]
+    if bad.any():
+        raise_nonfinite(bad, n)
 
-    if isinstance(baseline, tuple) and len(baseline) == 2 and np.ndim(baseline[0]) == 0:
+    if not isinstance(baseline, np.ndarray) and np.ndim(baseline) == 1 and len(baseline) == 2:
         i0, i1 = int(round(baseline[0] * fs)), int(round(baseline[1] * fs))
         if not 0 <= i0 < i1 <= n:
             raise SignalError(f"baseline {baseline} s is not an interval inside the {n / fs:.3f} s signal")

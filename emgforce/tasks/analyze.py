@@ -17,9 +17,9 @@ import numpy as np
 
 from emgforce import constants as C
 from emgforce.errors import AnalysisError, EmgforceError
-from emgforce.naming import ACTIVITY_LABELS, MUSCLES, SIDES, TASKS, parse_emg_channel_name
+from emgforce.naming import ACTIVITY_LABELS, MUSCLES, SIDES, TASKS, parse_emg_channel_name, parse_trial_label
 from emgforce.tasks import segment
-from emgforce.tasks.metrics import activation_metrics, coefficient_of_variation, linear_slope, load_split
+from emgforce.tasks.metrics import activation_metrics, coefficient_of_variation, load_split
 from emgforce.tasks.results import Message, Metric, Phase, SessionResult, TrialResult
 from emgforce.tasks.symmetry import LSI_FORMULA, SI_FORMULA, compare_sides, summary_line
 
@@ -34,12 +34,6 @@ WEAK_SIDE_MIN_SI_PCT = 15.0
 #: low-pass before rep detection: Fz is clean; the GM envelope fluctuates 10-20 % in holds
 FZ_REP_SMOOTH_HZ = 5.0
 ENVELOPE_REP_SMOOTH_HZ = 2.0
-TASK_WORDS = {
-    "stance": "single-leg stance",
-    "squat": "single-leg squat",
-    "single_leg_bridge": "single-leg bridge",
-    "mvc": "MVC",
-}
 
 
 @dataclass
@@ -67,14 +61,8 @@ class AnalysisOptions:
             raise ValueError(f"fallback must be 'peak_task' or 'none', got {self.fallback!r}")
         if self.segmentation not in ("auto", "signals"):
             raise ValueError(f"segmentation must be 'auto' or 'signals', got {self.segmentation!r}")
-        if self.task is not None and self.task not in TASKS and segment_task(self.task) not in TASKS:
-            raise ValueError(f"unknown task {self.task!r}; known: {sorted(TASKS)}")
-
-
-def segment_task(label: str) -> str:
-    from emgforce.naming import parse_trial_label
-
-    return parse_trial_label(label)[0]
+        if self.task is not None and parse_trial_label(self.task)[0] not in TASKS:
+            raise ValueError(f"unknown task {self.task!r}; give a trial label such as stance_double or stance_left")
 
 
 # --------------------------------------------------------------------------- loading
@@ -127,7 +115,7 @@ class _Context:
 
 def _emg_setup(ctx: _Context, trials: list[Any]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
     """Envelopes and normalisation of every EMG channel; returns (normalisation, reference) per channel."""
-    from emgforce.signal import EnvelopeParams, emg_envelope, percent_mvc
+    from emgforce.signal import EnvelopeParams, check_quality, emg_envelope, percent_mvc
 
     emg = ctx.rec.streams.get("emg")
     if emg is None:
@@ -145,6 +133,11 @@ def _emg_setup(ctx: _Context, trials: list[Any]) -> tuple[dict[str, str], dict[s
     if lost.any():
         ctx.note("warning", f"EMG: {int(lost.any(axis=1).sum())} lost samples (gaps) are excluded from the metrics")
     ctx.emg_raw = raw
+    quality = check_quality(raw, channel_names=ctx.names)
+    for j in np.flatnonzero(quality.flat | quality.saturated):
+        what = "flat (constant): disconnected or unused?" if quality.flat[j] else (
+            f"{int(quality.n_saturated[j])} samples look clipped (amplifier saturation): amplitudes are underestimated")
+        ctx.note("warning", f"EMG channel {ctx.names[j]} is {what}" if quality.flat[j] else f"EMG channel {ctx.names[j]}: {what}")
     params = EnvelopeParams(lowpass_hz=ctx.opts.envelope_lowpass_hz, notch_hz=ctx.opts.notch_hz, nonfinite="interpolate")
     env = emg_envelope(raw, ctx.emg_fs, params=params)
     env[lost] = np.nan
@@ -204,38 +197,8 @@ def _reference(env: np.ndarray, fs: float, trials: list[Any]) -> tuple[float, st
         return math.nan, str(exc)
 
 
-_PLATE_KEYS = ("type", "corners_m", "origin_m", "calibration_matrix", "gains", "sign_convention", "name", "a_m", "b_m", "az0_m")
-
-
-def _plate_from_dict(ctx: _Context, stream: str, d: dict[str, Any]) -> Any:
-    """:meth:`Plate.from_dict`, also accepting descriptions with extra keys, a numeric C3D type
-    and the sign convention stated as "Fz>0 under load" (the simulator writes these); the
-    interpretation is reported."""
-    from emgforce.forceplate import Plate
-
-    try:
-        return Plate.from_dict(d)
-    except EmgforceError as exc:
-        first = exc
-    e = {k: v for k, v in d.items() if k in _PLATE_KEYS}
-    if isinstance(e.get("type"), (int, np.integer)):
-        e["type"] = f"C3D_TYPE{int(e['type'])}"
-    conv = str(e.get("sign_convention", "action"))
-    if conv not in ("action", "reaction"):
-        if "fz>0 under load" not in conv.lower():
-            raise first
-        e["sign_convention"] = "action"
-        z_up = Plate.from_dict(e).rotation[2, 2] > 0
-        # a loaded plate pushes down on its support: Fz > 0 in a z-up frame is the reaction force
-        e["sign_convention"] = "reaction" if z_up else "action"
-    plate = Plate.from_dict(e)
-    ctx.note("info", f"force stream {stream!r}: plate description read as type {plate.type}, "
-             f"{plate.sign_convention} convention (ignored keys: {sorted(set(d) - set(_PLATE_KEYS))})")
-    return plate
-
-
 def _plate_setup(ctx: _Context) -> None:
-    from emgforce.forceplate import center_of_pressure
+    from emgforce.forceplate import Plate, center_of_pressure
 
     for stream in ctx.rec.streams.values():
         names = [c.name for c in stream.channels]
@@ -245,7 +208,7 @@ def _plate_setup(ctx: _Context) -> None:
         cop = valid = None
         if stream.plate and all(k in names for k in ("Fx", "Fy", "Fz", "Mx", "My", "Mz")):
             try:
-                plate = _plate_from_dict(ctx, stream.name, stream.plate)
+                plate = Plate.from_dict(stream.plate)
                 forces = stream.data[:, [names.index(k) for k in ("Fx", "Fy", "Fz", "Mx", "My", "Mz")]]
                 res = center_of_pressure(forces, plate, fz_threshold_n=ctx.opts.fz_threshold_n)
                 valid = np.asarray(res.valid, dtype=bool)
@@ -258,7 +221,7 @@ def _plate_setup(ctx: _Context) -> None:
         if cop is None and np.nanmedian(fz) < 0:
             fz = -fz
             ctx.note("warning", f"force stream {stream.name!r}: Fz is mostly negative; its load is taken as -Fz")
-        side = (stream.plate or {}).get("side") or (stream.plate or {}).get("name")
+        side = (stream.plate or {}).get("name")  # a plate named "left"/"right" is under that foot
         ctx.plates.append(_Plate(stream.name, side if side in SIDES else None, float(stream.fs_hz), fz, cop, valid))
     if not ctx.plates:
         ctx.note("warning", "the recording has no force stream: COP, sway, load split and force-based segmentation are skipped")
@@ -278,24 +241,25 @@ def _env_window(ctx: _Context, j: int, start_s: float, stop_s: float) -> np.ndar
     return seg[np.isfinite(seg)]
 
 
-def _emg_metrics(ctx: _Context, tr: TrialResult, start_s: float, stop_s: float, *, prefix: str = "emg", rep: int | None = None) -> None:
+def _emg_metrics(ctx: _Context, tr: TrialResult, windows: list[tuple[float, float]]) -> None:
+    """Activation metrics of every channel over the windows taken together (iEMG, time above summed)."""
     if ctx.env is None:
         return
     for j, name in enumerate(ctx.names):
-        seg = _env_window(ctx, j, start_s, stop_s)
+        seg = np.concatenate([_env_window(ctx, j, a, b) for a, b in windows])
         if seg.size < 2:
-            tr.messages.append(Message("warning", f"{name}: the window {start_s:.2f}-{stop_s:.2f} s holds no EMG samples", tr.label))
+            _note(tr, "warning", f"{name}: no EMG samples in {', '.join(f'{a:.2f}-{b:.2f} s' for a, b in windows)}")
             continue
         unit = ctx.units[j]
         thr = ctx.opts.threshold_pct if unit != "V" else None
         m = activation_metrics(seg, ctx.emg_fs, thr)
         side = ctx.sides[j]
-        tr.metrics.append(Metric(f"{prefix}_mean", m["mean"], unit, side, name, rep))
-        tr.metrics.append(Metric(f"{prefix}_peak", m["peak"], unit, side, name, rep))
-        tr.metrics.append(Metric(f"{prefix}_iemg", m["iemg"], f"{unit}*s", side, name, rep))
+        tr.metrics.append(Metric("emg_mean", m["mean"], unit, side, name))
+        tr.metrics.append(Metric("emg_peak", m["peak"], unit, side, name))
+        tr.metrics.append(Metric("emg_iemg", m["iemg"], f"{unit}*s", side, name))
         if thr is not None:
-            tr.metrics.append(Metric(f"{prefix}_time_above_s", m["time_above_s"], "s", side, name, rep))
-            tr.metrics.append(Metric(f"{prefix}_time_above_pct", m["time_above_pct"], "%", side, name, rep))
+            tr.metrics.append(Metric("emg_time_above_s", m["time_above_s"], "s", side, name))
+            tr.metrics.append(Metric("emg_time_above_pct", m["time_above_pct"], "%", side, name))
 
 
 def _working_channels(ctx: _Context, side: str | None, muscle: str = "gluteus_medius") -> list[int]:
@@ -339,12 +303,13 @@ def _note(tr: TrialResult, level: str, text: str) -> None:
     tr.messages.append(Message(level, text, tr.label))
 
 
-def _trace(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray, int]:
+def _trace(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every k-th sample (about TRACE_FS_HZ) and its time from the start, for the figures."""
     step = max(int(round(fs / TRACE_FS_HZ)), 1)
-    return np.arange(0, x.shape[0], step) / fs, x[::step], step
+    return np.arange(0, x.shape[0], step) / fs, x[::step]
 
 
-def _rep_signal(ctx: _Context, tr: TrialResult) -> tuple[np.ndarray, float, str, float] | None:
+def _rep_signal(ctx: _Context, tr: TrialResult) -> tuple[np.ndarray, float, str, float, float] | None:
     """Signal that rises with each repetition: (values, fs, label, min_contrast, smoothing Hz).
 
     Bridges load the feet: the summed plate Fz when a plate is there;
@@ -384,13 +349,13 @@ def _reps(ctx: _Context, tr: TrialResult, traces: dict[str, Any]) -> None:
         )
         tr.segmentation = f"automatic ({label})"
     if sig is not None:
-        t, v, _ = _trace(sig[0], sig[1])
+        t, v = _trace(sig[0], sig[1])
         traces.setdefault("rep_signal", {})[tr.label] = {"t_s": t + tr.start_s, "values": v, "label": sig[2]}
     tr.reps = reps
     tr.metrics.append(Metric("rep_count", float(len(reps)), "1"))
     if not reps:
         _note(tr, "warning", "no repetition found (no rep events and no rise in Fz/GM envelope): per-rep metrics skipped")
-        _emg_metrics(ctx, tr, tr.start_s, tr.stop_s)
+        _emg_metrics(ctx, tr, [(tr.start_s, tr.stop_s)])
         return
     holds = np.array([r.hold_s for r in reps])
     tr.metrics.append(Metric("rep_duration_mean_s", float(np.mean([r.duration_s for r in reps])), "s"))
@@ -402,7 +367,7 @@ def _reps(ctx: _Context, tr: TrialResult, traces: dict[str, Any]) -> None:
         if tr.task != "squat":
             tr.metrics.append(Metric("rep_hold_s", r.hold_s, "s", rep=i))
     # activation over the movements (the lead-in rest is not part of the task)
-    _emg_metrics_union(ctx, tr, [(r.start_s, r.stop_s) for r in reps])
+    _emg_metrics(ctx, tr, [(r.start_s, r.stop_s) for r in reps])
     if ctx.env is None:
         return
     window = (lambda r: (r.hold_start_s, r.hold_stop_s)) if tr.task != "squat" else (lambda r: (r.start_s, r.stop_s))
@@ -420,26 +385,40 @@ def _reps(ctx: _Context, tr: TrialResult, traces: dict[str, Any]) -> None:
         tr.metrics.append(Metric("rep_emg_mean_cv_pct", coefficient_of_variation(means), "%", ctx.sides[j], name))
     if tr.task != "squat":
         _fatigue(ctx, tr, [(r.hold_start_s, r.hold_stop_s) for r in reps])
+    _rep_onsets(ctx, tr)
 
 
-def _emg_metrics_union(ctx: _Context, tr: TrialResult, windows: list[tuple[float, float]]) -> None:
-    """EMG metrics over several windows taken together (iEMG and time above summed)."""
-    if ctx.env is None:
+def _rep_onsets(ctx: _Context, tr: TrialResult) -> None:
+    """Working-GM onset relative to each repetition's movement start (Hodges & Bui, k = 3 SD).
+
+    The baseline is the quiet time before the rep (after the previous one), ending 0.25 s
+    before its start; reps with less than ``onset_baseline_s`` of it are skipped.
+    """
+    from emgforce.signal import detect_onsets
+
+    if ctx.emg_raw is None:
         return
-    for j, name in enumerate(ctx.names):
-        seg = np.concatenate([_env_window(ctx, j, a, b) for a, b in windows])
-        if seg.size < 2:
+    cols = _working_channels(ctx, tr.side if tr.task != "bridge" else None)
+    skipped = 0
+    prev = tr.start_s
+    for i, r in enumerate(tr.reps):
+        b0, b1 = prev, r.start_s - 0.25
+        prev = r.stop_s
+        if b1 - b0 < ctx.opts.onset_baseline_s:
+            skipped += 1
             continue
-        unit = ctx.units[j]
-        thr = ctx.opts.threshold_pct if unit != "V" else None
-        m = activation_metrics(seg, ctx.emg_fs, thr)
-        side = ctx.sides[j]
-        tr.metrics.append(Metric("emg_mean", m["mean"], unit, side, name))
-        tr.metrics.append(Metric("emg_peak", m["peak"], unit, side, name))
-        tr.metrics.append(Metric("emg_iemg", m["iemg"], f"{unit}*s", side, name))
-        if thr is not None:
-            tr.metrics.append(Metric("emg_time_above_s", m["time_above_s"], "s", side, name))
-            tr.metrics.append(Metric("emg_time_above_pct", m["time_above_pct"], "%", side, name))
+        seg = ctx.emg_raw[_rows(ctx.emg_fs, b0, r.stop_s, ctx.emg_raw.shape[0])][:, cols]
+        if not np.all(np.isfinite(seg)):
+            skipped += 1
+            continue
+        bursts = detect_onsets(seg, ctx.emg_fs, method="hodges", baseline=(0.0, b1 - b0))
+        for k, j in enumerate(cols):
+            after = [b for b in bursts if b.channel == k and b.onset_s >= b1 - b0]
+            if after:
+                tr.metrics.append(Metric("rep_onset_latency_s", b0 + after[0].onset_s - r.start_s, "s", ctx.sides[j], ctx.names[j], i))
+    if skipped:
+        _note(tr, "info", f"onset latency skipped for {skipped} rep(s) with less than {ctx.opts.onset_baseline_s:g} s "
+              "of quiet EMG before them")
 
 
 def _fatigue(ctx: _Context, tr: TrialResult, windows: list[tuple[float, float]]) -> None:
@@ -475,15 +454,27 @@ def _stance_from_fz(ctx: _Context, tr: TrialResult, plate: _Plate) -> tuple[floa
     sl = _rows(plate.fs_hz, tr.start_s, tr.stop_s, plate.fz_n.size)
     fz = plate.fz_n[sl]
     bw = _body_weight_n(ctx)
+
+    def stance_phase(levels: segment.PlateauLevels | None) -> tuple[Phase | None, float]:
+        phases = segment.detect_plateaus(fz, plate.fs_hz, t0_s=tr.start_s, levels=levels,
+                                         min_contrast=max(0.1 * (bw or 0.0), 20.0), min_duration_s=1.0, merge_gap_s=5.0)
+        if not phases:
+            return None, math.nan
+        phase = max(phases, key=lambda p: p.duration_s)
+        hold = fz[_rows(plate.fs_hz, phase.hold_start_s - tr.start_s, phase.hold_stop_s - tr.start_s, fz.size)]
+        return phase, float(np.median(hold)) if hold.size else math.nan
+
     # double stance loads the stance plate with about half the body weight, single stance with all of it
-    levels = segment.PlateauLevels(0.5 * bw, bw) if bw else None
-    phases = segment.detect_plateaus(fz, plate.fs_hz, t0_s=tr.start_s, levels=levels,
-                                     min_contrast=max(0.1 * (bw or 0.0), 20.0), min_duration_s=1.0, merge_gap_s=5.0)
-    if not phases:
+    phase, load = stance_phase(segment.PlateauLevels(0.5 * bw, bw) if bw else None)
+    if bw and (phase is None or not abs(load - bw) <= 0.15 * bw):
+        _note(tr, "warning", f"the stance-plate load does not step to the body weight from the subject's mass "
+              f"({bw:.0f} N): the lift is found from the load's own levels; check the body mass")
+        phase, load = stance_phase(None)
+        bw = None
+    if phase is None:
         return None, None, []
-    phase = max(phases, key=lambda p: p.duration_s)
     lift, putdown = phase.start_s, phase.stop_s
-    bw_est = bw or float(np.median(fz[_rows(plate.fs_hz, phase.hold_start_s - tr.start_s, phase.hold_stop_s - tr.start_s, fz.size)]))
+    bw_est = bw or load
     losses = []
     hold0, hold1 = phase.hold_start_s - tr.start_s, phase.hold_stop_s - tr.start_s
     if hold1 > hold0:
@@ -500,8 +491,7 @@ def _stance(ctx: _Context, tr: TrialResult, traces: dict[str, Any]) -> None:
     lifts = segment.marks_in(ctx.rec.events, "lift", tr.start_s, tr.stop_s) if ctx.opts.segmentation == "auto" else []
     if lifts:
         lift = lifts[0]
-        downs = segment.marks_in(ctx.rec.events, "putdown", lift, tr.stop_s)
-        putdown = downs[0] if downs else tr.stop_s
+        putdown = tr.stop_s
         for td in segment.marks_in(ctx.rec.events, "touchdown", lift, putdown):
             relift = [t for t in lifts if t > td]
             losses.append((td, relift[0] if relift else putdown))
@@ -520,7 +510,7 @@ def _stance(ctx: _Context, tr: TrialResult, traces: dict[str, Any]) -> None:
     tr.metrics.append(Metric("stance_duration_s", putdown - lift, "s"))
     tr.metrics.append(Metric("balance_losses", float(len(losses)), "1", tr.side))
     tr.metrics.append(Metric("balance_loss_time_s", float(sum(b - a for a, b in losses)), "s", tr.side))
-    _emg_metrics(ctx, tr, lift, putdown)
+    _emg_metrics(ctx, tr, [(lift, putdown)])
     _onsets(ctx, tr, lift)
     _fatigue(ctx, tr, [(lift, putdown)])
     if plate is None:
@@ -685,7 +675,7 @@ def _analyze_trial(ctx: _Context, trial: Any, traces: dict[str, Any]) -> TrialRe
             _reps(ctx, tr, traces)
             _load_split(ctx, tr, tr.reps[0].start_s if tr.reps else tr.start_s, tr.reps[-1].stop_s if tr.reps else tr.stop_s)
         else:  # rest, double-leg stance, unknown: whole trial
-            _emg_metrics(ctx, tr, tr.start_s, tr.stop_s)
+            _emg_metrics(ctx, tr, [(tr.start_s, tr.stop_s)])
             _load_split(ctx, tr, tr.start_s, tr.stop_s)
             if trial.task != "rest" and ctx.plates:
                 plate = _stance_plate(ctx, None, tr.start_s, tr.stop_s) if len(ctx.plates) == 1 else None
@@ -704,7 +694,11 @@ def _analyze_trial(ctx: _Context, trial: Any, traces: dict[str, Any]) -> TrialRe
 def _net_sway(ctx: _Context, tr: TrialResult, traces: dict[str, Any]) -> None:
     """Sway of the net COP of all loaded plates: the Fz-weighted mean of the plates' COPs."""
     loaded = [p for p in ctx.plates if p.cop_m is not None and _mean_fz(p, tr.start_s, tr.stop_s) > ctx.opts.fz_threshold_n]
-    if not loaded or len({p.fs_hz for p in loaded}) > 1:
+    if not loaded:
+        _note(tr, "warning", f"no plate carries more than {ctx.opts.fz_threshold_n:g} N: sway skipped")
+        return
+    if len({p.fs_hz for p in loaded}) > 1:
+        _note(tr, "warning", "the loaded plates are sampled at different rates: net COP and sway skipped")
         return
     if len(loaded) == 1:
         _sway(ctx, tr, loaded[0], tr.start_s, tr.stop_s, traces)
@@ -723,7 +717,7 @@ def _net_sway(ctx: _Context, tr: TrialResult, traces: dict[str, Any]) -> None:
 
 # --------------------------------------------------------------------------- session level
 
-#: quantity compared between sides: task -> (metric, description)
+#: one-sided tasks whose working GM is compared between sides -> words of the summary line
 _COMPARED = {
     "stance": "GM activation in single-leg stance",
     "squat": "GM activation in single-leg squat",
@@ -763,14 +757,16 @@ def _symmetry(ctx: _Context, result: SessionResult) -> None:
         result.summary.append(summary_line(s, words))
         if task != "mvc" and abs(s.si_pct) >= WEAK_SIDE_MIN_SI_PCT:
             votes.append("left" if left < right else "right")
-    for task, words in (("stance", "ML sway RMS in single-leg stance"), ("stance", "balance losses in single-leg stance")):
-        metric = "sway_rms_ml_m" if "sway" in words else "balance_losses"
-        (left, unit), (right, _) = (_side_mean(result.trials, task, s, metric, ctx, working=False) for s in SIDES)
-        if math.isfinite(left) and math.isfinite(right):
-            s = compare_sides(task, metric, unit, left, right, affected)
-            result.symmetry.append(s)
+    left, right = (_side_mean(result.trials, "stance", s, "sway_rms_distance_ml_m", ctx, working=False)[0] * 1e3 for s in SIDES)
+    if math.isfinite(left) and math.isfinite(right):
+        s = compare_sides("stance", "sway_rms_distance_ml_m", "mm", left, right, affected)
+        result.symmetry.append(s)
+        result.summary.append(summary_line(s, "ML sway (RMS) in single-leg stance"))
+    losses = {s: _side_mean(result.trials, "stance", s, "balance_losses", ctx, working=False)[0] for s in SIDES}
+    if all(math.isfinite(v) for v in losses.values()):
+        result.summary.append(f"Balance losses in single-leg stance (mean per trial): left {losses['left']:g}, right {losses['right']:g}")
     # bilateral tasks: the two sides within the same trials
-    for task, words in (("bridge", "GM activation in supine bridge"), ("stance_double", "load in double-leg stance")):
+    for task, words in (("bridge", "GM activation in supine bridge"), ("stance_double", "Load in double-leg stance")):
         metric = "load_pct" if task == "stance_double" else "emg_mean"
         vals: dict[str, list[float]] = {"left": [], "right": []}
         unit = ""
@@ -906,7 +902,7 @@ def analyze_session(
     _plate_setup(ctx)
     traces: dict[str, Any] = {}
     if keep_traces and ctx.env is not None:
-        t, v, _ = _trace(ctx.env, ctx.emg_fs)
+        t, v = _trace(ctx.env, ctx.emg_fs)
         traces["envelope"] = {
             "t_s": t,
             "channels": {n: v[:, j] for j, n in enumerate(ctx.names)},

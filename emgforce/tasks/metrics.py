@@ -77,16 +77,6 @@ def coefficient_of_variation(values: np.ndarray | list[float]) -> float:
     return float(np.std(v, ddof=1) / abs(mean) * 100.0)
 
 
-def linear_slope(t: np.ndarray, y: np.ndarray) -> float:
-    """Least-squares slope of ``y`` over ``t``; NaN for fewer than 2 finite points."""
-    t = np.asarray(t, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = np.isfinite(t) & np.isfinite(y)
-    if np.count_nonzero(ok) < 2 or np.ptp(t[ok]) == 0:
-        return math.nan
-    return float(np.polyfit(t[ok], y[ok], 1)[0])
-
-
 def load_split(fz_by_side: dict[str, np.ndarray]) -> dict[str, float]:
     """Share of the total mean vertical force carried by each plate, in percent.
 

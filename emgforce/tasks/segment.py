@@ -196,20 +196,6 @@ def detect_plateaus(
     return phases
 
 
-def crossings(x: np.ndarray, level: float, fs_hz: float, *, t0_s: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Times of upward and downward crossings of ``level``, linearly interpolated."""
-    xs = np.asarray(x, dtype=float)
-    above = xs > level
-    i_up = np.flatnonzero(~above[:-1] & above[1:])
-    i_dn = np.flatnonzero(above[:-1] & ~above[1:])
-
-    def interp(i: np.ndarray) -> np.ndarray:
-        frac = (level - xs[i]) / (xs[i + 1] - xs[i])
-        return t0_s + (i + frac) / fs_hz
-
-    return interp(i_up), interp(i_dn)
-
-
 # --------------------------------------------------------------------------- events
 
 

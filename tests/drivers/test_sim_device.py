@@ -169,7 +169,11 @@ def test_realtime_never_runs_ahead_of_the_wall_clock():
     with SimulatedDevice(TINY, seed=5, realtime=True, block_s=0.05) as dev:
         dev.start()
         t0 = time.monotonic()
-        assert dev.read(timeout=0) == []  # nothing is due at once
+        early = dev.read(timeout=0)  # normally nothing yet; never more than the elapsed time
+        assert sum(b.n_samples for b in early if b.stream == "emg") <= 2000 * (time.monotonic() - t0) + 1
+        time.sleep(0.2)  # a slow consumer catches up with block-sized blocks, not one big one
+        late = dev.read(timeout=0)
+        assert len(late) >= 6 and all(b.n_samples == (100 if b.stream == "emg" else 50) for b in late)
         delivered = 0.0
         while delivered < 0.6:
             for b in dev.read(timeout=0.5):
@@ -177,6 +181,17 @@ def test_realtime_never_runs_ahead_of_the_wall_clock():
                 end_s = (b.first_index + b.n_samples) / (2000.0 if b.stream == "emg" else 1000.0)
                 assert end_s <= elapsed + 1e-3
                 delivered = max(delivered, end_s)
+        assert time.monotonic() - t0 >= 0.6 - 1e-3
+
+
+def test_realtime_speed_factor():
+    """speed=4: after 0.5 s of wall clock at least 2 s of data are due, and never more than 4x elapsed."""
+    with SimulatedDevice(TINY, seed=5, realtime=True, speed=4.0, block_s=0.1) as dev:
+        dev.start()
+        t0 = time.monotonic()
+        time.sleep(0.5)
+        blocks = dev.read(timeout=0)
         elapsed = time.monotonic() - t0
-    assert elapsed >= 0.6 - 1e-3
-    assert elapsed < 0.6 + 2.0  # generous: a loaded CI machine may lag, but not stall
+    force = [b for b in blocks if b.stream == "force"]
+    delivered = (force[-1].first_index + force[-1].n_samples) / 1000.0
+    assert 2.0 - 1e-9 <= delivered <= 4.0 * elapsed + 1e-3

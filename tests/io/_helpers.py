@@ -27,12 +27,12 @@ def plate_dict() -> dict:
     rng = np.random.default_rng(7)
     return {
         "name": "plate 1",
-        "type": 2,
+        "type": "C3D_TYPE4",
         "corners_m": np.array([[0.2, 0.3, 0.0], [-0.2, 0.3, 0.0], [-0.2, -0.3, 0.0], [0.2, -0.3, 0.0]]),
         "origin_m": np.array([0.0, 0.0, -0.04]),
         "calibration_matrix": rng.standard_normal((6, 6)),
         "gains": [500.0, 500.0, 1000.0, 1000.0, 1000.0, 1000.0],
-        "sign_convention": "kistler",
+        "sign_convention": "action",
         "thickness_m": 0.04,
         "used": True,
         "serial": None,

@@ -154,6 +154,7 @@ def test_refused_appends_leave_earlier_data_intact(tmp_path, subject):
             (Block("emg", good[:, 0], 6), "shape"),
             (Block("emg", np.array([["a"] * 4]), 6), "real number"),
             (Block("emg", good.astype(complex), 6), "real number"),
+            (Block("emg", good[6:], 6, host_time=None), "host_time"),
         ]
         for block, message in bad:
             with pytest.raises(RecordingWriteError, match=message):
@@ -187,7 +188,7 @@ def test_unstorable_metadata_creates_no_file_and_keeps_the_old_one(tmp_path, sub
         RecordingWriter(tmp_path / "x.h5", [emg_info()], subject, metadata={"when": object()})
     assert not (tmp_path / "x.h5").exists()
     before = good.read_bytes()
-    for bad in ({"a": {"b/c": 1}}, {"x": [1j]}):
+    for bad in ({"a": {"b/c": 1}}, {"x": [1j]}, {"s": "a\x00"}, {"s": ["a", "b\x00"]}):
         with pytest.raises(TypeError):
             RecordingWriter(good, [emg_info()], subject, overwrite=True, metadata=bad)
     assert good.read_bytes() == before

@@ -92,6 +92,8 @@ def test_bad_events_are_refused(tmp_path, subject):
             w.add_event("x" * 65, "mark", 1.0)
         with pytest.raises(RecordingWriteError, match="kind"):
             w.add_event("bridge", "begin", 1.0)
+        with pytest.raises(RecordingWriteError, match="NUL"):
+            w.add_event("bridge\x00", "mark", 1.0)
         with pytest.raises(RecordingWriteError, match="non-finite"):
             w.add_event("bridge", "start", float("nan"))
         w.add_event("bridge", "start", 1.0)
@@ -147,7 +149,19 @@ def test_plate_description_is_stored_with_the_force_stream_and_comes_back_equal(
     with h5py.File(tmp_path / "p.h5", "r") as f:
         g = f["streams/force/plate"]
         assert g["calibration_matrix"].shape == (6, 6) and g["corners_m"].shape == (4, 3)
-        assert g.attrs["type"] == 2
+        assert g.attrs["type"] == b"C3D_TYPE4"
+
+
+def test_a_real_plate_model_survives_the_file(tmp_path, subject):
+    from emgforce.forceplate import Plate
+
+    plate = Plate.level("KISTLER8", a_m=0.12, b_m=0.2, az0_m=-0.05, gains=np.full(8, 1000.0), name="right",
+                        calibration_matrix=np.eye(8) * 2.5)
+    with RecordingWriter(tmp_path / "p.h5", [force_info(plate.to_dict())], subject):
+        pass
+    back = Plate.from_dict(read_recording(tmp_path / "p.h5").force.plate)
+    for key, value in plate.to_dict().items():
+        np.testing.assert_array_equal(getattr(back, key), value)
 
 
 def test_error_inside_the_context_is_recorded_as_end_reason(tmp_path, subject):
@@ -174,12 +188,12 @@ _scalars = (
     st.integers(-(2**62), 2**62)
     | st.floats(allow_nan=False, width=64)
     | st.booleans()
-    | st.text(max_size=20)
+    | st.text(st.characters(blacklist_characters="\x00"), max_size=20)
     | st.none()
 )
 _arrays = st.one_of(
     st.lists(st.floats(allow_nan=False), min_size=1, max_size=6),
-    st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=4),
+    st.lists(st.text(st.characters(blacklist_characters="\x00"), max_size=8), min_size=1, max_size=4),
     st.tuples(st.integers(-100, 100), st.integers(-100, 100)),
 )
 _keys = st.text(alphabet="abcdefghij_XYZ0123456789 ", min_size=1, max_size=12)

@@ -124,3 +124,23 @@ def test_any_sequence_of_jumps_maps_every_sample_to_its_index(plan):
     np.testing.assert_array_equal(emg.data[expected_index, 0], expected_index)
     assert emg.n_missing == sum(lost for lost, _ in plan)
     assert emg.n_samples == len(expected_index) + emg.n_missing
+
+
+def test_partial_reads_give_the_same_shapes_and_tables(tmp_path, subject):
+    from ._helpers import force_info
+
+    with RecordingWriter(tmp_path / "g.h5", [emg_info(), force_info()], subject) as w:
+        w.append(Block("emg", np.ones((100, 4), np.float32), 0))
+        w.append(Block("emg", np.ones((50, 4), np.float32), 130))
+        w.append(Block("force", np.ones((75, 6)), 0))
+    full = read_recording(tmp_path / "g.h5")
+    only = read_recording(tmp_path / "g.h5", streams=["force"])
+    assert list(only.streams) == ["force"]
+    np.testing.assert_array_equal(only.force.data, full.force.data)
+    light = read_recording(tmp_path / "g.h5", load_data=False)
+    assert light.emg.data.shape == full.emg.data.shape == (180, 4)
+    assert np.isnan(light.emg.data).all() and not light.emg.data.flags.writeable
+    np.testing.assert_array_equal(light.emg.gaps, full.emg.gaps)
+    np.testing.assert_array_equal(light.emg.clock, full.emg.clock)
+    with pytest.raises(KeyError, match="no stream"):
+        read_recording(tmp_path / "g.h5", streams=["video"])

@@ -22,7 +22,9 @@ def session(tmp_path, subject):
     with RecordingWriter(path, [emg_info(), force_info(plate_dict())], subject, device="sim") as w:
         w.append(Block("emg", np.zeros((1000, 4), np.float32), 0))
         w.append(Block("emg", np.zeros((1000, 4), np.float32), 1100))  # 100 lost
-        w.append(Block("force", np.zeros((1050, 6)), 0))
+        # force blocks arrive 0.1 % slower than nominal on the host clock
+        for k in range(0, 1050, 50):
+            w.append(Block("force", np.zeros((50, 6)), k, host_time=100.0 + k / 1000.0 * 1.001))
         for label, kind, t in [("bridge", "start", 0.1), ("rep", "mark", 0.2), ("bridge", "stop", 0.9),
                                ("stance_left", "start", 0.95)]:
             w.add_event(label, kind, t)
@@ -36,7 +38,8 @@ def test_text_summary(session, capsys):
     assert "emg: 4 ch @ 2000 Hz (float32), 2100 samples, 1.050 s, 100 samples missing in 1 gaps" in out
     assert "force: 6 ch @ 1000 Hz (float64), 1050 samples, 1.050 s, no gaps" in out
     assert "GM_L" in out and "gluteus_medius left" in out and "TFL_R" in out
-    assert "plate: plate 1 type 2" in out
+    assert "plate: plate 1 type C3D_TYPE4" in out
+    assert "host clock: 999.001 samples/s over 21 blocks" in out
     assert "P07, 71.5 kg, 1.78 m, affected side right" in out
     assert "closed: completed" in out and "device sim" in out
     assert "bridge" in out and "stance_left" in out and "(no stop event)" in out
@@ -50,6 +53,8 @@ def test_json_summary(session, capsys):
     assert emg["n_samples"] == 2100 and emg["n_missing"] == 100 and emg["n_gaps"] == 1 and emg["fs_hz"] == 2000.0
     assert emg["channels"][1] == {"name": "GM_R", "kind": "emg", "unit": "V", "muscle": "gluteus_medius", "side": "right"}
     assert info["streams"]["force"]["plate"]["corners_m"][0] == [0.2, 0.3, 0.0]
+    assert info["streams"]["force"]["host_clock_rate_hz"] == pytest.approx(1000.0 / 1.001, rel=1e-9)
+    assert emg["host_clock_rate_hz"] is None  # two blocks, no host time span
     assert info["subject"]["body_mass_kg"] == 71.5 and info["end_reason"] == "completed" and info["complete"]
     assert [(t["label"], t["start_s"], t["stop_s"], t["complete"]) for t in info["trials"]] == [
         ("bridge", 0.1, 0.9, True), ("stance_left", 0.95, 1.05, False)]

@@ -33,6 +33,8 @@ WRITER = textwrap.dedent(
                 rows = np.arange(n, n + 100, dtype=np.float64)[:, None] + np.array([0.0, 0.25, 0.5])
                 w.append(Block("emg", rows, n, host_time=float(n)))
                 n += 100
+        elif cmd == "skip":  # samples lost: the next block starts later
+            n += int(arg[0])
         elif cmd == "event":
             w.add_event(arg[0], "mark", float(arg[1]))
         elif cmd == "flush":
@@ -111,3 +113,49 @@ def test_killed_writer_leaves_everything_up_to_the_last_flush(tmp_path, writer):
     assert (rec.emg.clock[:, 0] < n).all() and len(rec.emg.clock) >= 30
     with h5py.File(path, "r", swmr=True) as f:
         np.testing.assert_array_equal(f["streams/emg/data"][:3000], expected(3000))
+
+
+def test_info_on_a_killed_writers_file(tmp_path, writer, capsys):
+    from emgforce.cli import main
+
+    writer.do("append 2000")
+    writer.do("flush")
+    writer.proc.send_signal(signal.SIGKILL)
+    writer.proc.wait(timeout=10)
+    assert main(["info", str(tmp_path / "live.h5")]) == 0
+    out = capsys.readouterr().out
+    assert "NOT CLOSED" in out and "2000 samples" in out
+
+
+def test_truncated_copy_of_a_killed_writers_file_is_refused(tmp_path, writer):
+    from emgforce.errors import RecordingFormatError
+
+    path = tmp_path / "live.h5"
+    writer.do("append 3000")
+    writer.do("flush")
+    writer.proc.send_signal(signal.SIGKILL)
+    writer.proc.wait(timeout=10)
+    data = path.read_bytes()
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(RecordingFormatError, match="truncated"):
+        read_recording(cut)
+
+
+def test_killed_writer_with_gaps_never_shifts_a_sample(tmp_path, writer):
+    """Losses before and after the last flush: whatever is read sits at its own index."""
+    path = tmp_path / "live.h5"
+    writer.do("append 1000")
+    for k in range(6):  # each round: a loss, then more than a chunk (200 rows) of data
+        writer.do("skip 37")
+        writer.do("append 500")
+        if k < 3:
+            writer.do("flush")
+    writer.proc.send_signal(signal.SIGKILL)
+    writer.proc.wait(timeout=10)
+    emg = read_recording(path).emg
+    idx = emg.received_indices
+    assert len(idx) >= 1000 + 3 * 500 and len(emg.gaps) >= 3
+    np.testing.assert_array_equal(emg.data[idx, 0], idx)  # every stored value is its own index
+    assert np.isnan(emg.data[~emg.received_mask]).all()
+    assert emg.gaps[:, 1].tolist() == [37] * len(emg.gaps)

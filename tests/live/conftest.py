@@ -10,6 +10,7 @@ circle of radius ``r`` at ``f_cop`` Hz: path velocity ``2 pi r f_cop``.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 
@@ -143,6 +144,23 @@ class ScriptedDevice(Device):
             blocks.append(Block(s.name, data, i0, host_time=time.monotonic()))
             self.sent[s.name] += n
         return blocks
+
+
+@pytest.fixture(scope="session")
+def app():
+    """The QApplication (offscreen, see tests/conftest.py)."""
+    import pyqtgraph as pg
+    from PySide6 import QtCore
+
+    app = pg.mkQApp()
+    yield app
+    # delete the windows while Qt is fully alive, not in the interpreter's final garbage collection
+    for widget in app.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    app.sendPostedEvents(None, QtCore.QEvent.DeferredDelete)
+    app.processEvents()
+    gc.collect()
 
 
 @pytest.fixture

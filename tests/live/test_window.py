@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 
 import numpy as np
@@ -16,19 +15,6 @@ from emgforce.live.session import LiveSession
 from emgforce.live.trials import TrialController
 from emgforce.live.window import BAR_IN_BAND, BAR_OUT_OF_BAND, SIDE_COLOURS, LiveWindow
 from tests.live.test_pipeline import run, steps
-
-
-@pytest.fixture(scope="module")
-def app():
-    app = pg.mkQApp()
-    yield app
-    # delete the windows while Qt is fully alive, not in the interpreter's final garbage collection
-    for widget in app.topLevelWidgets():
-        widget.close()
-        widget.deleteLater()
-    app.sendPostedEvents(None, QtCore.QEvent.DeferredDelete)
-    app.processEvents()
-    gc.collect()
 
 
 def wait(app, seconds):

@@ -174,3 +174,28 @@ def test_disk_full_clear_error_file_readable(tmp_path):
         assert 0 < s.n_samples < 5 * STREAMS[name][0]
     with h5py.File(path, "r") as f:  # plain h5py agrees
         assert f["streams/emg/data"].shape[0] == rec.streams["emg"].n_samples
+
+
+def test_disk_nearly_full_stops_cleanly_before_hdf5_fails(tmp_path, monkeypatch):
+    import shutil as _shutil
+
+    import emgforce.record.recorder as recorder_module
+
+    real = _shutil.disk_usage
+    calls = {"n": 0}
+
+    def shrinking_disk(path):
+        calls["n"] += 1
+        usage = real(path)
+        free = 10 * 2**20 if calls["n"] > 3 else usage.free  # the 4th check finds the disk nearly full
+        return type(usage)(usage.total, usage.total - free, free)
+
+    monkeypatch.setattr(recorder_module.shutil, "disk_usage", shrinking_disk)
+    path = tmp_path / "nearly.h5"
+    summary = Recorder(RampDevice(realtime=True, block_s=0.02), path, flush_s=0.1).run(duration_s=30.0)
+    assert summary.reason.startswith("disk nearly full") and summary.ok
+    rec = read_recording(path)
+    assert rec.complete and rec.end_reason.startswith("disk nearly full")
+    for name in STREAMS:
+        s = _check_stream(rec, name)
+        assert 0 < s.n_samples < 30 * STREAMS[name][0]

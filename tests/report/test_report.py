@@ -128,3 +128,17 @@ def test_without_figures(result, tmp_path):
     paths = write_report(result, tmp_path / "r", figures=False)
     assert set(paths) == {"json", "csv"}
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["report.json", "tidy.csv"]
+
+
+@pytest.mark.parametrize("streams", [("emg",), ("force",)])
+def test_partial_sessions_still_report(streams, tmp_path):
+    sess = short_session(seed=6, weak_side="right")
+    res = analyze_session(to_recording(sess, streams=streams))
+    paths = write_report(res, tmp_path, figures=True)
+    names = set(paths)
+    assert ("envelopes" in names) == ("emg" in streams)
+    assert any(n.startswith("stabilogram_") for n in names) == ("force" in streams)
+    assert any(n.startswith("reps_bridge") for n in names)  # from the plate load or the GM envelope
+    html = (tmp_path / "report.html").read_text()
+    assert ("no force stream" in html) == ("force" not in streams)
+    json.loads((tmp_path / "report.json").read_text())

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import scipy.signal as ss
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emgforce.constants import BANDPASS_HZ, ENVELOPE_LOWPASS_HZ
 from emgforce.errors import SignalError
@@ -152,3 +154,30 @@ def test_pipeline_parameter_errors(raw):
         emg_envelope(raw[:15], FS)  # band-pass padding is 15 samples
     with pytest.raises(SignalError, match="fs"):
         emg_envelope(raw, float("nan"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(fs=st.sampled_from([500.0, 1000.0, 1111.0, 2000.0, 4096.0]), lo=st.floats(5.0, 40.0),
+       hi_frac=st.floats(0.3, 0.9), order=st.sampled_from([2, 4, 6]), lp_hz=st.floats(1.0, 20.0),
+       lp_order=st.integers(1, 4), notch=st.sampled_from([None, 50.0, 60.0]), n_ch=st.integers(1, 9),
+       seed=st.integers(0, 2**31))
+def test_any_valid_parameters_equal_the_scipy_chain(fs, lo, hi_frac, order, lp_hz, lp_order, notch, n_ch, seed):
+    hi = max(lo + 5.0, hi_frac * fs / 2)
+    x = np.random.default_rng(seed).standard_normal((int(fs), n_ch)) + 2.0
+    sos = [ss.butter(order // 2, (lo, hi), btype="bandpass", fs=fs, output="sos")]
+    if notch:
+        sos.append(ss.tf2sos(*ss.iirnotch(notch, 30.0, fs=fs)))
+    pre = np.vstack(sos)
+    lp = ss.butter(lp_order, lp_hz, fs=fs, output="sos")
+    ref = ss.sosfiltfilt(lp, np.abs(ss.sosfiltfilt(pre, x - x.mean(axis=0), axis=0)), axis=0)
+    got = emg_envelope(x, fs, bandpass_hz=(lo, hi), bandpass_order=order, notch_hz=notch, lowpass_hz=lp_hz,
+                       lowpass_order=lp_order)
+    assert rel_err(got, ref) < 1e-10
+
+
+def test_causal_linear_envelope_starts_in_steady_state_of_first_sample():
+    x = np.random.default_rng(9).standard_normal((3000, 2)) + 4.0
+    lp = ss.butter(2, 6.0, fs=FS, output="sos")
+    r = np.abs(x)
+    ref, _ = ss.sosfilt(lp, r, axis=0, zi=ss.sosfilt_zi(lp)[:, :, None] * r[0])
+    assert rel_err(linear_envelope(x, FS, zero_phase=False), ref) < 1e-10

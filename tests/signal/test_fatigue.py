@@ -49,3 +49,12 @@ def test_fatigue_errors_and_single_epoch():
         spectral_fatigue(np.zeros((100, 1)), FS, epoch_s=0.5)
     one = spectral_fatigue(np.random.default_rng(0).standard_normal((1200, 1)), FS, epoch_s=0.5)
     assert one.mdf_hz.shape == (1, 1) and np.isnan(one.mdf_slope_pct_s[0])
+
+
+def test_nan_raises_instead_of_a_nan_frequency():
+    x = np.random.default_rng(1).standard_normal((4000, 2))
+    x[10, 0] = np.nan
+    with pytest.raises(SignalError, match="NaN"):
+        median_frequency(x, FS)
+    with pytest.raises(SignalError, match="NaN"):
+        spectral_fatigue(x, FS)

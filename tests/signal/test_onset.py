@@ -59,3 +59,11 @@ def test_onset_errors(emg):
         detect_onsets(np.ones((4000, 1)), FS, method="bonato", params=None, baseline=(0.0, 0.5))
     with pytest.raises(SignalError, match="names"):
         detect_onsets(emg, FS, channel_names=["a"])
+
+
+def test_nan_is_refused_not_propagated(emg):
+    x = emg.copy()
+    x[100, 1] = np.nan
+    for method in ("hodges", "tkeo", "bonato"):
+        with pytest.raises(SignalError, match="NaN"):
+            detect_onsets(x, FS, method=method, baseline=[0.0, 1.0])

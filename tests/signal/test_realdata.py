@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import scipy.signal as ss
 
-from emgforce.signal import (StreamEnvelope, check_quality, detect_onsets, emg_envelope, median_frequency,
-                             mvc_reference, percent_mvc)
+from emgforce.signal import StreamEnvelope, check_quality, detect_onsets, emg_envelope, median_frequency
 
 pytestmark = pytest.mark.realdata
 

@@ -173,7 +173,15 @@ def test_fatigue_and_onset_metrics_present(auto):
     stance = next(t for t in auto.trials if t.label == "stance_right")
     lat = stance.metric("onset_latency_s", muscle="GM_R").value
     # the stance GM rises with the weight shift that starts at the lift (0.4 s ramp)
-    assert -0.25 <= lat <= 0.4
+    assert 0.0 <= lat <= 0.45
+    # each repetition's GM onset falls inside its rising phase (squat 0.625 s, bridge lift 1 s)
+    for tr in auto.trials:
+        rise = {"squat": 0.625, "bridge": 1.0, "single_leg_bridge": 1.0}.get(tr.task)
+        if rise is None:
+            continue
+        lats = [m.value for m in tr.metrics if m.name == "rep_onset_latency_s" and m.muscle == f"GM_{(tr.side or 'left')[0].upper()}"]
+        assert lats, tr.label
+        assert all(-0.05 <= v <= rise for v in lats), (tr.label, lats)
 
 
 def test_tidy_rows(auto):
@@ -184,3 +192,36 @@ def test_tidy_rows(auto):
     assert per_rep and all(isinstance(r["rep"], int) for r in per_rep)
     keys = {(r["trial"], r["side"], r["muscle"], r["rep"], r["metric"]) for r in rows if not r["trial"].startswith("mvc")}
     assert len(keys) == len([r for r in rows if not r["trial"].startswith("mvc")])  # one row per trial x side x metric
+
+
+def test_sway_and_balance_summary(sess):
+    """With a shorter sway minimum the weak side's stance (split by its balance loss) gets sway too."""
+    res = analyze_session(to_recording(sess), min_sway_s=2.5, keep_traces=False)
+    sway = next(s for s in res.symmetry if s.quantity == "sway_rms_distance_ml_m")
+    for side in ("left", "right"):
+        tr = next(t for t in res.trials if t.label == f"stance_{side}")
+        assert getattr(sway, side) == pytest.approx(1e3 * tr.metric("sway_rms_distance_ml_m").value)
+    assert sway.unit == "mm"
+    assert any(line.startswith("ML sway (RMS) in single-leg stance: left") for line in res.summary)
+    assert "Balance losses in single-leg stance (mean per trial): left 1, right 0" in res.summary
+
+
+def test_signals_segmentation_ignores_recorded_events(sess):
+    res = analyze_session(to_recording(sess, events="truth"), segmentation="signals", keep_traces=False)
+    for tr in res.trials:
+        if tr.task in REP_TASKS:
+            assert tr.segmentation.startswith("automatic") and len(tr.reps) == 2
+        if tr.task == "stance":
+            assert tr.segmentation.startswith("automatic")
+    with pytest.raises(ValueError, match="segmentation"):
+        analyze_session(to_recording(sess), segmentation="events")
+
+
+def test_stance_from_events(sess, with_events):
+    tr = next(t for t in with_events.trials if t.label == "stance_left")
+    ev = sess.truth.events_between(tr.start_s, tr.stop_s)
+    lifts = [e.time_s for e in ev if e.label == "lift"]
+    (td,) = [e.time_s for e in ev if e.label == "touchdown"]
+    assert tr.segmentation == "events"
+    assert tr.stance.start_s == lifts[0] and tr.stance.stop_s == tr.stop_s
+    assert tr.balance_losses == [(td, lifts[1])]

@@ -143,3 +143,28 @@ def test_empty_recording_does_not_crash():
     res = analyze_session(Recording({}, Subject("x"), []), keep_traces=False)
     assert any("no EMG stream" in t for t in _texts(res))
     assert any("no force stream" in t for t in _texts(res))
+
+
+def test_wrong_body_mass_still_finds_the_lift(sess):
+    rec = to_recording(sess)
+    wrong = Recording(rec.streams, Subject("sim", body_mass_kg=95.0, affected_side="left"), rec.events)
+    res = analyze_session(wrong, keep_traces=False)
+    tr = next(t for t in res.trials if t.label == "stance_right")
+    lift = [e.time_s for e in sess.truth.events_between(tr.start_s, tr.stop_s, "lift")][0]
+    assert abs(tr.stance.start_s - lift) <= 0.05
+    assert any("check the body mass" in m.text for m in tr.messages)
+    no_mass = analyze_session(to_recording(sess, body_mass=False), keep_traces=False)
+    tr = next(t for t in no_mass.trials if t.label == "stance_left")
+    assert abs(tr.stance.start_s - [e.time_s for e in sess.truth.events_between(tr.start_s, tr.stop_s, "lift")][0]) <= 0.05
+    assert len(tr.balance_losses) == 1
+
+
+def test_clipped_channel_is_flagged(sess):
+    rec = to_recording(sess)
+    data = rec.emg.data.copy()
+    j = rec.emg.index("GM_R")
+    data[:, j] = np.clip(data[:, j], -2e-4, 2e-4)  # an amplifier range too small for the MVC
+    clipped = Recording({"emg": StreamData("emg", rec.emg.fs_hz, rec.emg.channels, data), "force": rec.force}, rec.subject, rec.events)
+    res = analyze_session(clipped, keep_traces=False)
+    flagged = [m.text for m in res.messages if "clipped" in m.text]
+    assert len(flagged) == 1 and flagged[0].startswith("EMG channel GM_R:")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import integrate
 
 from emgforce.errors import AnalysisError
-from emgforce.tasks.metrics import activation_metrics, coefficient_of_variation, linear_slope, load_split
+from emgforce.tasks.metrics import activation_metrics, coefficient_of_variation, load_split
 from emgforce.tasks.symmetry import compare_sides, limb_symmetry_index, robinson_si, summary_line
 
 
@@ -33,12 +33,10 @@ def test_activation_metrics_closed_form():
         activation_metrics(env, 0.0, None)
 
 
-def test_cv_and_slope():
+def test_cv():
     assert coefficient_of_variation([2.0, 4.0, 6.0]) == pytest.approx(np.std([2, 4, 6], ddof=1) / 4 * 100)
     assert math.isnan(coefficient_of_variation([1.0]))
     assert math.isnan(coefficient_of_variation([1.0, -1.0]))
-    assert linear_slope(np.arange(5.0), 3 * np.arange(5.0) + 1) == pytest.approx(3.0)
-    assert math.isnan(linear_slope([1.0], [2.0]))
 
 
 def test_load_split():

@@ -78,3 +78,22 @@ def test_emg_only_c3d_without_plates(shared_data):
     assert all(m.unit == "%peak" and 0 < m.value < 100 for m in emg if m.muscle not in flat)
     assert len(flat) < len(emg)
     assert not [m for m in res.all_messages() if m.level == "error"]
+
+
+def test_sided_plates_give_a_load_symmetry(shared_data, ezc3d_plates):
+    """Plates named left/right: the load split gets sides and a summary line (labels assumed here)."""
+    import dataclasses
+
+    from emgforce.io.c3d import read_c3d
+
+    rec = read_c3d(shared_data / "btk" / "FunctionalStatic.c3d")
+    for name, side in (("force", "left"), ("force2", "right")):
+        s = rec.streams[name]
+        rec.streams[name] = dataclasses.replace(s, plate={**s.plate, "name": side})
+    res = analyze_session(rec, task="stance_double", keep_traces=False)
+    (tr,) = res.trials
+    fz1, fz2 = (np.mean(ezc3d_plates[i][0]) for i in (0, 1))
+    assert tr.metric("load_pct", side="left").value == pytest.approx(100 * fz1 / (fz1 + fz2), abs=0.05)
+    sym = next(s for s in res.symmetry if s.task == "stance_double")
+    assert sym.lsi_pct == pytest.approx(100 * fz1 / fz2, rel=1e-3)
+    assert any(line.startswith("Load in double-leg stance: left 48 %, right 52 %") for line in res.summary)

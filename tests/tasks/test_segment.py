@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from drivers.base import Marker
 from emgforce.errors import AnalysisError
-from emgforce.tasks.segment import PlateauLevels, crossings, detect_plateaus, marks_in, reps_from_events
+from emgforce.tasks.segment import PlateauLevels, detect_plateaus, marks_in, reps_from_events
 
 
 def trapezoids(fs, duration, reps, base=1.0, top=3.0):
@@ -105,14 +105,6 @@ def test_rep_count_is_exact(n, hold, ramp, rest):
     assert all(a.stop_s <= b.start_s for a, b in zip(phases, phases[1:]))
     for p, (s, up, h, down) in zip(phases, reps):
         assert abs(p.hold_s - h) < 0.02
-
-
-def test_crossings_interpolated():
-    fs = 10.0
-    x = np.array([0.0, 1.0, 2.0, 1.0, 0.0])
-    up, dn = crossings(x, 1.5, fs)
-    np.testing.assert_allclose(up, [0.15])
-    np.testing.assert_allclose(dn, [0.25])
 
 
 def test_reps_from_event_pairs_and_marks():

@@ -1,0 +1,71 @@
+"""``emgforce live`` end to end on the simulator, offscreen: window, recording, screenshot, --mvc."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from emgforce.cli import main
+from emgforce.live.window import SIDE_COLOURS
+
+
+def _has_colour(image, rgb, tol=30) -> int:
+    """Number of pixels of (about) colour ``rgb`` in a QImage."""
+    ptr = image.convertToFormat(image.Format.Format_RGB32).constBits()
+    arr = np.frombuffer(ptr, np.uint8).reshape(image.height(), image.width(), 4)[:, :, 2::-1]
+    return int((np.abs(arr.astype(int) - rgb).max(axis=2) <= tol).sum())
+
+
+def test_live_sim_records_and_saves_a_screenshot(app, tmp_path, capsys):
+    from PySide6 import QtGui
+
+    from emgforce.io import read_recording
+
+    out, png = tmp_path / "live.h5", tmp_path / "live.png"
+    rc = main(["live", "--device", "sim", "--protocol", "short", "--seconds", "2.5",
+               "--record", str(out), "--subject", "S07", "--screenshot", str(png), "--target", "30", "50"])
+    printed = capsys.readouterr().out
+    assert rc == 0
+    assert "fps" in printed and "envelope filter delay" in printed and "recording" in printed
+    rec = read_recording(out)
+    assert rec.subject.id == "S07"
+    assert rec.emg.duration_s >= 2.0 and rec.force.duration_s >= 2.0
+    # the simulator's own trial marker (MVC of the left side from 1 s) went to the file too
+    assert any(e.label == "mvc_left" and e.kind == "start" for e in rec.events)
+    image = QtGui.QImage(str(png))
+    assert image.width() > 800 and image.height() > 400
+    # curves of both sides are drawn (thousands of pixels of each side's colour)
+    assert _has_colour(image, SIDE_COLOURS["left"]) > 200
+    assert _has_colour(image, SIDE_COLOURS["right"]) > 200
+
+
+def test_live_takes_the_mvc_reference_from_a_recording(app, tmp_path, capsys):
+    out = tmp_path / "mvc.h5"
+    assert main(["live", "--device", "sim", "--protocol", "short", "--seconds", "2.5", "--record", str(out)]) == 0
+    capsys.readouterr()
+    # the sim's mvc_left trial started at 1 s; without a stop it runs to the end of the file (> 1 s)
+    assert main(["live", "--device", "sim", "--protocol", "short", "--seconds", "1", "--mvc", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"MVC reference from {out}: GM_L" in printed
+    assert "GM_R" not in printed.split("MVC reference")[1].splitlines()[0]  # no right-side MVC trial
+
+
+def test_live_refuses_an_mvc_file_without_mvc_trials(app, tmp_path, capsys):
+    from drivers.sim import SimulatedDevice
+    from emgforce.record import Recorder
+
+    out = tmp_path / "rest.h5"
+    Recorder(SimulatedDevice(realtime=False), out).run(0.5)  # ends before the first trial (at 1 s)
+    assert main(["live", "--device", "sim", "--seconds", "1", "--mvc", str(out)]) == 1
+    assert "no MVC trial" in capsys.readouterr().err
+
+
+def test_live_unknown_device_is_an_error(capsys):
+    assert main(["live", "--device", "no-such-device", "--seconds", "1"]) == 1
+    assert "no driver named 'no-such-device'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--window-s", "--fps"])
+def test_live_rejects_non_positive_settings(flag, capsys):
+    assert main(["live", flag, "0", "--seconds", "1"]) == 2
+    assert "must be positive" in capsys.readouterr().err

@@ -7,6 +7,9 @@ but re-filters the whole visible window with scipy every frame, as the naive app
 * ``live-frame-16ch``: one frame of work: 32 ms of new data into the processing, then
   one redraw (pipeline frame + plot updates + painting the whole window offscreen).
   ``extra_info["fps"]`` is 1 / median frame time.
+* ``live-processing-16ch``: the same frame without Qt: 32 ms of new data through the
+  processing, then the ready-to-draw :class:`~emgforce.live.pipeline.Frame` (decimated
+  10 s window of 16 envelopes, 5 s COP trail, ellipse, sway velocity).
 * ``live-session-16ch``: a paced device (samples become available at their real time,
   in 10 ms blocks, like a DAQ driver buffer) read by the acquisition thread while the
   GUI loop redraws at up to 60 Hz for ``SESSION_S`` seconds. ``extra_info``: sustained
@@ -204,6 +207,32 @@ def test_live_frame(benchmark, app):
 @pytest.mark.benchmark(group="live-frame-16ch")
 def test_live_frame_refilter_window_reference(benchmark, app):
     _frame_bench(benchmark, app, NaivePipeline)
+
+
+def _processing_bench(benchmark, pipeline_cls):
+    dev = PacedDevice(realtime=False, block_s=0.032)
+    dev.start()
+    pipe = pipeline_cls(dev.describe(), window_s=WINDOW_S)
+    while pipe.session_time_s < WINDOW_S:
+        pipe.feed(dev.read())
+
+    def one_frame():
+        pipe.feed(dev.read())
+        return pipe.frame(WINDOW_S, n_bins=700, trail_s=5.0)
+
+    frame = benchmark.pedantic(one_frame, rounds=100, warmup_rounds=5)
+    assert frame.emg.shape[1] == 16 and frame.emg.shape[0] <= 1400
+    benchmark.extra_info["frames_per_s"] = 1.0 / benchmark.stats.stats.median
+
+
+@pytest.mark.benchmark(group="live-processing-16ch")
+def test_live_processing(benchmark):
+    _processing_bench(benchmark, LivePipeline)
+
+
+@pytest.mark.benchmark(group="live-processing-16ch")
+def test_live_processing_refilter_window_reference(benchmark):
+    _processing_bench(benchmark, NaivePipeline)
 
 
 def _session_bench(benchmark, app, pipeline_cls):

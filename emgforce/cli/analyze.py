@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 NORMALISATIONS = ("mvc", "peak_task", "none")
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from emgforce.tasks.analyze import analyze_session
 
     if not args.session.is_file():
-        print(f"emgforce analyze: error: {args.session} does not exist")
+        print(f"emgforce analyze: error: {args.session} does not exist", file=sys.stderr)
         return 1
     outdir = args.outdir or args.session.with_name(args.session.stem + "-report")
     result = analyze_session(args.session, **analysis_kwargs(args))

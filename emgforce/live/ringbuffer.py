@@ -13,6 +13,7 @@ import threading
 import numpy as np
 
 from emgforce.errors import SignalError
+from emgforce.live._kernels import minmax_bins
 
 __all__ = ["RingBuffer", "minmax_decimate"]
 
@@ -143,7 +144,7 @@ def minmax_decimate(data: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarr
     index : ndarray of float, shape (m,)
         Sample position of each output row (a bin's min at its start, its max
         at its middle), for the x axis.
-    rows : ndarray, shape (m, c)
+    rows : ndarray of float64, shape (m, c)
     """
     data = np.asarray(data)
     if data.ndim != 2:
@@ -154,24 +155,13 @@ def minmax_decimate(data: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarr
     if n <= 2 * n_bins:
         return np.arange(n, dtype=np.float64), data.copy()
     k = -(-n // int(n_bins))  # samples per bin
-    full = n // k
-    head = data[: full * k].reshape(full, k, c)
-    mins = [head.min(axis=1)]
-    maxs = [head.max(axis=1)]
-    starts = [np.arange(full, dtype=np.float64) * k]
-    widths = [np.full(full, float(k))]
-    if full * k < n:  # partial last bin
-        tail = data[full * k :]
-        mins.append(tail.min(axis=0, keepdims=True))
-        maxs.append(tail.max(axis=0, keepdims=True))
-        starts.append(np.array([float(full * k)]))
-        widths.append(np.array([float(n - full * k)]))
-    mn = np.concatenate(mins)
-    mx = np.concatenate(maxs)
-    start = np.concatenate(starts)
-    width = np.concatenate(widths)
-    m = mn.shape[0]
-    rows = np.empty((2 * m, c), dtype=data.dtype)
+    m = -(-n // k)  # bins, the last one possibly partial
+    mn = np.empty((m, c))
+    mx = np.empty((m, c))
+    minmax_bins(np.ascontiguousarray(data, dtype=np.float64), k, mn, mx)  # no copy for ring slices
+    start = np.arange(m, dtype=np.float64) * k
+    width = np.minimum(float(k), n - start)
+    rows = np.empty((2 * m, c), dtype=np.float64)
     rows[0::2] = mn
     rows[1::2] = mx
     index = np.empty(2 * m, dtype=np.float64)

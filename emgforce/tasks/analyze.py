@@ -134,10 +134,11 @@ def _emg_setup(ctx: _Context, trials: list[Any]) -> tuple[dict[str, str], dict[s
         ctx.note("warning", f"EMG: {int(lost.any(axis=1).sum())} lost samples (gaps) are excluded from the metrics")
     ctx.emg_raw = raw
     quality = check_quality(raw, channel_names=ctx.names)
-    for j in np.flatnonzero(quality.flat | quality.saturated):
-        what = "flat (constant): disconnected or unused?" if quality.flat[j] else (
-            f"{int(quality.n_saturated[j])} samples look clipped (amplifier saturation): amplitudes are underestimated")
-        ctx.note("warning", f"EMG channel {ctx.names[j]} is {what}" if quality.flat[j] else f"EMG channel {ctx.names[j]}: {what}")
+    for j in np.flatnonzero(quality.flat):
+        ctx.note("warning", f"EMG channel {ctx.names[j]} is flat (constant): disconnected or unused?")
+    for j in np.flatnonzero(quality.saturated & ~quality.flat):
+        ctx.note("warning", f"EMG channel {ctx.names[j]}: {int(quality.n_saturated[j])} samples look clipped "
+                 "(amplifier saturation): amplitudes are underestimated")
     params = EnvelopeParams(lowpass_hz=ctx.opts.envelope_lowpass_hz, notch_hz=ctx.opts.notch_hz, nonfinite="interpolate")
     env = emg_envelope(raw, ctx.emg_fs, params=params)
     env[lost] = np.nan
@@ -173,7 +174,7 @@ def _emg_setup(ctx: _Context, trials: list[Any]) -> tuple[dict[str, str], dict[s
             ref[name] = {"value": float(refs[j]), "unit": "V", "method": f"max {C.MVC_WINDOW_S:g} s moving mean of the envelope over the {source}"}
             ctx.units.append(NORM_UNIT[method])
     ctx.refs = refs
-    ctx.env = percent_mvc(env, refs) if cols else env
+    ctx.env = percent_mvc(env, refs)
     return norm, ref
 
 
@@ -898,7 +899,13 @@ def analyze_session(
         ctx.note("warning", f"trials without a stop event (closed at the next start or the end): {', '.join(incomplete)}")
     if opts.normalisation == "mvc" and not any(t.task == "mvc" for t in trials):
         ctx.note("warning", f"the session has no MVC trial: EMG is normalised by '{opts.fallback}' instead of %MVC")
-    norm, ref = _emg_setup(ctx, trials)
+    try:
+        norm, ref = _emg_setup(ctx, trials)
+    except EmgforceError as exc:
+        norm, ref = {}, {}
+        ctx.env = ctx.emg_raw = None
+        ctx.names, ctx.sides, ctx.units = [], [], []
+        ctx.note("error", f"the EMG could not be processed ({exc}): EMG metrics are skipped")
     _plate_setup(ctx)
     traces: dict[str, Any] = {}
     if keep_traces and ctx.env is not None:

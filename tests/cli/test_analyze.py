@@ -45,7 +45,7 @@ def test_analyze_default_outdir_and_options(session_file, capsys):
 
 def test_analyze_missing_file(tmp_path, capsys):
     assert main(["analyze", str(tmp_path / "nope.h5")]) == 1
-    assert "does not exist" in capsys.readouterr().out
+    assert "does not exist" in capsys.readouterr().err
 
 
 def test_analyze_c3d_static_trial(shared_data, tmp_path, capsys):

@@ -173,3 +173,19 @@ def test_device_disconnect_raises_after_delivering_data(pty_pair):
             dev.read(timeout=0.05)
     dev.stop()
     dev.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(bits=st.integers(2, 16), start=st.integers(0, 2**16), steps=st.lists(st.integers(1, 3), min_size=1, max_size=200))
+def test_counter_unwrapper_matches_cumulative_sum(bits, start, steps):
+    from drivers._util import CounterUnwrapper
+
+    steps = [min(s, 2**bits - 1) for s in steps]  # a jump of a whole cycle is invisible by construction
+    u = CounterUnwrapper(bits)
+    assert u.update(start) == (0, 0)
+    raw, index = start, 0
+    for s in steps:
+        raw += s
+        index += s
+        assert u.update(raw % 2**bits) == (index, s - 1)
+    assert u.update(raw % 2**bits) == (index, -1)  # a repeated frame is a duplicate

@@ -49,6 +49,22 @@ def test_lsl_outlet_recorded_with_clock_offsets(tmp_path):
     clock = rec.streams["emg"].clock
     assert np.isfinite(clock[:, 2]).all()  # device time stamps stored
 
+    # a replay hands back the source's own device time of every block
+    dev = ReplayDevice(path, realtime=False, block_s=0.3)
+    dev.open()
+    dev.start()
+    blocks = []
+    with pytest.raises(DeviceFinishedError):
+        while True:
+            blocks += dev.read()
+    rows = {int(i): t for i, t in zip(clock[:, 0], clock[:, 2])}
+    t_first, fs = clock[0, 2], 500.0
+    for b in blocks:
+        expected = rows.get(b.first_index)
+        if expected is None:  # block starts inside a source block: its time is interpolated at 1/fs
+            expected = t_first + b.first_index / fs
+        assert b.device_time == pytest.approx(expected, abs=1e-6)
+
 
 def test_serial_board_recorded_from_the_cli(tmp_path):
     master, slave = os.openpty()

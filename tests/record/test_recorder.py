@@ -134,7 +134,7 @@ def test_slow_disk_bounded_queue_counted_overruns(tmp_path):
     dev = RampDevice(block_s=0.01, realtime=True)  # 2 blocks per 10 ms, the disk takes 20 ms per block
     r = Recorder(dev, path, queue_blocks=8, writer_factory=_SlowWriter)
     summary = r.run(duration_s=1.0)
-    assert summary.queue_high_water_blocks <= 8
+    assert summary.queue_high_water_blocks <= 8 and summary.queue_high_water_bytes <= r._queue.max_bytes
     rec = read_recording(path)
     total_dropped = 0
     for name, (fs, _) in STREAMS.items():

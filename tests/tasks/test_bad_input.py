@@ -168,3 +168,11 @@ def test_clipped_channel_is_flagged(sess):
     res = analyze_session(clipped, keep_traces=False)
     flagged = [m.text for m in res.messages if "clipped" in m.text]
     assert len(flagged) == 1 and flagged[0].startswith("EMG channel GM_R:")
+
+
+def test_emg_too_short_to_filter(sess):
+    rec = to_recording(sess)
+    tiny = StreamData("emg", rec.emg.fs_hz, rec.emg.channels, rec.emg.data[:10])
+    res = analyze_session(Recording({"emg": tiny, "force": rec.force}, rec.subject, rec.events), keep_traces=False)
+    assert any(m.level == "error" and "EMG could not be processed" in m.text for m in res.messages)
+    assert len(next(t for t in res.trials if t.label == "bridge").reps) == 2  # the plate still segments

@@ -87,9 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6 import QtCore
 
     from drivers.lsl import LSLDevice
-    from emgforce.live.reference import reference_from_recording
-    from emgforce.live.session import LiveSession
-    from emgforce.live.window import LiveWindow
+    from emgforce.live import LiveSession, reference_from_recording
+    from emgforce.live.window import LiveWindow  # the Qt part, imported explicitly
 
     device = LSLDevice(stream_name=name, stream_type=args.type, resolve_timeout_s=10.0)
     reference = reference_from_recording(args.mvc) if args.mvc else None

@@ -135,8 +135,6 @@ def run(args: argparse.Namespace) -> int:
         except EmgforceError as exc:  # still report what was recorded
             print(f"emgforce live: {exc}", file=sys.stderr)
     lat, frames, fps = sorted(window.latencies_s), len(window.frame_times), window.fps
-    window.deleteLater()  # free Qt objects now, not in the interpreter's final garbage collection
-    app.sendPostedEvents(None, QtCore.QEvent.DeferredDelete)
     if session.summary is not None:
         print(session.summary.format())
     if lat:

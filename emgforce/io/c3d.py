@@ -203,21 +203,35 @@ def _unique(labels: list[str]) -> list[str]:
 
 
 def _analogs(c3d, params) -> np.ndarray:
-    """Analog samples, shape (n_samples, n_channels), in the units of ``ANALOG:UNITS``."""
+    """Analog samples, shape (n_samples, n_channels), in the units of ``ANALOG:UNITS``.
+
+    The C3D formula is ``(raw - OFFSET) * SCALE * GEN_SCALE`` with ``OFFSET``
+    unsigned when ``ANALOG:FORMAT`` is ``UNSIGNED``. ezc3d applies it with
+    two shortcuts undone here: it subtracts ``|OFFSET|`` (wrong for negative
+    offsets of signed data) and reads integer samples as signed 16-bit (wrong
+    for unsigned samples of 32768 and above).
+    """
     data = np.asarray(c3d["data"]["analogs"], dtype=np.float64)
     data = data[0].T.copy() if data.size else np.empty((0, 0))
-    offsets = np.asarray(_param(params, "ANALOG", "OFFSET", []), dtype=np.float64)
-    fmt = str(_first(params, "ANALOG", "FORMAT", "SIGNED")).strip().upper()
-    if fmt != "UNSIGNED" and offsets.size and (offsets < 0).any() and data.size:
-        # ezc3d subtracts |OFFSET|; the specification subtracts OFFSET itself
-        scale = np.asarray(_param(params, "ANALOG", "SCALE", []), dtype=np.float64)
-        gen = float(_first(params, "ANALOG", "GEN_SCALE", 1.0))
-        n = data.shape[1]
-        off = np.zeros(n)
-        off[: min(n, offsets.size)] = offsets[:n]
-        sc = np.ones(n)
-        sc[: min(n, scale.size)] = scale[:n]
-        data -= 2.0 * np.minimum(off, 0.0) * sc * gen
+    if not data.size:
+        return data
+    n = data.shape[1]
+    off = np.zeros(n)
+    offsets = np.asarray(_param(params, "ANALOG", "OFFSET", []), dtype=np.float64)[:n]
+    off[: offsets.size] = offsets
+    scale = np.asarray(_param(params, "ANALOG", "SCALE", []), dtype=np.float64)[:n]
+    gain = np.ones(n)
+    gain[: scale.size] = scale
+    gain *= float(_first(params, "ANALOG", "GEN_SCALE", 1.0))
+    unsigned = str(_first(params, "ANALOG", "FORMAT", "SIGNED")).strip().upper() == "UNSIGNED"
+    if not unsigned and (off < 0).any():
+        data -= 2.0 * np.minimum(off, 0.0) * gain
+    integer_samples = float(_first(params, "POINT", "SCALE", -1.0)) > 0
+    if unsigned and integer_samples:
+        ok = gain != 0
+        raw = np.zeros_like(data)
+        raw[:, ok] = data[:, ok] / gain[ok] + np.abs(off[ok])
+        data += np.where(raw < -0.5, 65536.0 * gain, 0.0)  # a signed read of an unsigned word
     return data
 
 
@@ -256,7 +270,7 @@ def _plate_units(params, channel_units: list[str], length_unit: str, plate_type:
     return np.asarray(factors), "ANALOG:UNITS"
 
 
-def _read_plates(params, analog: np.ndarray, units: list[str], labels: list[str]) -> list[tuple[np.ndarray, Any, list[int], str]]:
+def _read_plates(params, analog: np.ndarray, units: list[str]) -> list[tuple[np.ndarray, Any, list[int], str]]:
     """Each used plate as ``(forces, Plate, analog column indices, unit note)``.
 
     ``forces`` are Fx..Mz (N, N*m) about the plate origin in the plate frame,
@@ -417,11 +431,15 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
     -------
     Recording
         Streams ``emg`` (kind ``emg``), ``analog`` (other analog channels) and
-        ``force``, ``force2`` ... (one per force platform, ``Fx..Mz`` in N and
-        N*m, lab axes, moments about the plate's surface centre, the plate in
-        ``StreamData.plate``); events of kind ``mark``; the subject from
+        ``force``, ``force2`` ... (one per force platform: ``Fx..Mz`` in N and
+        N*m about the plate origin in the plate frame, the ground reaction;
+        ``StreamData.plate`` is the :class:`~emgforce.forceplate.Plate` as a
+        dict); events of kind ``mark``; the subject from
         ``SUBJECTS``/``PROCESSING``. ``metadata["force_plates"]`` is the number
-        of plates (0 when the file has none).
+        of plates (0 when the file has none) and ``metadata["c3d_plates"]``
+        says, per plate stream, its TYPE, source channels and units. A file
+        written by :func:`write_c3d` gets its streams, channel names, kinds,
+        muscles, sides, start time and device back.
 
     Raises
     ------
@@ -431,7 +449,8 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
         ezc3d cannot parse it, or its force platforms are inconsistent or of an
         unsupported type.
     KeyError
-        A label in ``emg_channels`` is not an analog channel of the file.
+        A label in ``emg_channels`` is not an analog channel of the file, or
+        belongs to a force platform.
     """
     from emgforce.io.recording import Recording, StreamData
 
@@ -456,7 +475,7 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
         raise RecordingFormatError(f"{path}: ANALOG:RATE is {fs}; the analog sampling rate is unknown")
 
     streams: dict[str, StreamData] = {}
-    plates = _read_plates(params, analog, units, labels)
+    plates = _read_plates(params, analog, units)
     plate_idx: set[int] = set()
     plate_notes: dict[str, str] = {}
     tags = _emgforce_tags(params, n_analog)

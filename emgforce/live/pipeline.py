@@ -20,7 +20,7 @@ from drivers.base import Block, DeviceInfo, StreamInfo
 from emgforce.constants import COP_FZ_THRESHOLD_N, COP_LOWPASS_HZ, MVC_WINDOW_S
 from emgforce.errors import SignalError
 from emgforce.forceplate import Plate, center_of_pressure, prediction_ellipse_area
-from emgforce.live.ringbuffer import RingBuffer
+from emgforce.live.ringbuffer import RingBuffer, minmax_decimate
 from emgforce.signal import StreamEnvelope, StreamFilter, butter_sos, mvc_reference, percent_mvc
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,21 @@ class LivePipeline:
             self._cop_loaded = False
         else:
             self.plate = None
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Run every numba kernel once on throw-away data, so no JIT compilation (or cache
+        load, which can take seconds) happens in the acquisition thread once samples flow."""
+        params = self._envelope.params if self.emg_stream is not None else None
+        if self.emg_stream is not None:
+            n = len(self.emg_channels)
+            StreamEnvelope(self.emg_fs_hz, n, params=params).process(np.zeros((8, n)))
+            minmax_decimate(np.zeros((64, n)), 4)
+        if self.force_stream is not None:
+            load = np.zeros((8, 6))
+            load[:, 2] = self.plate.load_sign * 100.0 * self.plate.rotation[2, 2]
+            center_of_pressure(load, self.plate, fz_threshold_n=0.0)
+            StreamFilter(self._cop_filter.sos, 2).process(np.zeros((8, 2)))
 
     # -- configuration -----------------------------------------------------
     @property

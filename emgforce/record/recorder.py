@@ -12,6 +12,7 @@ session length.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 import logging
 import os
@@ -125,8 +126,9 @@ class Recorder:
         do not stop the recording.
     min_free_bytes : int
         The session stops cleanly (reason ``disk nearly full``) when less than
-        this is free on the output disk, checked at every flush: HDF5 cannot
-        close a file cleanly once a write has failed for lack of space.
+        this is free on the output disk, checked at every flush and after every
+        quarter of it written: HDF5 cannot close a file cleanly once a write
+        has failed for lack of space.
     backpressure : bool, optional
         When the queue is full, make the reader wait for room instead of
         dropping (and counting) the blocks. Right for sources that are not
@@ -174,7 +176,8 @@ class Recorder:
         self._error: BaseException | None = None
         self._lock = threading.Lock()
         self._stats: dict[str, StreamSummary] = {}
-        self._pending_overrun: set[str] = set()
+        # samples of each stream lost since its last queued block (recorder drops and device losses)
+        self._hole: dict[str, int] = {}
         self._end_index: dict[str, int] | None = None
         self._t0: float | None = None
         self._t_end: float | None = None
@@ -353,27 +356,33 @@ class Recorder:
                 log.exception("on_block callback failed")
         with self._lock:
             stats.next_index = max(stats.next_index, block.first_index + block.n_samples)
-        if block.stream in self._pending_overrun:
-            block.overrun = True
         return block
 
     def _offer(self, blocks: list[Block]) -> None:
         """Queue the blocks of one read together, or count them all as dropped (queue full)."""
         if not blocks:
             return
-        items = [(b, b.data.nbytes) for b in blocks]
+        queued = []
+        pending = dict(self._hole)
+        for b in blocks:
+            hole = pending.pop(b.stream, 0)
+            if hole:  # the block after dropped ones says so: the writer's gap and the block agree
+                b = dataclasses.replace(b, missing=b.missing + hole, overrun=True)
+            queued.append(b)
+        items = [(b, b.data.nbytes) for b in queued]
         taken = self._queue.offer(items)
         while not taken and self.backpressure and not self._stop.is_set():
             taken = self._queue.offer(items, timeout=0.1)
         if taken:
-            self._pending_overrun.difference_update(b.stream for b in blocks)
+            for b in blocks:
+                self._hole.pop(b.stream, None)
             return
         with self._lock:
             for b in blocks:
                 stats = self._stats[b.stream]
                 stats.dropped_blocks += 1
                 stats.dropped_samples += b.n_samples
-                self._pending_overrun.add(b.stream)
+                self._hole[b.stream] = self._hole.get(b.stream, 0) + b.missing + b.n_samples
 
     def _write_loop(self) -> None:
         cpu0 = time.thread_time()
@@ -387,6 +396,7 @@ class Recorder:
     def _write_session(self) -> None:
         writer = self._writer
         last_flush = time.monotonic()
+        unchecked = 0  # bytes appended since the last free-space check
         expected: dict[str, int] = {k: 0 for k in self._stats}
         try:
             while True:
@@ -399,9 +409,12 @@ class Recorder:
                     break
                 if item is not None:
                     self._write_block(writer, item, expected)
-                if time.monotonic() - last_flush >= self.flush_s:
+                    unchecked += item.data.nbytes
+                # free space is checked at every flush and after every quarter of the reserve written
+                if time.monotonic() - last_flush >= self.flush_s or unchecked >= self.min_free_bytes // 4:
                     writer.flush()
                     last_flush = time.monotonic()
+                    unchecked = 0
                     if self._disk_nearly_full():
                         self._drain_until_stop()
                         self._trailing_gaps(writer, expected)
@@ -439,9 +452,9 @@ class Recorder:
         free = shutil.disk_usage(self.path.parent).free
         if free >= self.min_free_bytes:
             return False
-        log.error("only %.1f MB free on the disk of %s; stopping the recording", free / 1e6, self.path)
-        self._finish_reason(f"disk nearly full: {free / 1e6:.1f} MB free, below the {self.min_free_bytes / 1e6:.0f} MB "
-                            "reserve; free space and start a new recording", override=True)
+        log.error("only %.1f MiB free on the disk of %s; stopping the recording", free / 2**20, self.path)
+        self._finish_reason(f"disk nearly full: {free / 2**20:.1f} MiB free, below the {self.min_free_bytes / 2**20:.1f} "
+                            "MiB reserve; free space and start a new recording", override=True)
         self._stop.set()
         return True
 

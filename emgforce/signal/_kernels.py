@@ -11,7 +11,8 @@ The biquad update is the transposed direct form II used by
 with scipy to rounding.
 
 Only float64 signatures are compiled (wrappers cast), which keeps the number of
-compilations, and the cached compile cost, small.
+compilations, and the cached compile cost, small. The whole-signal kernels release
+the GIL, so threads (e.g. a batch over recordings) can run them in parallel.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def _backward(y, sos, zi, pad, tail, rectify):
                 y[i, c] = v[c]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def filtfilt(x, mean, sos, zi, pad, y, rectify):
     """scipy ``sosfiltfilt(sos, x - mean, axis=0)`` (odd padding) into ``y``."""
     tail = np.empty((pad, x.shape[1]))
@@ -155,7 +156,7 @@ def filtfilt(x, mean, sos, zi, pad, y, rectify):
     _backward(y, sos, zi, pad, tail, rectify)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def envelope_zero_phase(x, mean, pre_sos, pre_zi, pre_pad, lp_sos, lp_zi, lp_pad, y):
     """Fused zero-phase linear envelope, four sweeps, all in ``y``.
 
@@ -172,7 +173,7 @@ def envelope_zero_phase(x, mean, pre_sos, pre_zi, pre_pad, lp_sos, lp_zi, lp_pad
     filtfilt(y, np.zeros(n_ch), lp_sos, lp_zi, lp_pad, y, False)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def centred_mean(x, half, power, y):
     """Centred moving mean of ``|x|**power`` over ``2*half+1`` samples.
 
@@ -221,7 +222,7 @@ def _replace_nonfinite(v, policy, hold, counts):
     return replaced
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def mean_and_nonfinite(x):
     """Per-channel mean and count of NaN/inf samples, in one sweep.
 

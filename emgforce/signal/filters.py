@@ -171,9 +171,10 @@ def sosfilt(x, sos, axis: int = 0, zi=None):
         zi_moved = np.moveaxis(zi, layout.axis + 1, 1) if zi.ndim == len(layout.moved_shape) + 1 else zi
         if zi.ndim != len(layout.moved_shape) + 1 or zi_moved.shape[1] != 2 or \
                 (zi_moved.shape[0],) + zi_moved.shape[2:] != expect:
-            raise SignalError(f"zi must have shape (n_sections, ..., 2, ...) matching x with the time axis "
-                              f"replaced by 2; got {zi.shape} for x of shape "
-                              f"{np.moveaxis(np.empty(layout.moved_shape), 0, layout.axis).shape}")
+            want = list(layout.moved_shape[1:])
+            want.insert(layout.axis, 2)
+            raise SignalError(f"zi must have shape (n_sections, ..., 2, ...) with the time axis of x replaced "
+                              f"by 2, i.e. {(n_sec, *want)}; got {zi.shape}")
         z = np.ascontiguousarray(zi_moved.reshape(n_sec, 2, n_ch))
     y2 = np.empty_like(x2)
     _kernels.sos_forward(x2, np.hstack([sos, np.zeros((n_sec, 2))]), z,

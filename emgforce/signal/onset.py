@@ -161,7 +161,7 @@ def detect_onsets(x, fs: float, *, method: str = "hodges", baseline=(0.0, 0.5), 
     else:
         mu, sd = base.mean(axis=0), base.std(axis=0, ddof=1)
         if not np.all(sd > 0):
-            raise SignalError(f"baseline is flat (SD 0) in channels {list(np.flatnonzero(sd <= 0))}")
+            raise SignalError(f"baseline is flat (SD 0) in channels {np.flatnonzero(sd <= 0).tolist()}")
         if not (np.isfinite(k) and k > 0):
             raise SignalError(f"k must be positive, got {k!r}")
         active = detect > mu + k * sd
@@ -195,7 +195,7 @@ def _bonato_active(y: np.ndarray, base: np.ndarray, false_alarm: float, m: int, 
         raise SignalError(f"need integers 1 <= r0 <= m, got r0={r0!r}, m={m!r}")
     var0 = base.var(axis=0, ddof=1)
     if not np.all(var0 > 0):
-        raise SignalError(f"baseline is flat (variance 0) in channels {list(np.flatnonzero(var0 <= 0))}")
+        raise SignalError(f"baseline is flat (variance 0) in channels {np.flatnonzero(var0 <= 0).tolist()}")
     # Per-pair probability p so that P(at least r0 of m pairs above) = false_alarm at rest.
     p = optimize.brentq(lambda q: stats.binom.sf(r0 - 1, m, q) - false_alarm, 1e-15, 1 - 1e-15)
     zeta = -2.0 * np.log(p)  # chi-square(2): P(g > zeta) = exp(-zeta / 2)

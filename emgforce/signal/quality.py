@@ -5,8 +5,9 @@ Policy for NaN/inf samples in the envelope functions (``nonfinite=``):
 ``"raise"`` (default)
     :class:`~emgforce.errors.SignalError` naming the channels and counts.
 ``"zero"``
-    The sample becomes 0 after DC removal (the channel's finite mean
-    offline; 0 in the causal/streaming chain, which has no mean).
+    The sample becomes 0 after DC removal: the channel's finite mean offline
+    (0 with ``remove_dc=False``), 0 in the causal/streaming chain, which has
+    no mean.
 ``"hold"``
     The channel's last finite value (0 before the first one); causal, so
     the streaming classes offer it too.

@@ -52,17 +52,17 @@ def test_continuous_scan_exact_across_buffer_wraps(board):
 
 
 def test_overrun_gap_exact_from_the_device_counts(board):
-    dev = MCCDevice(fs_hz=2000.0, channels=("a", "b"), buffer_s=0.05)
+    dev = MCCDevice(fs_hz=2000.0, channels=("a", "b"), buffer_s=0.1)
     dev.open()
     dev.start()
     before = _collect(dev, 0.05)
-    time.sleep(0.15)  # 300 scans arrive into a 100-scan ring: about 200 are overwritten unread
+    time.sleep(0.4)  # 800 scans arrive into a 200-scan ring: about 600 are overwritten unread
     after = _collect(dev, 0.05)
     dev.stop()
     dev.close()
     _check_values(before + after, 2)  # every delivered sample sits at its true index
     hole = after[0]
-    assert hole.overrun and hole.first_index - (before[-1].first_index + before[-1].n_samples) == hole.missing > 150
+    assert hole.overrun and hole.first_index - (before[-1].first_index + before[-1].n_samples) == hole.missing > 300
     assert all(not b.overrun for b in after[1:])
     assert dev.session_attrs()["mcc_overruns"] >= 1
 

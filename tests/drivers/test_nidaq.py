@@ -47,11 +47,11 @@ def test_continuous_read_exact(board):
 
 
 def test_overrun_200279_restarts_and_records_a_gap(board):
-    dev = NIDAQDevice("Dev1/ai0:1", fs_hz=1000.0, channels=("a", "b"), buffer_s=0.05, read_interval_s=0.02)
+    dev = NIDAQDevice("Dev1/ai0:1", fs_hz=1000.0, channels=("a", "b"), buffer_s=0.2, read_interval_s=0.02)
     dev.open()
     dev.start()
     before = _collect(dev, 0.1)
-    time.sleep(0.2)  # the reader stalls for 4x the buffer: DAQmx reports -200279
+    time.sleep(0.6)  # the reader stalls for 3x the buffer: DAQmx reports -200279
     after = _collect(dev, 0.15)
     dev.stop()
     dev.close()
@@ -61,8 +61,8 @@ def test_overrun_200279_restarts_and_records_a_gap(board):
     assert len(flagged) == 1 and flagged[0] is after[0]
     true_k = int(flagged[0].data[0, 0] // 16)
     expected_next = before[-1].first_index + before[-1].n_samples
-    assert flagged[0].missing == flagged[0].first_index - expected_next > 150
-    assert abs(flagged[0].first_index - true_k) <= 3  # re-anchored on the host clock
+    assert flagged[0].missing == flagged[0].first_index - expected_next > 300
+    assert abs(flagged[0].first_index - true_k) <= 20  # re-anchored on the host clock (within scheduling delay)
     for b in after:  # contiguous again after the restart, values consistent within each block
         np.testing.assert_array_equal(np.diff(b.data[:, 0]), 16.0)
     assert dev.session_attrs()["nidaq_overruns"] == 1

@@ -178,18 +178,37 @@ def test_plate_channel_outside_the_analogs_is_refused(tmp_path):
         read_c3d(path)
 
 
-def _patch_int_param(path, name: bytes, values) -> None:
-    """Overwrite an INT parameter's values in place (ezc3d always writes ANALOG:OFFSET as 0)."""
-    blob = bytearray(path.read_bytes())
-    start = (blob[0] - 1) * 512
-    i = blob.index(bytes([len(name)]) + bytes([blob[blob.index(name, start) - 1]]) + name, start) + 2
-    pos = i + len(name) + 2  # after the name and the offset-to-next word
-    assert blob[pos] == 2, "not an INT parameter"
-    ndim = blob[pos + 1]
-    count = blob[pos + 2]
-    assert ndim == 1 and count == len(values)
-    blob[pos + 3 : pos + 3 + 2 * count] = struct.pack(f"<{count}h", *values)
-    path.write_bytes(bytes(blob))
+def _param_records(blob: bytes):
+    """(group name, parameter name, type, dims, data offset) of every parameter (C3D spec layout)."""
+    start = (blob[0] - 1) * 512 + 4
+    groups, records, pos = {}, [], start
+    while True:
+        n_name = abs(struct.unpack_from("<b", blob, pos)[0])
+        gid = struct.unpack_from("<b", blob, pos + 1)[0]
+        name = blob[pos + 2 : pos + 2 + n_name].decode()
+        link = pos + 2 + n_name
+        step = struct.unpack_from("<H", blob, link)[0]
+        if gid < 0:
+            groups[-gid] = name
+        else:
+            kind, ndim = struct.unpack_from("<bB", blob, link + 2)
+            dims = list(blob[link + 4 : link + 4 + ndim])
+            records.append((gid, name, kind, dims, link + 4 + ndim))
+        if step == 0 or n_name == 0:
+            break
+        pos = link + step
+    return [(groups.get(g, "?"), name, kind, dims, at) for g, name, kind, dims, at in records]
+
+
+def _patch_param(blob: bytearray, group: str, name: str, values) -> None:
+    """Overwrite the values of an INT (type 2) or FLOAT (type 4) parameter in place."""
+    for g, n, kind, dims, at in _param_records(bytes(blob)):
+        if (g, n) == (group, name):
+            count = int(np.prod(dims)) if dims else 1
+            assert count == len(values) and kind in (2, 4)
+            blob[at : at + abs(kind) * count] = struct.pack(f"<{count}{'h' if kind == 2 else 'f'}", *values)
+            return
+    raise AssertionError(f"{group}:{name} not in the file")
 
 
 def test_signed_negative_offsets_follow_the_c3d_formula(tmp_path):
@@ -207,12 +226,45 @@ def test_signed_negative_offsets_follow_the_c3d_formula(tmp_path):
     path = tmp_path / "offset.c3d"
     c.write(str(path))
     # the file now stores raw = value / (SCALE * GEN_SCALE) with OFFSET 0; declare OFFSET -100, 7, 0
-    _patch_int_param(path, b"OFFSET", [-100, 7, 0])
+    blob = bytearray(path.read_bytes())
+    _patch_param(blob, "ANALOG", "OFFSET", [-100, 7, 0])
+    path.write_bytes(bytes(blob))
     assert list(ezc3d.c3d(str(path))["parameters"]["ANALOG"]["OFFSET"]["value"]) == [-100, 7, 0]
     raw = values / (np.array([0.5, 2.0, 1.0]) * 2.0)
     expected = (raw - np.array([-100, 7, 0])) * np.array([0.5, 2.0, 1.0]) * 2.0
     rec = read_c3d(path)
     np.testing.assert_allclose(rec.emg.data, expected, rtol=1e-6, atol=1e-5)
+
+
+def test_unsigned_integer_samples_follow_the_c3d_formula(tmp_path):
+    """16-bit unsigned samples with OFFSET 32768 (stored as int16 -32768), integer file:
+    ezc3d reads the words as signed; the values above 32767 must not wrap."""
+    rng = np.random.default_rng(8)
+    n, per_frame = 200, 10
+    raw = rng.integers(2000, 63000, size=(n, 2)).astype(np.uint16)  # many words >= 32768
+    c = ezc3d.c3d()
+    c["parameters"]["POINT"]["RATE"]["value"] = [100.0]
+    c["parameters"]["ANALOG"]["RATE"]["value"] = [100.0 * per_frame]
+    c["parameters"]["ANALOG"]["LABELS"]["value"] = ["EMG1", "EMG2"]
+    c.add_parameter("ANALOG", "FORMAT", ["UNSIGNED"])
+    c["data"]["points"] = np.zeros((4, 0, n // per_frame))
+    c["data"]["analogs"] = raw.astype(float).T[np.newaxis]
+    path = tmp_path / "int.c3d"
+    c.write(str(path))
+    blob = bytearray(path.read_bytes())
+    # turn it into an integer file: positive POINT:SCALE (header words 7-8 and parameter), int16 words
+    struct.pack_into("<f", blob, 12, 1.0)
+    _patch_param(blob, "POINT", "SCALE", [1.0])
+    _patch_param(blob, "ANALOG", "SCALE", [0.01, 0.02])
+    _patch_param(blob, "ANALOG", "OFFSET", [-32768, -32768])
+    data_start = (struct.unpack_from("<h", blob, 16)[0] - 1) * 512
+    words = np.frombuffer(bytes(blob[data_start : data_start + 4 * raw.size]), "<f4").reshape(n, 2)
+    assert np.array_equal(words, raw)
+    blob[data_start:] = words.astype(np.uint16).tobytes()
+    path.write_bytes(bytes(blob))
+    expected = (raw.astype(float) - 32768.0) * np.array([0.01, 0.02])
+    rec = read_c3d(path)
+    np.testing.assert_allclose(rec.emg.data, expected, atol=1e-9)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ circle of radius ``r`` at ``f_cop`` Hz: path velocity ``2 pi r f_cop``.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable
 
@@ -150,17 +149,8 @@ class ScriptedDevice(Device):
 def app():
     """The QApplication (offscreen, see tests/conftest.py)."""
     import pyqtgraph as pg
-    from PySide6 import QtCore
 
-    app = pg.mkQApp()
-    yield app
-    # delete the windows while Qt is fully alive, not in the interpreter's final garbage collection
-    for widget in app.topLevelWidgets():
-        widget.close()
-        widget.deleteLater()
-    app.sendPostedEvents(None, QtCore.QEvent.DeferredDelete)
-    app.processEvents()
-    gc.collect()
+    return pg.mkQApp()
 
 
 @pytest.fixture

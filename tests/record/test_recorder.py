@@ -129,7 +129,7 @@ class _SlowWriter(RecordingWriter):
         super().append(block)
 
 
-def test_slow_disk_bounded_queue_counted_overruns(tmp_path):
+def test_slow_disk_bounded_queue_counted_overruns(tmp_path, caplog):
     path = tmp_path / "slow.h5"
     dev = RampDevice(block_s=0.01, realtime=True)  # 2 blocks per 10 ms, the disk takes 20 ms per block
     r = Recorder(dev, path, queue_blocks=8, writer_factory=_SlowWriter)
@@ -147,6 +147,8 @@ def test_slow_disk_bounded_queue_counted_overruns(tmp_path):
         total_dropped += st.dropped_samples
     assert rec.metadata.get("recorder_dropped_samples", {}).get("emg", None) == summary.streams["emg"].dropped_samples
     assert total_dropped > 0
+    # the block after each hole reports it: the writer never sees an unexplained index jump
+    assert not [r for r in caplog.records if "but its index advanced" in r.getMessage()]
 
 
 class _DiskFullWriter(RecordingWriter):
@@ -199,3 +201,26 @@ def test_disk_nearly_full_stops_cleanly_before_hdf5_fails(tmp_path, monkeypatch)
     for name in STREAMS:
         s = _check_stream(rec, name)
         assert 0 < s.n_samples < 30 * STREAMS[name][0]
+
+
+def test_disk_nearly_full_checked_by_bytes_when_recording_flat_out(tmp_path, monkeypatch):
+    """A 20 MiB disk holding only our file (free = 20 MiB - file size), filled as fast as possible."""
+    import emgforce.record.recorder as recorder_module
+
+    path = tmp_path / "flat.h5"
+    disk = 20 * 2**20
+    real = recorder_module.shutil.disk_usage
+
+    def small_disk(p):
+        used = path.stat().st_size if path.exists() else 0
+        return type(real(p))(disk, used, disk - used)
+
+    monkeypatch.setattr(recorder_module.shutil, "disk_usage", small_disk)
+    reserve = 4 * 2**20
+    summary = Recorder(RampDevice(block_s=0.05), path, min_free_bytes=reserve, flush_s=10.0).run(duration_s=1000.0)
+    assert summary.reason.startswith("disk nearly full") and summary.ok
+    size = path.stat().st_size
+    assert disk - reserve - 2**20 < size < disk  # stopped close to the reserve, never past the disk
+    rec = read_recording(path)
+    assert rec.complete
+    _check_stream(rec, "emg")

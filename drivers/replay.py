@@ -131,10 +131,8 @@ class ReplayDevice(Device):
         assert self._t_start is not None
         elapsed = (time.monotonic() - self._t_start) * self.speed
         # wait for at least one sample of some stream, up to the timeout
-        next_due = min(
-            (self._pos[s.name] + 1) / s.fs_hz for s in self._rec.streams.values() if self._pos[s.name] < s.n_samples
-        ) if not self._done() else elapsed
-        wait = (next_due - elapsed) / self.speed
+        due = [(self._pos[s.name] + 1) / s.fs_hz for s in self._rec.streams.values() if self._pos[s.name] < s.n_samples]
+        wait = (min(due, default=elapsed) - elapsed) / self.speed
         if wait > 0:
             time.sleep(min(wait, 0.1 if timeout is None else timeout))
             elapsed = (time.monotonic() - self._t_start) * self.speed

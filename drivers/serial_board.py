@@ -233,7 +233,9 @@ class SerialBoardDevice(Device):
         if ser is None or not self._running:
             raise DeviceError("start() the serial board before read()")
         try:
-            ser.timeout = 0.1 if timeout is None else timeout
+            wanted_timeout = 0.1 if timeout is None else timeout
+            if ser.timeout != wanted_timeout:  # setting it reconfigures the port: only on change
+                ser.timeout = wanted_timeout
             waiting = ser.in_waiting
             want = waiting if waiting else self.parser.frame_len
             if max_samples is not None:

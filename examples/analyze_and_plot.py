@@ -19,8 +19,6 @@ import argparse
 import logging
 from pathlib import Path
 
-import numpy as np
-
 from emgforce.forceplate import Plate, center_of_pressure
 from emgforce.report.write import write_report
 from emgforce.signal import emg_envelope

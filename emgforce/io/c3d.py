@@ -6,18 +6,20 @@ the HDF5 reader returns; :func:`write_c3d` writes a recording back as C3D.
 Mapping (see ``docs/c3d.md``)
 -----------------------------
 * Analog channels are read with ezc3d, which applies ``ANALOG:SCALE``,
-  ``ANALOG:OFFSET`` and ``ANALOG:GEN_SCALE``; its one deviation from the C3D
-  specification (it subtracts the absolute value of every offset, right only
-  for ``UNSIGNED`` data) is undone here for signed data. Units come from
-  ``ANALOG:UNITS``. All analogs share ``ANALOG:RATE``.
+  ``ANALOG:OFFSET`` and ``ANALOG:GEN_SCALE``; its two deviations from the C3D
+  specification (``|OFFSET|`` for signed data, signed reads of unsigned
+  integer samples) are undone here. Units come from ``ANALOG:UNITS``. All
+  analogs share ``ANALOG:RATE``.
 * Channels used by a force platform (``FORCE_PLATFORM:CHANNEL``) become one
   force stream per plate: ``force`` for the first plate, then ``force2``,
   ``force3`` ... so :attr:`Recording.force` is the first plate. Each holds
   ``Fx, Fy, Fz`` (N) and ``Mx, My, Mz`` (N*m) about the plate origin in the
-  plate frame, the ground *reaction* (``sign_convention="reaction"``), as
-  :func:`emgforce.forceplate.forces_from_raw` returns them for a
+  plate frame, from :func:`emgforce.forceplate.forces_from_raw` for a
   :meth:`emgforce.forceplate.Plate.from_c3d` plate of any ``TYPE`` ezc3d
-  supports (1 to 4); ``StreamData.plate`` is that plate's ``to_dict()``.
+  supports (1 to 4); ``StreamData.plate`` is that plate's ``to_dict()``. The
+  file holds the ground reaction; for the usual z-down plate it is negated
+  into the force on the plate (``sign_convention="action"``) so that Fz > 0
+  under load, as in recordings from the simulator and the DAQ drivers.
   :func:`emgforce.forceplate.center_of_pressure` then gives the COP in the
   lab frame of the file, as ezc3d does.
 * Other channels whose label mentions EMG (or names one of the muscles in
@@ -31,6 +33,7 @@ Mapping (see ``docs/c3d.md``)
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -274,7 +277,7 @@ def _read_plates(params, analog: np.ndarray, units: list[str]) -> list[tuple[np.
     """Each used plate as ``(forces, Plate, analog column indices, unit note)``.
 
     ``forces`` are Fx..Mz (N, N*m) about the plate origin in the plate frame,
-    from :func:`emgforce.forceplate.forces_from_raw`.
+    from :func:`emgforce.forceplate.forces_from_raw`, with Fz > 0 under load.
     """
     from emgforce.forceplate.calibration import forces_from_raw
     from emgforce.forceplate.plate import Plate
@@ -351,6 +354,11 @@ def _read_plates(params, analog: np.ndarray, units: list[str]) -> list[tuple[np.
         except EmgforceError as exc:
             raise RecordingFormatError(f"{where}: {exc}") from exc
         forces = forces_from_raw(analog[:, idx] * factors, plate)
+        if plate.rotation[2, 2] < 0:
+            # usual z-down plate: keep the force on the plate (action), Fz > 0 under load, as the
+            # simulator and the DAQ drivers deliver it; COP and load are the same either way
+            forces = -forces
+            plate = dataclasses.replace(plate, sign_convention="action")
         plates.append((forces, plate, idx, unit_note))
     return plates
 
@@ -432,7 +440,7 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
     Recording
         Streams ``emg`` (kind ``emg``), ``analog`` (other analog channels) and
         ``force``, ``force2`` ... (one per force platform: ``Fx..Mz`` in N and
-        N*m about the plate origin in the plate frame, the ground reaction;
+        N*m about the plate origin in the plate frame, Fz > 0 under load;
         ``StreamData.plate`` is the :class:`~emgforce.forceplate.Plate` as a
         dict); events of kind ``mark``; the subject from
         ``SUBJECTS``/``PROCESSING``. ``metadata["force_plates"]`` is the number

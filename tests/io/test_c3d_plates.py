@@ -124,7 +124,9 @@ def test_type4_calibration_matrix(tmp_path):
     path = _write(tmp_path / "t4.c3d", volts, [f"ch{i}" for i in range(6)], ["V"] * 6, 4,
                   _rotated_corners_mm(-20.0), [0.0, 0.0, -45.0], range(1, 7), cal=cal)
     rec, _ = _check_against_ezc3d(path)
-    np.testing.assert_allclose(rec.force.data[:, :3], wrench[:, :3], rtol=1e-5, atol=1e-3)
+    # the file's reaction comes back as the force on the (z-down) plate
+    np.testing.assert_allclose(rec.force.data[:, :3], -wrench[:, :3], rtol=1e-5, atol=1e-3)
+    assert rec.force.plate["sign_convention"] == "action"
 
 
 def test_type1_cop_channels(tmp_path):
@@ -136,7 +138,8 @@ def test_type1_cop_channels(tmp_path):
     rec, res = _check_against_ezc3d(path)
     res_plate = center_of_pressure(rec.force.data, Plate.from_dict(rec.force.plate), frame="plate")
     np.testing.assert_allclose(res_plate.cop_m[res.valid], np.column_stack([cx, cy])[res.valid], atol=1e-6)
-    np.testing.assert_allclose(res_plate.free_moment_nm[res.valid], tz[res.valid], atol=1e-6)
+    # stored as the force on the plate (action): the free moment on the plate is -Tz of the reaction
+    np.testing.assert_allclose(res_plate.free_moment_nm[res.valid], -tz[res.valid], atol=1e-6)
 
 
 def test_type3_kistler_eight_channels(tmp_path):

@@ -146,6 +146,8 @@ def test_static_trial_loads_two_plates_and_masks_the_unloaded_one(shared_data):
             corners = Plate.from_dict(s.plate).corners_m
             assert (res.cop_m >= corners[:, :2].min(axis=0)).all() and (res.cop_m <= corners[:, :2].max(axis=0)).all()
     assert 280 < loads[0] < 320 and 280 < loads[1] < 320 and abs(loads[2]) < 20  # SOURCES.md: ~290-310 N each
+    # Recording.force is the first plate, its Fz channel positive under load like every other source
+    assert 280 < np.mean(rec.force.channel("Fz")) < 320
     assert rec.subject.body_mass_kg == 60.0  # PROCESSING:Bodymass
     assert rec.emg.channel_names[:2] == ("EMG1", "EMG2")
 

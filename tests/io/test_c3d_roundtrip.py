@@ -105,8 +105,8 @@ def test_roundtrip_keeps_cop_and_load(session, tmp_path, name):
     np.testing.assert_array_equal(got.valid, ref.valid)
     np.testing.assert_allclose(got.cop_m[ref.valid], ref.cop_m[ref.valid], atol=1e-6)
     np.testing.assert_allclose(got.fz_n, ref.fz_n, rtol=1e-6, atol=1e-4)
-    # the C3D holds the reaction: the free moment of an "action" plate comes back with the other sign
-    sign = -1.0 if orig.plate["sign_convention"] == "action" else 1.0
+    # the free moment follows the plate's sign convention (action or reaction)
+    sign = 1.0 if got_stream.plate["sign_convention"] == orig.plate["sign_convention"] else -1.0
     np.testing.assert_allclose(got.free_moment_nm[ref.valid], sign * ref.free_moment_nm[ref.valid], atol=1e-4)
 
 

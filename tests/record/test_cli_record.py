@@ -96,3 +96,12 @@ def test_status_line_reports_rate_buffer_and_gaps():
     assert "emg    1000 Hz" in line  # 500 samples in the last 0.5 s
     assert "buffer  25 %" in line and "gaps 3" in line and "dropped 40" in line
     assert "emg    1667 Hz" in _status_line(now)  # no previous snapshot: the session average
+
+
+@pytest.mark.parametrize("device", ["nidaq", "mcc", "labjack"])
+def test_missing_vendor_runtime_is_a_clear_error_and_no_file(tmp_path, capsys, device):
+    out = tmp_path / f"{device}.h5"
+    assert main(["record", "--device", device, "--duration", "1", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "not usable here" in err or "not installed" in err
+    assert "install" in err and not out.exists()

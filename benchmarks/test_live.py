@@ -7,9 +7,9 @@ but re-filters the whole visible window with scipy every frame, as the naive app
 * ``live-frame-16ch``: one frame of work: 32 ms of new data into the processing, then
   one redraw (pipeline frame + plot updates + painting the whole window offscreen).
   ``extra_info["fps"]`` is 1 / median frame time.
-* ``live-processing-16ch``: the same frame without Qt: 32 ms of new data through the
-  processing, then the ready-to-draw :class:`~emgforce.live.pipeline.Frame` (decimated
-  10 s window of 16 envelopes, 5 s COP trail, ellipse, sway velocity).
+* ``live-processing-16ch`` (and ``-30s``): the same frame without Qt: 32 ms of new data
+  through the processing, then the ready-to-draw :class:`~emgforce.live.pipeline.Frame`
+  (decimated 10 s -- or 30 s -- window of 16 envelopes, 5 s COP trail, ellipse, velocity).
 * ``live-session-16ch``: a paced device (samples become available at their real time,
   in 10 ms blocks, like a DAQ driver buffer) read by the acquisition thread while the
   GUI loop redraws at up to 60 Hz for ``SESSION_S`` seconds. ``extra_info``: sustained
@@ -141,7 +141,7 @@ class NaivePipeline(LivePipeline):
 
         if self.raw_emg.total < 2 or self.raw_force.total < 4:  # nothing to filter yet
             return super().frame(window_s, n_bins, trail_s)
-        x, _ = self.raw_emg.latest(int(WINDOW_S * EMG_FS))
+        x, _ = self.raw_emg.latest(int((window_s or self.window_s) * EMG_FS))
         env = ss.sosfilt(self.lp, np.abs(ss.sosfilt(self.bp, x, axis=0)), axis=0)
         idx, rows = minmax_decimate(env, n_bins)
         f, _ = self.raw_force.latest(int((trail_s or WINDOW_S) * FORCE_FS))
@@ -209,16 +209,16 @@ def test_live_frame_refilter_window_reference(benchmark, app):
     _frame_bench(benchmark, app, NaivePipeline)
 
 
-def _processing_bench(benchmark, pipeline_cls):
+def _processing_bench(benchmark, pipeline_cls, window_s=WINDOW_S):
     dev = PacedDevice(realtime=False, block_s=0.032)
     dev.start()
-    pipe = pipeline_cls(dev.describe(), window_s=WINDOW_S)
-    while pipe.session_time_s < WINDOW_S:
+    pipe = pipeline_cls(dev.describe(), window_s=window_s)
+    while pipe.session_time_s < window_s:
         pipe.feed(dev.read())
 
     def one_frame():
         pipe.feed(dev.read())
-        return pipe.frame(WINDOW_S, n_bins=700, trail_s=5.0)
+        return pipe.frame(window_s, n_bins=700, trail_s=5.0)
 
     frame = benchmark.pedantic(one_frame, rounds=100, warmup_rounds=5)
     assert frame.emg.shape[1] == 16 and frame.emg.shape[0] <= 1400
@@ -233,6 +233,16 @@ def test_live_processing(benchmark):
 @pytest.mark.benchmark(group="live-processing-16ch")
 def test_live_processing_refilter_window_reference(benchmark):
     _processing_bench(benchmark, NaivePipeline)
+
+
+@pytest.mark.benchmark(group="live-processing-16ch-30s")
+def test_live_processing_30s(benchmark):
+    _processing_bench(benchmark, LivePipeline, 30.0)
+
+
+@pytest.mark.benchmark(group="live-processing-16ch-30s")
+def test_live_processing_30s_refilter_window_reference(benchmark):
+    _processing_bench(benchmark, NaivePipeline, 30.0)
 
 
 def _session_bench(benchmark, app, pipeline_cls):

@@ -5,7 +5,7 @@ the GM activation of every task on each side with the left/right symmetry
 summary, writes the full report (JSON, tidy CSV, figures, HTML) and draws one
 overview figure of its own with matplotlib: the GM envelopes in %MVC over the
 whole session with the trials shaded, and the stabilogram of each single-leg
-stance trial.
+stance trial (or of each loaded plate when the recording has no such trial).
 
 Run::
 
@@ -39,44 +39,58 @@ def gm_table(result) -> list[str]:
     return lines
 
 
+_NORM_UNIT = {"mvc": "%MVC", "peak_task": "% of task peak"}
+
+
+def stabilogram_panels(rec) -> list[tuple[str, str, tuple[float, float]]]:
+    """(title, force stream, time window) per COP panel: single-leg stance trials, else every plate."""
+    stance = [t for t in rec.trials() if t.task == "stance"]
+    if stance and rec.force is not None and rec.force.plate:
+        return [(t.label, "force", (t.start_s, t.stop_s)) for t in stance]
+    return [(name, name, (0.0, s.duration_s)) for name, s in rec.streams.items() if s.plate]
+
+
 def plot_overview(rec, result, path: Path) -> Path:
+    """GM envelopes over the session (trials shaded) above the COP of each stabilogram panel."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     emg = rec.emg
-    gm = [i for i, c in enumerate(emg.channels) if c.muscle == "gluteus_medius"] or list(range(min(2, emg.n_channels)))
-    env = emg_envelope(emg.data[:, gm], emg.fs_hz)  # zero-phase 20-450 Hz band-pass, 6 Hz envelope
-    names = [emg.channels[i].name for i in gm]
-    ref = [result.reference.get(n, {}).get("value") for n in names]
-    scale = [100.0 / r if r else 1.0 for r in ref]  # the analysis' own reference, so %MVC matches the report
-    stance = [t for t in rec.trials() if t.task == "stance"]
+    cols = emg.select(muscle="gluteus_medius") or list(range(min(2, emg.n_channels)))
+    env = emg_envelope(emg.data[:, cols], emg.fs_hz)  # zero-phase 20-450 Hz band-pass, 6 Hz envelope
+    names = [emg.channels[i].name for i in cols]
+    # normalise by the analysis' own references, so the curves match the report's numbers
+    refs = [result.reference.get(n, {}).get("value") for n in names]
+    norms = {result.normalisation.get(n, "none") for n in names}
+    unit = _NORM_UNIT.get(norms.pop(), emg.channels[cols[0]].unit) if len(norms) == 1 else "mixed units"
+    panels = []
+    for title, stream, window in stabilogram_panels(rec):
+        cop = center_of_pressure(rec.segment(stream, window), Plate.from_dict(rec.streams[stream].plate))
+        if cop.valid.any():  # NaN while the foot is off the plate
+            panels.append((title, cop.cop_m))
 
-    fig = plt.figure(figsize=(12, 7))
-    grid = fig.add_gridspec(2, max(1, len(stance)))
+    fig = plt.figure(figsize=(12, 7 if panels else 3.5))
+    grid = fig.add_gridspec(2 if panels else 1, max(1, len(panels)))
     top = fig.add_subplot(grid[0, :])
     t = emg.times_s
     step = max(1, int(emg.fs_hz / 100))  # draw at 100 Hz
     for j, name in enumerate(names):
-        top.plot(t[::step], env[::step, j] * scale[j], lw=0.8, label=name)
+        top.plot(t[::step], env[::step, j] * (100.0 / refs[j] if refs[j] else 1.0), lw=0.8, label=name)
     for trial in rec.trials():
         top.axvspan(trial.start_s, trial.stop_s, color="0.9", zorder=0)
         top.text(trial.start_s, 0, trial.label, rotation=90, fontsize=6, va="bottom")
     top.set_xlabel("session time (s)")
-    top.set_ylabel("GM envelope (%MVC)" if all(ref) else "GM envelope")
+    top.set_ylabel(f"{'GM' if emg.select(muscle='gluteus_medius') else 'EMG'} envelope ({unit})")
     top.legend(loc="upper right")
-
-    if rec.force is not None and rec.force.plate:
-        plate = Plate.from_dict(rec.force.plate)
-        for k, trial in enumerate(stance):
-            ax = fig.add_subplot(grid[1, k])
-            cop = center_of_pressure(rec.segment("force", trial), plate).cop_m  # NaN while the foot is off
-            ax.plot(100 * cop[:, 0], 100 * cop[:, 1], lw=0.5)
-            ax.set_title(trial.label, fontsize=9)
-            ax.set_xlabel("ML (cm)")
-            ax.set_ylabel("AP (cm)")
-            ax.set_aspect("equal", adjustable="datalim")
+    for k, (title, cop) in enumerate(panels):
+        ax = fig.add_subplot(grid[1, k])
+        ax.plot(100 * cop[:, 0], 100 * cop[:, 1], lw=0.5)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("ML (cm)")
+        ax.set_ylabel("AP (cm)")
+        ax.set_aspect("equal", adjustable="datalim")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

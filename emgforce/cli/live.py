@@ -9,6 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
+#: history kept for the display (the window's time-window box goes up to this)
+MAX_WINDOW_S = 30.0
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -92,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         record_path=args.record,
         subject=args.subject,
         overwrite=args.overwrite,
-        window_s=max(args.window_s, args.trail_s),
+        window_s=max(args.window_s, args.trail_s, MAX_WINDOW_S),  # room to widen the view in the window
         envelope_params=params,
         mvc_reference=reference,
         mvc_duration_s=args.mvc_duration_s,

@@ -55,6 +55,7 @@ from emgforce.errors import (
     RecordingNotFoundError,
     RecordingWriteError,
 )
+from emgforce.io.format import LABEL_BYTES
 from emgforce.naming import MUSCLES, SIDES
 
 log = logging.getLogger(__name__)
@@ -400,6 +401,11 @@ def _events(params, t0_s: float) -> list:
             kind = description[len(_EVENT_KIND_PREFIX) :]
         if context and context.lower() != "general":
             label = f"{context} {label}"
+        if len(label.encode("utf-8")) > LABEL_BYTES:
+            short = label.encode("utf-8")[:LABEL_BYTES].decode("utf-8", errors="ignore")
+            log.warning("C3D event label %r is longer than the %d bytes a recording stores; cut to %r",
+                        label, LABEL_BYTES, short)
+            label = short
         events.append(Event(label, kind, float(times[0, i] * 60.0 + times[1, i] - t0_s)))
     return events
 

@@ -48,15 +48,22 @@ class Frame:
     emg_percent : ndarray of bool (c,)
         Which channels are expressed in %MVC.
     cop_m : ndarray (k, 2)
-        COP trail (valid samples only, oldest first).
+        COP trail in the lab frame, m (valid samples only, oldest first),
+        low-passed causally at ``COP_LOWPASS_HZ`` (10 Hz, 2nd order, restarted
+        at each new contact) before it is drawn or differentiated.
     cop_now_m : ndarray (2,) or None
         Newest valid COP, None while unloaded.
     fz_n : float
-        Newest vertical force (NaN without a force stream).
+        Newest vertical load, N (NaN without a force stream).
     ellipse_m : ndarray (p, 2) or None
-        Outline of the 95 % prediction ellipse of the trail.
+        Outline of the 95 % *prediction* ellipse of the trail (area from
+        :func:`emgforce.forceplate.prediction_ellipse_area`, Schubert &
+        Kirchner 2014; axes along the covariance's eigenvectors).
     ellipse_area_m2, sway_velocity_m_s : float
-        Running sway statistics over the trail (NaN when too few samples).
+        Running sway statistics over the trail: that ellipse's area, and the
+        path length of the filtered COP over the loaded samples divided by
+        their duration ``n / fs`` (mean velocity, Prieto et al. 1996). NaN
+        when too few samples are loaded.
     session_time_s : float
         Time of the newest sample of the EMG (else force) stream.
     newest_host_time : float
@@ -275,6 +282,9 @@ class LivePipeline:
             last, _ = self.emg_ring.latest(1)
             fill = last[0] if last.shape[0] else np.zeros(len(self._emg_cols))
             self.emg_ring.append(np.broadcast_to(fill, (min(gap, self.emg_ring.capacity), fill.shape[0])))
+        if not block.n_samples:  # a block that only reports lost samples
+            self._emg_next = int(block.first_index)
+            return
         env = self._envelope.process(raw)
         self.emg_ring.append(env)
         self._emg_next = int(block.first_index) + block.n_samples
@@ -292,6 +302,9 @@ class LivePipeline:
             self._path_ring.append(np.full((n, 1), self._path))
             self._cop_loaded = False
             self._last_cop = None
+        if not block.n_samples:
+            self._force_next = int(block.first_index)
+            return
         # vertical load as center_of_pressure defines it: lab-z force, positive when loaded
         load = self.plate.load_sign * (forces[:, :3] @ self.plate.rotation[2])
         if np.any(load > self._fz_threshold_n):

@@ -144,6 +144,7 @@ class LiveWindow(QtWidgets.QMainWindow):
     def _build_emg(self, layout: QtWidgets.QHBoxLayout) -> None:
         self.emg_view = pg.GraphicsLayoutWidget()
         layout.addWidget(self.emg_view, stretch=5)
+        self.emg_view.setVisible(bool(self.pipeline.emg_channels))  # a force plate alone
         groups: dict[str, list[int]] = {}
         self._emg_groups: dict[str, list[int]] = {}
         self._emg_top: dict[str, float] = {}
@@ -210,6 +211,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.bar_plot.addItem(self.bars)
         axis = self.bar_plot.getAxis("bottom")
         axis.setTicks([[(i, s) for i, s in enumerate(self.bar_sides)]])
+        self.bar_plot.setVisible(bool(self.bar_sides))  # no gluteus medius channel: no bars
         self.bar_plot.setXRange(-0.6, max(len(x) - 0.4, 0.6), padding=0)
         self.bar_plot.setYRange(0, 100, padding=0)
         self._bar_unit: str | None = None
@@ -226,13 +228,17 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.cop_plot.setAspectLocked(True)
         self.cop_plot.setLabel("bottom", "ML (x)", units="m")
         self.cop_plot.setLabel("left", "AP (y)", units="m")
-        self.cop_plot.showGrid(x=True, y=True, alpha=0.2)
+        # no grid: it is painted with the axes, which then repaint whenever the trail moves (~5 ms a frame)
         layout.addWidget(self.cop_plot, stretch=3)
+        self.cop_plot.setVisible(self.pipeline.force_stream is not None)  # EMG-only devices: no stabilogram
         self.plate_outline = self.cop_plot.plot(pen=pg.mkPen((0, 0, 0), width=2))
         corners = self._plate_corners()
         if corners is not None:
             closed = np.vstack([corners, corners[:1]])
             self.plate_outline.setData(closed[:, 0], closed[:, 1])
+            centre = corners.mean(axis=0)
+            for angle, pos in ((90, centre[0]), (0, centre[1])):  # plate centre lines for orientation
+                self.cop_plot.addItem(pg.InfiniteLine(pos=pos, angle=angle, pen=pg.mkPen((200, 200, 200))))
             self.cop_plot.setXRange(corners[:, 0].min(), corners[:, 0].max())
             self.cop_plot.setYRange(corners[:, 1].min(), corners[:, 1].max())
         self.cop_trail = self.cop_plot.plot(pen=pg.mkPen((100, 100, 100), width=1))
@@ -266,7 +272,13 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.high_box = QtWidgets.QDoubleSpinBox(decimals=0, minimum=0, maximum=500, value=self.target[1])
         self.low_box.valueChanged.connect(self._band_typed)
         self.high_box.valueChanged.connect(self._band_typed)
+        self.window_box = QtWidgets.QDoubleSpinBox(
+            decimals=0, minimum=1, maximum=self.pipeline.window_s, value=self.window_s, suffix=" s"
+        )
+        self.window_box.valueChanged.connect(self.set_window)
         self.status = QtWidgets.QLabel()
+        # a status text of changing length must not re-layout (and so repaint) the plots every frame
+        self.status.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Preferred)
         self.rep_label = QtWidgets.QLabel("reps: 0")
         font = self.rep_label.font()
         font.setPointSize(font.pointSize() + 6)
@@ -281,6 +293,7 @@ class LiveWindow(QtWidgets.QMainWindow):
             (None, self.mvc_button),
             ("target %MVC", self.low_box),
             ("-", self.high_box),
+            ("window", self.window_box),
         ):
             if text:
                 row.addWidget(QtWidgets.QLabel(text))
@@ -295,9 +308,15 @@ class LiveWindow(QtWidgets.QMainWindow):
             shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
             shortcut.setContext(QtCore.Qt.ApplicationShortcut)
             shortcut.activated.connect(slot)
-        for button in (self.trial_button, self.rep_button, self.mvc_button):
-            button.setFocusPolicy(QtCore.Qt.NoFocus)  # Space must reach the shortcut
+        for widget in (self.trial_button, self.rep_button, self.mvc_button, self.task_box, self.side_box):
+            widget.setFocusPolicy(QtCore.Qt.NoFocus)  # Space, R and M must reach the shortcuts
         return row
+
+    def set_window(self, window_s: float) -> None:
+        """Show the newest ``window_s`` seconds of envelopes (at most the pipeline's window)."""
+        self.window_s = min(max(float(window_s), 1.0), self.pipeline.window_s)
+        for plot in self.emg_plots.values():  # x axes are linked: one is enough, all is cheap
+            plot.setXRange(-self.window_s, 0.0, padding=0)
 
     # -- target band -------------------------------------------------------------
     def set_target(self, low: float, high: float) -> None:

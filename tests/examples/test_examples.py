@@ -48,7 +48,7 @@ def session(tmp_path_factory):
 
 def test_every_example_is_tested():
     tested = {"record_simulated_session.py", "analyze_and_plot.py", "batch_folder.py", "custom_pipeline.py",
-              "lsl_live_display.py"}
+              "lsl_live_display.py"}  # each has a test below
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -96,6 +96,20 @@ def test_analyze_and_plot(session, truth, tmp_path):
         assert left < right
         assert table[f"{task}_left"]["GM_L"] < table[f"{task}_right"]["GM_R"]
     assert "affected side (left)" in proc.stdout
+
+
+def test_analyze_and_plot_c3d_without_events(shared_data, tmp_path):
+    """A static Vicon trial: one task for the whole file, COP panels of the two loaded plates."""
+    import json
+
+    out = tmp_path / "static"
+    proc = run_example("analyze_and_plot.py", str(shared_data / "btk/FunctionalStatic.c3d"), "--task", "stance_double",
+                       "--out", str(out), "--no-figures", cwd=tmp_path)
+    assert "1 trials" in proc.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["subject"]["body_mass_kg"] == 60.0  # PROCESSING:Bodymass of the file
+    assert [t["label"] for t in report["trials"]] == ["stance_double"]
+    assert (out / "overview.png").stat().st_size > 10_000
 
 
 def test_batch_folder(session, tmp_path):

@@ -193,3 +193,16 @@ def test_long_recording_is_not_cut_at_65535_frames(tmp_path):
     back = read_c3d(write_c3d(rec, tmp_path / "long.c3d"))
     assert back.streams["aux"].n_samples == 70000
     np.testing.assert_allclose(back.streams["aux"].data, values, rtol=1e-6, atol=1e-7)
+
+
+def test_long_event_labels_fit_the_recording_format(session, tmp_path):
+    """C3D labels may be longer than the 64 bytes an HDF5 recording stores: they are cut, with a warning."""
+    from emgforce.io import read_recording, write_recording
+
+    long_label = "Left " + "very long Vicon event label " * 4
+    rec = Recording(dict(session.streams), session.subject, [Event(long_label, "mark", 0.5)])
+    back = read_c3d(write_c3d(rec, tmp_path / "long.c3d"))
+    (event,) = back.events
+    assert len(event.label.encode("utf-8")) == 64 and long_label.startswith(event.label)
+    write_recording(back, tmp_path / "long.h5")
+    assert read_recording(tmp_path / "long.h5").events[0].label == event.label

@@ -145,6 +145,28 @@ class ScriptedDevice(Device):
         return blocks
 
 
+def run(device, pipeline, seconds):
+    """Feed ``seconds`` of the (non-realtime) device into the pipeline."""
+    if device.t0 is None:
+        device.open()
+        device.start()
+    target = pipeline.session_time_s + seconds
+    while pipeline.session_time_s < target - 1e-9:
+        pipeline.feed(device.read())
+
+
+def steps(schedule):
+    """Amplitude function from [(t_from, (a_ch0, a_ch1, ...)), ...]."""
+
+    def amplitude(t):
+        out = np.zeros((t.size, len(schedule[0][1])))
+        for t_from, amps in schedule:
+            out[t >= t_from] = amps
+        return out
+
+    return amplitude
+
+
 @pytest.fixture(scope="session")
 def app():
     """The QApplication (offscreen, see tests/conftest.py)."""

@@ -51,12 +51,12 @@ def test_live_takes_the_mvc_reference_from_a_recording(app, tmp_path, capsys):
 
 
 def test_live_refuses_an_mvc_file_without_mvc_trials(app, tmp_path, capsys):
-    from drivers.sim import SimulatedDevice
+    from drivers.sim import Protocol, SimulatedDevice
     from emgforce.record import Recorder
 
     out = tmp_path / "rest.h5"
-    Recorder(SimulatedDevice(realtime=False), out).run(0.5)  # ends before the first trial (at 1 s)
-    assert main(["live", "--device", "sim", "--seconds", "1", "--mvc", str(out)]) == 1
+    Recorder(SimulatedDevice(Protocol.short(), realtime=False), out).run(0.5)  # ends before the first trial (1 s)
+    assert main(["live", "--device", "sim", "--protocol", "short", "--seconds", "1", "--mvc", str(out)]) == 1
     assert "no MVC trial" in capsys.readouterr().err
 
 

@@ -13,30 +13,9 @@ from drivers.base import Block, DeviceInfo, StreamInfo, ChannelInfo
 from emgforce.errors import SignalError
 from emgforce.live.pipeline import LivePipeline
 from emgforce.live.trials import TrialController
+from tests.live.conftest import run, steps
 
 FS = 2000.0
-
-
-def run(device, pipeline, seconds):
-    """Feed ``seconds`` of the (non-realtime) device into the pipeline."""
-    if device.t0 is None:
-        device.open()
-        device.start()
-    target = pipeline.session_time_s + seconds
-    while pipeline.session_time_s < target - 1e-9:
-        pipeline.feed(device.read())
-
-
-def steps(schedule):
-    """Amplitude function from [(t_from, (a_ch0, a_ch1, ...)), ...]."""
-
-    def amplitude(t):
-        out = np.zeros((t.size, len(schedule[0][1])))
-        for t_from, amps in schedule:
-            out[t >= t_from] = amps
-        return out
-
-    return amplitude
 
 
 def test_streamed_envelope_equals_the_offline_causal_envelope(scripted_device):
@@ -193,6 +172,16 @@ def test_a_gap_keeps_time_and_is_logged(scripted_device, caplog):
     assert "40 samples missing" in caplog.text
     assert pipe.session_time_s == pytest.approx(0.06)
     assert pipe.emg_ring.total == 120
+
+
+def test_an_empty_block_reporting_a_trailing_loss_keeps_time(scripted_device):
+    dev = scripted_device(steps([(0.0, (1e-3,) * 4)]))
+    pipe = LivePipeline(dev.describe())
+    run(dev, pipe, 0.1)
+    pipe.feed([Block("emg", np.empty((0, 4)), 210, missing=10), Block("force", np.empty((0, 6)), 110, missing=10)])
+    assert pipe.session_time_s == pytest.approx(0.105)
+    assert pipe.emg_ring.total == 210 and pipe.cop_ring.total == 110
+    assert np.isnan(pipe.cop_ring.latest(10)[0]).all()  # the lost force samples carry no COP
 
 
 def test_a_device_with_nothing_to_show_is_refused():

@@ -14,7 +14,7 @@ from emgforce.live.pipeline import LivePipeline
 from emgforce.live.session import LiveSession
 from emgforce.live.trials import TrialController
 from emgforce.live.window import BAR_IN_BAND, BAR_OUT_OF_BAND, SIDE_COLOURS, LiveWindow
-from tests.live.test_pipeline import run, steps
+from tests.live.conftest import run, steps
 
 
 def wait(app, seconds):
@@ -195,3 +195,22 @@ def test_keys_write_trials_reps_and_an_mvc_into_the_recording(app, scripted_devi
     assert set(file_ref) == {"GM_L", "TFL_L"}
     for name in live_ref:
         assert file_ref[name] == pytest.approx(live_ref[name], rel=1e-3)
+
+
+def test_the_time_window_box_narrows_the_envelopes_and_is_bounded(app, scripted_device):
+    dev = scripted_device(steps([(0.0, (1e-3,) * 4)]), with_force=False)
+    pipe = LivePipeline(dev.describe(), window_s=8.0)
+    window = LiveWindow(pipe, TrialController(pipe), window_s=8.0)
+    window.show()
+    run(dev, pipe, 9.0)
+    window.window_box.setValue(3.0)  # as the user would
+    window.refresh()
+    x, _ = window.emg_curves[0].getData()
+    assert -3.0 <= x[0] < -2.99 and x[-1] == 0.0
+    (x0, x1), _ = window.emg_plots["gluteus_medius"].vb.viewRange()
+    assert (x0, x1) == pytest.approx((-3.0, 0.0))
+    window.set_window(60.0)  # more than the pipeline keeps
+    window.refresh()
+    assert window.window_s == 8.0 and window.emg_curves[0].getData()[0][0] >= -8.0
+    assert not window.cop_plot.isVisible()  # no force plate on this device
+    window.close()

@@ -1,4 +1,4 @@
-"""Small helpers shared by the hardware drivers (vendor import, counter unwrapping)."""
+"""Small helpers shared by the hardware drivers (vendor import, channel naming, counter unwrapping)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,16 @@ import importlib
 import io
 import logging
 from types import ModuleType
+from typing import Any, Callable
 
+from drivers.base import ChannelInfo
 from emgforce.errors import DeviceNotAvailableError
+from emgforce.naming import parse_emg_channel_name
 
 log = logging.getLogger(__name__)
+
+#: Channel names drivers use when none are given: the six hip muscles of the protocol.
+DEFAULT_EMG_CHANNELS = ("GM_L", "GM_R", "TFL_L", "TFL_R", "GMAX_L", "GMAX_R")
 
 
 def import_vendor(module: str, *, what: str, install: str) -> ModuleType:
@@ -43,13 +49,63 @@ def import_vendor(module: str, *, what: str, install: str) -> ModuleType:
             log.debug("importing %s printed: %s", module, noise.getvalue().strip())
 
 
-def vendor_available(module: str, *, what: str, install: str) -> tuple[bool, str]:
-    """``(True, "ok")`` if :func:`import_vendor` succeeds, else ``(False, reason)``."""
+def runtime_available(load: Callable[[], Any]) -> tuple[bool, str]:
+    """What :meth:`drivers.base.Device.available` returns for a driver whose vendor loader is ``load``.
+
+    Parameters
+    ----------
+    load : callable
+        Imports and checks the vendor runtime, raising
+        :class:`DeviceNotAvailableError` with what to install (built on
+        :func:`import_vendor`).
+
+    Returns
+    -------
+    (bool, str)
+        ``(True, "ok")``, or ``(False, reason)``.
+    """
     try:
-        import_vendor(module, what=what, install=install)
+        load()
     except DeviceNotAvailableError as exc:
         return False, str(exc)
     return True, "ok"
+
+
+def channel_info(name: str, *, kind: str = "analog", unit: str = "V", conversion: float = 1.0) -> ChannelInfo:
+    """Describe a channel by its name.
+
+    Parameters
+    ----------
+    name : str
+        Channel name; canonical EMG names (``GM_L``, ``TFL_R`` ...) get kind
+        ``emg`` and their muscle and side.
+    kind : str
+        Kind of a channel whose name is not a canonical EMG name.
+    unit : str
+        Unit of the raw values.
+    conversion : float
+        ``physical = raw * conversion``.
+    """
+    parsed = parse_emg_channel_name(name)
+    if parsed is None:
+        return ChannelInfo(name, kind=kind, unit=unit, conversion=conversion)
+    return ChannelInfo(name, kind="emg", unit=unit, muscle=parsed[0], side=parsed[1], conversion=conversion)
+
+
+def call_quietly(step: Callable[..., Any], *args: Any) -> None:
+    """Call ``step(*args)`` on a shut-down path; a failure is logged, not raised (the device may be gone).
+
+    Parameters
+    ----------
+    step : callable
+        The vendor call, e.g. ``task.stop``.
+    *args
+        Its arguments.
+    """
+    try:
+        step(*args)
+    except Exception:  # noqa: BLE001 - vendor calls raise arbitrary types once the hardware is gone
+        log.debug("%s failed during shutdown", getattr(step, "__name__", step), exc_info=True)
 
 
 class CounterUnwrapper:

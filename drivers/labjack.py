@@ -19,16 +19,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from drivers._util import import_vendor
-from drivers.base import Block, ChannelInfo, Device, DeviceInfo, StreamInfo
+from drivers._util import DEFAULT_EMG_CHANNELS, call_quietly, channel_info, import_vendor, runtime_available
+from drivers.base import Block, Device, DeviceInfo, StreamInfo
 from emgforce.errors import DeviceDisconnectedError, DeviceError, DeviceNotAvailableError
-from emgforce.naming import parse_emg_channel_name
 
 log = logging.getLogger(__name__)
 
 _INSTALL = "the LabJack LJM library (libLabJackM) and the labjack-ljm package (pip install 'emgforce[labjack]')"
 DUMMY_VALUE = -9999.0
-DEFAULT_CHANNELS = ("GM_L", "GM_R", "TFL_L", "TFL_R", "GMAX_L", "GMAX_R")
 
 
 def _ljm() -> Any:
@@ -74,7 +72,7 @@ class LabJackDevice(Device):
         self,
         inputs: Sequence[str] = ("AIN0", "AIN1", "AIN2", "AIN3", "AIN4", "AIN5"),
         *,
-        channels: Sequence[str] = DEFAULT_CHANNELS,
+        channels: Sequence[str] = DEFAULT_EMG_CHANNELS,
         fs_hz: float = 2000.0,
         device_type: str = "ANY",
         connection_type: str = "ANY",
@@ -109,11 +107,7 @@ class LabJackDevice(Device):
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
-        try:
-            _ljm()
-        except DeviceNotAvailableError as exc:
-            return False, str(exc)
-        return True, "ok"
+        return runtime_available(_ljm)
 
     @property
     def scans_per_read(self) -> int:
@@ -140,11 +134,7 @@ class LabJackDevice(Device):
         self._handle = handle
 
     def describe(self) -> DeviceInfo:
-        chans = []
-        for name in self.channel_names:
-            parsed = parse_emg_channel_name(name)
-            chans.append(ChannelInfo(name, kind="emg" if parsed else self.kind, unit="V",
-                                     muscle=parsed[0] if parsed else None, side=parsed[1] if parsed else None))
+        chans = [channel_info(name, kind=self.kind) for name in self.channel_names]
         return DeviceInfo(self.name, (StreamInfo(self.stream, self.fs_hz, tuple(chans), actual_fs_hz=self._actual_fs),),
                           serial_number=self._serial, extra={"inputs": list(self.inputs), "range_v": self.range_v})
 
@@ -181,16 +171,16 @@ class LabJackDevice(Device):
                                 missing=missing, overrun=missing > 0))
             pos = b
         self._pending_missing += len(data) - pos  # a block ending in dummies: the gap shows on the next one
-        self.skipped_scans += int(np.all(data == DUMMY_VALUE, axis=1).sum())
+        skipped = int(np.all(data == DUMMY_VALUE, axis=1).sum())
+        if skipped:
+            self.skipped_scans += skipped
+            log.warning("LabJack skipped %d scans (device buffer overflow); recorded as a gap", skipped)
         self._next_index += len(data)
         return blocks
 
     def stop(self) -> None:
         if self._streaming and self._handle is not None:
-            try:
-                _ljm().eStreamStop(self._handle)
-            except Exception:  # noqa: BLE001 - the device may be gone
-                log.debug("eStreamStop failed", exc_info=True)
+            call_quietly(_ljm().eStreamStop, self._handle)
         self._streaming = False
 
     def close(self) -> None:

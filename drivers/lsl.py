@@ -23,10 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from drivers._util import import_vendor, vendor_available
-from drivers.base import Block, ChannelInfo, Device, DeviceInfo, StreamInfo
+from drivers._util import call_quietly, channel_info, import_vendor, runtime_available
+from drivers.base import Block, Device, DeviceInfo, StreamInfo
 from emgforce.errors import DeviceDisconnectedError, DeviceError
-from emgforce.naming import parse_emg_channel_name
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +108,7 @@ class LSLDevice(Device):
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
-        return vendor_available("pylsl", what="pylsl/liblsl", install=_INSTALL)
+        return runtime_available(_pylsl)
 
     def _predicate(self) -> str:
         parts = []
@@ -140,12 +139,7 @@ class LSLDevice(Device):
         n = full.channel_count()
         labels = full.get_channel_labels() or [None] * n
         units = full.get_channel_units() or [None] * n
-        chans = []
-        for i in range(n):
-            label = labels[i] or f"ch{i}"
-            parsed = parse_emg_channel_name(label)
-            chans.append(ChannelInfo(label, kind="emg" if parsed else self.kind, unit=units[i] or "V",
-                                     muscle=parsed[0] if parsed else None, side=parsed[1] if parsed else None))
+        chans = [channel_info(labels[i] or f"ch{i}", kind=self.kind, unit=units[i] or "V") for i in range(n)]
         dtype = np.dtype(inlet.np_dtype)
         self._info = DeviceInfo(
             name=self.name,
@@ -221,10 +215,7 @@ class LSLDevice(Device):
 
     def stop(self) -> None:
         if self._inlet is not None:
-            try:
-                self._inlet.close_stream()
-            except Exception:  # noqa: BLE001 - already lost
-                log.debug("close_stream failed", exc_info=True)
+            call_quietly(self._inlet.close_stream)
 
     def close(self) -> None:
         self._inlet = None

@@ -19,15 +19,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from drivers._util import import_vendor, vendor_available
-from drivers.base import Block, ChannelInfo, Device, DeviceInfo, StreamInfo
+from drivers._util import DEFAULT_EMG_CHANNELS, call_quietly, channel_info, import_vendor, runtime_available
+from drivers.base import Block, Device, DeviceInfo, StreamInfo
 from emgforce.errors import DeviceDisconnectedError, DeviceError
-from emgforce.naming import parse_emg_channel_name
 
 log = logging.getLogger(__name__)
 
 _INSTALL = "the MCC Universal Library for Linux (libuldaq) and the uldaq package (pip install 'emgforce[mcc]')"
-DEFAULT_CHANNELS = ("GM_L", "GM_R", "TFL_L", "TFL_R", "GMAX_L", "GMAX_R")
 _DISCONNECT_ERRORS = ("DEV_NOT_CONNECTED", "DEAD_DEV", "BAD_DEV_HANDLE", "DEV_NOT_FOUND")
 
 
@@ -64,7 +62,7 @@ class MCCDevice(Device):
         self,
         *,
         fs_hz: float = 2000.0,
-        channels: Sequence[str] = DEFAULT_CHANNELS,
+        channels: Sequence[str] = DEFAULT_EMG_CHANNELS,
         low_channel: int = 0,
         input_mode: str = "SINGLE_ENDED",
         voltage_range: str = "BIP10VOLTS",
@@ -96,7 +94,7 @@ class MCCDevice(Device):
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
-        return vendor_available("uldaq", what="uldaq", install=_INSTALL)
+        return runtime_available(_uldaq)
 
     @property
     def n_channels(self) -> int:
@@ -130,11 +128,7 @@ class MCCDevice(Device):
         self._values = np.frombuffer(self._buffer, dtype=np.float64)
 
     def describe(self) -> DeviceInfo:
-        chans = []
-        for name in self.channel_names:
-            parsed = parse_emg_channel_name(name)
-            chans.append(ChannelInfo(name, kind="emg" if parsed else self.kind, unit="V",
-                                     muscle=parsed[0] if parsed else None, side=parsed[1] if parsed else None))
+        chans = [channel_info(name, kind=self.kind) for name in self.channel_names]
         return DeviceInfo(self.name, (StreamInfo(self.stream, self.fs_hz, tuple(chans), actual_fs_hz=self._actual_fs),),
                           serial_number=self._serial or None,
                           extra={"input_mode": self.input_mode, "range": self.voltage_range, "low_channel": self.low_channel})
@@ -188,7 +182,11 @@ class MCCDevice(Device):
         pos = np.arange(start, start + scans * n_ch) % size
         data = self._values[pos].reshape(scans, n_ch)
         # the device may have overtaken the copy: the part it overwrote is lost too
-        overtaken = -(-(self._total() - size - start) // n_ch)
+        try:
+            after = self._total()
+        except DeviceDisconnectedError:
+            after = total  # gone after the copy: deliver it, the next read reports the loss
+        overtaken = -(-(after - size - start) // n_ch)
         first_index = start // n_ch
         self._consumed = start + scans * n_ch
         if overtaken > 0:
@@ -215,10 +213,7 @@ class MCCDevice(Device):
 
     def stop(self) -> None:
         if self._ai is not None:
-            try:
-                self._ai.scan_stop()
-            except Exception:  # noqa: BLE001 - the device may be gone
-                log.debug("scan_stop failed", exc_info=True)
+            call_quietly(self._ai.scan_stop)
 
     def close(self) -> None:
         if self._dev is not None:

@@ -21,16 +21,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from drivers._util import import_vendor
-from drivers.base import Block, ChannelInfo, Device, DeviceInfo, StreamInfo
+from drivers._util import DEFAULT_EMG_CHANNELS, call_quietly, channel_info, import_vendor, runtime_available
+from drivers.base import Block, Device, DeviceInfo, StreamInfo
 from emgforce.errors import DeviceDisconnectedError, DeviceError, DeviceNotAvailableError
-from emgforce.naming import parse_emg_channel_name
 
 log = logging.getLogger(__name__)
 
 _INSTALL = "NI-DAQmx (the NI driver) and the nidaqmx package (pip install 'emgforce[nidaq]')"
 SAMPLES_NO_LONGER_AVAILABLE = -200279
-DEFAULT_CHANNELS = ("GM_L", "GM_R", "TFL_L", "TFL_R", "GMAX_L", "GMAX_R")
 
 
 def _nidaqmx() -> Any:
@@ -76,7 +74,7 @@ class NIDAQDevice(Device):
         physical_channels: str = "Dev1/ai0:5",
         *,
         fs_hz: float = 2000.0,
-        channels: Sequence[str] = DEFAULT_CHANNELS,
+        channels: Sequence[str] = DEFAULT_EMG_CHANNELS,
         kind: str = "analog",
         min_val: float = -5.0,
         max_val: float = 5.0,
@@ -108,11 +106,7 @@ class NIDAQDevice(Device):
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
-        try:
-            _nidaqmx()
-        except DeviceNotAvailableError as exc:
-            return False, str(exc)
-        return True, "ok"
+        return runtime_available(_nidaqmx)
 
     def open(self) -> None:
         if self._task is not None:
@@ -148,11 +142,7 @@ class NIDAQDevice(Device):
         self._buf = np.zeros(n * cap, dtype=np.float64)
 
     def describe(self) -> DeviceInfo:
-        chans = []
-        for name in self.channel_names:
-            parsed = parse_emg_channel_name(name)
-            chans.append(ChannelInfo(name, kind="emg" if parsed else self.kind, unit="V",
-                                     muscle=parsed[0] if parsed else None, side=parsed[1] if parsed else None))
+        chans = [channel_info(name, kind=self.kind) for name in self.channel_names]
         return DeviceInfo(self.name, (StreamInfo(self.stream, self.fs_hz, tuple(chans), actual_fs_hz=self._actual_fs),),
                           extra={"physical_channels": self.physical_channels, "terminal": self.terminal,
                                  "range_v": [self.min_val, self.max_val]})
@@ -176,8 +166,8 @@ class NIDAQDevice(Device):
         timeout = 0.1 if timeout is None else timeout
         try:
             avail = self._task.in_stream.avail_samp_per_chan
-            if avail == 0:
-                time.sleep(min(timeout, self.read_interval_s))
+            if avail < cap:  # let a whole block (read_interval_s) build up, within the caller's timeout
+                time.sleep(min(timeout, (cap - avail) / (self._actual_fs or self.fs_hz)))
                 avail = self._task.in_stream.avail_samp_per_chan
             n = min(avail, cap)
             if n == 0:
@@ -210,10 +200,7 @@ class NIDAQDevice(Device):
 
     def stop(self) -> None:
         if self._task is not None:
-            try:
-                self._task.stop()
-            except Exception:  # noqa: BLE001 - the device may be gone
-                log.debug("task.stop failed", exc_info=True)
+            call_quietly(self._task.stop)
 
     def close(self) -> None:
         if self._task is not None:

@@ -24,24 +24,30 @@ Physical value: ``volts = counts * volts_per_count``, stored as the channel
 from __future__ import annotations
 
 import binascii
-import logging
 import struct
 import time
 from typing import Any, Sequence
 
 import numpy as np
 
-from drivers._util import CounterUnwrapper, import_vendor, vendor_available
-from drivers.base import Block, ChannelInfo, Device, DeviceInfo, StreamInfo
+from drivers._util import (
+    DEFAULT_EMG_CHANNELS,
+    CounterUnwrapper,
+    call_quietly,
+    channel_info,
+    import_vendor,
+    runtime_available,
+)
+from drivers.base import Block, Device, DeviceInfo, StreamInfo
 from emgforce.errors import DeviceDisconnectedError, DeviceError
-from emgforce.naming import parse_emg_channel_name
-
-log = logging.getLogger(__name__)
 
 SYNC = b"\xa5\x5a"
 COUNTER_BITS = 16
-DEFAULT_CHANNELS = ("GM_L", "GM_R", "TFL_L", "TFL_R", "GMAX_L", "GMAX_R")
 _INSTALL = "pyserial (pip install 'emgforce[serial]')"
+
+
+def _pyserial() -> Any:
+    return import_vendor("serial", what="pyserial", install=_INSTALL)
 
 
 def frame_size(n_channels: int) -> int:
@@ -167,7 +173,7 @@ class SerialBoardDevice(Device):
         port: str,
         *,
         fs_hz: float = 1000.0,
-        channels: Sequence[str] = DEFAULT_CHANNELS,
+        channels: Sequence[str] = DEFAULT_EMG_CHANNELS,
         baudrate: int = 921600,
         volts_per_count: float = 2.5 / 32768 / 1000.0,
         start_command: bytes | None = None,
@@ -192,17 +198,10 @@ class SerialBoardDevice(Device):
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
-        return vendor_available("serial", what="pyserial", install=_INSTALL)
+        return runtime_available(_pyserial)
 
     def describe(self) -> DeviceInfo:
-        chans = []
-        for name in self.channel_names:
-            parsed = parse_emg_channel_name(name)
-            chans.append(
-                ChannelInfo(name, kind="emg" if parsed else "analog", unit="V",
-                            muscle=parsed[0] if parsed else None, side=parsed[1] if parsed else None,
-                            conversion=self.volts_per_count)
-            )
+        chans = [channel_info(name, conversion=self.volts_per_count) for name in self.channel_names]
         return DeviceInfo(
             name=self.name,
             streams=(StreamInfo(self.stream, self.fs_hz, tuple(chans), dtype="int16"),),
@@ -212,7 +211,7 @@ class SerialBoardDevice(Device):
     def open(self) -> None:
         if self._serial is not None:
             return
-        serial = import_vendor("serial", what="pyserial", install=_INSTALL)
+        serial = _pyserial()
         try:
             self._serial = serial.Serial(self.port, self.baudrate, timeout=0.1)
         except serial.SerialException as exc:
@@ -251,10 +250,7 @@ class SerialBoardDevice(Device):
 
     def stop(self) -> None:
         if self._running and self._serial is not None and self.stop_command:
-            try:
-                self._serial.write(self.stop_command)
-            except Exception:  # noqa: BLE001 - the port may already be gone
-                log.debug("stop command not sent", exc_info=True)
+            call_quietly(self._serial.write, self.stop_command)
         self._running = False
 
     def close(self) -> None:

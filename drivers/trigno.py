@@ -22,16 +22,15 @@ from typing import Sequence
 
 import numpy as np
 
-from drivers.base import Block, ChannelInfo, Device, DeviceInfo, StreamInfo
+from drivers._util import DEFAULT_EMG_CHANNELS, channel_info
+from drivers.base import Block, Device, DeviceInfo, StreamInfo
 from emgforce.errors import DeviceDisconnectedError, DeviceError
-from emgforce.naming import parse_emg_channel_name
 
 log = logging.getLogger(__name__)
 
 TERMINATOR = b"\r\n\r\n"
 N_SENSORS = 16
 FRAME_BYTES = N_SENSORS * 4
-DEFAULT_CHANNELS = ("GM_L", "GM_R", "TFL_L", "TFL_R", "GMAX_L", "GMAX_R")
 
 
 class TrignoDevice(Device):
@@ -62,7 +61,7 @@ class TrignoDevice(Device):
         command_port: int = 50040,
         emg_port: int = 50043,
         sensors: Sequence[int] = (1, 2, 3, 4, 5, 6),
-        channels: Sequence[str] = DEFAULT_CHANNELS,
+        channels: Sequence[str] = DEFAULT_EMG_CHANNELS,
         fs_hz: float = 2000.0,
         timeout_s: float = 5.0,
     ) -> None:
@@ -88,11 +87,7 @@ class TrignoDevice(Device):
         self._cols = np.array(sensors) - 1
 
     def describe(self) -> DeviceInfo:
-        chans = []
-        for name in self.channel_names:
-            parsed = parse_emg_channel_name(name)
-            chans.append(ChannelInfo(name, kind="emg", unit="V", muscle=parsed[0] if parsed else None,
-                                     side=parsed[1] if parsed else None))
+        chans = [channel_info(name, kind="emg") for name in self.channel_names]  # every Trigno sensor is EMG
         return DeviceInfo(self.name, (StreamInfo("emg", self.fs_hz, tuple(chans), dtype="float32"),),
                           extra={"host": self.host, "sensors": list(self.sensors), "server": self.server_version})
 

@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    # users type `emgforce info FILE -v` too; SUPPRESS keeps a top-level -v when it is absent here
+    for subparser in sub.choices.values():
+        subparser.add_argument(
+            "-v", "--verbose", action="count", default=argparse.SUPPRESS, help="more logging (-v info, -vv debug)"
+        )
     return parser
 
 

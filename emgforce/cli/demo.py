@@ -3,8 +3,8 @@
 The simulated device (``drivers.sim``) plays the scripted protocol as fast as
 possible; its blocks and trial markers go through the same recorder
 (:class:`emgforce.record.Recorder`, writing with :class:`emgforce.io.RecordingWriter`)
-a lab recording uses. The file is then read back and reported
-(:func:`report_session`); extend that function to add analysis.
+a lab recording uses. The file is then read back, summarised and analysed
+(:func:`report_session`: the same analysis and report as ``emgforce analyze``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Callable, TextIO
 
 SESSION_FILE = "session.h5"
 TRUTH_FILE = "ground_truth.json"
+ANALYSIS_DIR = "analysis"
 
 
 def register(subparsers) -> None:
@@ -26,8 +27,10 @@ def register(subparsers) -> None:
         help="simulate a lab session, record it to HDF5 and write a report",
         description=(
             "Simulate a hip-abductor lab session (MVCs, stance, single-leg stance, squats, bridges) "
-            "with synchronised sEMG and a force plate, record it to OUTDIR/session.h5 and write "
-            "OUTDIR/report.md and OUTDIR/summary.json (plus the simulator's ground truth)."
+            "with synchronised sEMG and a force plate, record it to OUTDIR/session.h5, write "
+            "OUTDIR/report.md and OUTDIR/summary.json (what was recorded), analyse it as 'emgforce analyze' "
+            "does into OUTDIR/analysis/ (report.html, report.json, tidy.csv, figures), and keep the "
+            "simulator's ground truth in OUTDIR/ground_truth.json to check the analysis against."
         ),
     )
     p.add_argument("outdir", type=Path, help="output directory (created if missing)")
@@ -41,6 +44,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing OUTDIR/session.h5")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--no-analysis", action="store_true", help="record and summarise only (no OUTDIR/analysis/)")
     p.set_defaults(func=run)
 
 
@@ -142,20 +146,33 @@ def truth_summary(truth) -> dict:
     }
 
 
-def report_session(path: Path, outdir: Path) -> dict[str, Path]:
-    """Read the recording back and write its report; returns artefact name -> path."""
+def report_session(path: Path, outdir: Path, *, analysis: bool = True) -> dict[str, Path]:
+    """Read the recording back and write its summary and, with ``analysis``, the task analysis
+    (:func:`emgforce.tasks.analyze.analyze_session`, :func:`emgforce.report.write.write_report`)
+    into ``outdir / ANALYSIS_DIR``; returns artefact name -> path."""
     from emgforce.io import read_recording
     from emgforce.report.summary import SUMMARY_JSON, write_summary
 
     recording = read_recording(path)
     report = write_summary(recording, outdir)
-    return {"report": report, "summary": report.parent / SUMMARY_JSON}
+    artefacts = {"report": report, "summary": report.parent / SUMMARY_JSON}
+    if analysis:
+        from emgforce.report.write import write_report
+        from emgforce.tasks.analyze import analyze_session
+
+        paths = write_report(analyze_session(recording), outdir / ANALYSIS_DIR)
+        artefacts["analysis"] = paths.get("html", paths["json"])
+    return artefacts
 
 
 def run(args: argparse.Namespace) -> int:
     outdir = Path(args.outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     path = outdir / SESSION_FILE
+    if path.exists() and not args.overwrite:  # say so before simulating, in the command's terms
+        from emgforce.errors import RecordingExistsError
+
+        raise RecordingExistsError(f"{path} exists; choose another OUTDIR or pass --overwrite to replace it")
     weak = None if args.weak_side == "none" else args.weak_side
     print(f"simulating {'a short' if args.short else 'the full'} lab session (seed {args.seed})...", file=sys.stderr)
     truth = record_simulated_session(
@@ -168,7 +185,10 @@ def run(args: argparse.Namespace) -> int:
     )
     truth_path = outdir / TRUTH_FILE
     truth_path.write_text(json.dumps(truth_summary(truth), indent=2) + "\n", encoding="utf-8")
-    artefacts = {"recording": path, **report_session(path, outdir), "ground truth": truth_path}
+    if not args.no_analysis:
+        print("analysing the session...", file=sys.stderr)
+    artefacts = {"recording": path, **report_session(path, outdir, analysis=not args.no_analysis),
+                 "ground truth": truth_path}
     for name, p in artefacts.items():
         print(f"{name + ':':<14} {p}")
     return 0

@@ -41,29 +41,13 @@ def summary(rec) -> dict[str, Any]:
             ],
             "plate": None if s.plate is None else {k: _jsonable(v) for k, v in s.plate.items()},
         }
-    trials = rec.trials()
+    header = rec.header()
     return {
-        "path": str(rec.path) if rec.path else None,
-        "format_version": rec.format_version,
-        "start_time": rec.start_time.isoformat() if rec.start_time else None,
-        "device": rec.device,
-        "duration_s": rec.duration_s,
-        "complete": rec.complete,
-        "end_reason": rec.end_reason,
-        "subject": {
-            "id": rec.subject.id,
-            "body_mass_kg": rec.subject.body_mass_kg,
-            "affected_side": rec.subject.affected_side,
-            "height_m": rec.subject.height_m,
-            "notes": rec.subject.notes,
-        },
+        **{k: v for k, v in header.items() if k not in ("trials", "n_events")},
         "streams": streams,
-        "n_events": len(rec.events),
+        "n_events": header["n_events"],
         "events": [{"label": e.label, "kind": e.kind, "time_s": e.time_s} for e in rec.events],
-        "trials": [
-            {"label": t.label, "index": t.index, "start_s": t.start_s, "stop_s": t.stop_s, "complete": t.complete}
-            for t in trials
-        ],
+        "trials": header["trials"],
         "metadata": _jsonable(rec.metadata),
     }
 

@@ -19,9 +19,9 @@ def register(subparsers) -> None:
         help="real-time display: EMG envelopes, GM activation bars with a target band, COP sway",
         epilog="Device options are those of 'emgforce record' (see 'emgforce record --help').",
         description=(
-            "Open the live biofeedback window on a device: scrolling EMG envelopes (%%MVC once a "
+            "Open the live biofeedback window on a device: scrolling EMG envelopes (%MVC once a "
             "reference is loaded or captured), per-side gluteus medius bars with a target band, and the "
-            "COP stabilogram with its running 95 %% ellipse and sway velocity. Keys: Space start/stop "
+            "COP stabilogram with its running 95 % ellipse and sway velocity. Keys: Space start/stop "
             "the selected trial, R count a rep, M start/finish an MVC capture, Esc stop the trial."
         ),
     )
@@ -70,14 +70,20 @@ def make_device(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    import signal
-
     from emgforce.errors import EmgforceError
     from emgforce.live.session import LiveSession
 
     if args.window_s <= 0 or args.trail_s <= 0 or args.fps <= 0:
         print("emgforce live: --window-s, --trail-s and --fps must be positive", file=sys.stderr)
         return 2
+    if args.screenshot is not None and not args.screenshot.parent.is_dir():
+        print(f"emgforce live: the folder of --screenshot {args.screenshot} does not exist; create it first",
+              file=sys.stderr)
+        return 2
+    import pyqtgraph as pg
+
+    from emgforce.live.window import LiveWindow, run_window  # refuses a broken Qt binding: before any device
+
     device = make_device(args)
     params = None
     if args.lowpass_hz is not None:
@@ -101,12 +107,7 @@ def run(args: argparse.Namespace) -> int:
         mvc_duration_s=args.mvc_duration_s,
     )
 
-    import pyqtgraph as pg
-    from PySide6 import QtCore
-
-    from emgforce.live.window import LiveWindow
-
-    app = pg.mkQApp("emgforce live")
+    pg.mkQApp("emgforce live")  # the QApplication must exist before any widget
     window = LiveWindow(
         session.pipeline,
         session.controller,
@@ -117,26 +118,12 @@ def run(args: argparse.Namespace) -> int:
         title=f"emgforce live - {args.device}" + (f" -> {args.record}" if args.record else ""),
     )
 
-    if args.screenshot is not None:
-        window.closing.connect(lambda: window.screenshot(args.screenshot))
-    session.start()
-    window.show()
-    window.start()
-    if args.seconds is not None:
-        QtCore.QTimer.singleShot(int(args.seconds * 1000), window.close)
-    # Ctrl-C in the terminal closes the window; the idle timer lets Python see the signal
-    previous = signal.signal(signal.SIGINT, lambda *_: window.close())
-    tick = QtCore.QTimer()
-    tick.timeout.connect(lambda: None)
-    tick.start(200)
+    failure = None
     try:
-        app.exec()
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        try:
-            session.stop()
-        except EmgforceError as exc:  # still report what was recorded
-            print(f"emgforce live: {exc}", file=sys.stderr)
+        run_window(window, session, seconds=args.seconds, screenshot=args.screenshot)
+    except EmgforceError as exc:  # still report what was recorded
+        failure = exc
+        print(f"emgforce live: {exc}", file=sys.stderr)
     lat, frames, fps = sorted(window.latencies_s), len(window.frame_times), window.fps
     if session.summary is not None:
         print(session.summary.format())
@@ -148,4 +135,4 @@ def run(args: argparse.Namespace) -> int:
     if session.error is not None:
         print(f"emgforce live: device stopped: {session.error}", file=sys.stderr)
         return 1
-    return 0
+    return 1 if failure is not None else 0

@@ -57,30 +57,61 @@ def sample_entropy_counts(x, m, r):
     """Pair counts (A: length m+1, B: length m) for sample entropy.
 
     Templates start at 0 .. n-m-1 (the same n-m templates for both lengths,
-    Richman & Moorman 2000). Templates are visited sorted by their first value
-    so the scan over partners stops as soon as the first values differ by
-    more than ``r``; the remaining coordinates exit at the first mismatch.
+    Richman & Moorman 2000). Templates are sorted by their first value and
+    their coordinates gathered into contiguous rows, so the partners of
+    template ``p`` within ``r`` in the first coordinate are the run
+    ``p+1 .. end-1`` (``end`` only moves forward: subtracting a fixed value is
+    monotone in floating point, so the test ``first[q] - first[p] <= r`` is
+    exactly the definition's). The remaining coordinates are tested by
+    branch-free loops over that run, which LLVM vectorises; the comparisons
+    are the definition's ``|a - b| <= r``, so the counts are exact.
     """
     n = x.shape[0]
     nt = n - m
     order = np.argsort(x[:nt], kind="mergesort")
-    first = x[order]
+    t = np.empty((m + 1, nt))
+    for k in range(m + 1):
+        for p in range(nt):
+            t[k, p] = x[order[p] + k]
+    first = t[0]
+    mid = t[1]
+    last = t[m]
+    ok = np.empty(nt if m > 2 else 0, dtype=np.bool_)
     a_count = 0
     b_count = 0
+    end = 0
     for p in range(nt):
-        i = order[p]
         xi = first[p]
-        for q in range(p + 1, nt):
-            if first[q] - xi > r:
-                break
-            j = order[q]
-            match = True
-            for k in range(1, m):
-                if abs(x[i + k] - x[j + k]) > r:
-                    match = False
-                    break
-            if match:
-                b_count += 1
-                if abs(x[i + m] - x[j + m]) <= r:
-                    a_count += 1
+        end = max(end, p + 1)
+        while end < nt and first[end] - xi <= r:
+            end += 1
+        lo = p + 1
+        a = 0
+        b = 0
+        vl = last[p]
+        if m == 1:
+            b = end - lo
+            for q in range(lo, end):
+                a += abs(last[q] - vl) <= r
+        elif m == 2:  # the usual case, fused into one pass
+            vm = mid[p]
+            for q in range(lo, end):
+                c = abs(mid[q] - vm) <= r
+                b += c
+                a += c & (abs(last[q] - vl) <= r)
+        else:
+            vm = mid[p]
+            for q in range(lo, end):
+                ok[q] = abs(mid[q] - vm) <= r
+            for k in range(2, m):
+                row = t[k]
+                v = row[p]
+                for q in range(lo, end):
+                    ok[q] = ok[q] & (abs(row[q] - v) <= r)
+            for q in range(lo, end):
+                c = ok[q]
+                b += c
+                a += c & (abs(last[q] - vl) <= r)
+        b_count += b
+        a_count += a
     return a_count, b_count

@@ -37,12 +37,27 @@ def _check(a: np.ndarray, descriptor: str, min_samples: int) -> np.ndarray:
     return a
 
 
+def check_positive(value: float, name: str, descriptor: str) -> float:
+    """``value`` as a positive finite float or a ForcePlateError naming ``name``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ForcePlateError(f"{descriptor}: {name} must be a number, got {value!r}") from None
+    if not (np.isfinite(number) and number > 0):
+        raise ForcePlateError(f"{descriptor}: {name} must be positive and finite, got {value!r}")
+    return number
+
+
 def check_fs(fs_hz: float, descriptor: str) -> float:
     """A positive finite sampling rate or a ForcePlateError."""
-    fs = float(fs_hz)
-    if not (np.isfinite(fs) and fs > 0):
-        raise ForcePlateError(f"{descriptor}: fs_hz must be positive and finite, got {fs_hz}")
-    return fs
+    return check_positive(fs_hz, "fs_hz", descriptor)
+
+
+def check_probability(p: float, descriptor: str) -> float:
+    """A coverage probability strictly between 0 and 1 (e.g. 0.95) or a ForcePlateError."""
+    if not 0 < check_positive(p, "probability", descriptor) < 1:
+        raise ForcePlateError(f"{descriptor}: probability must lie strictly between 0 and 1 (e.g. 0.95), got {p!r}")
+    return float(p)
 
 
 def require_motion(a: np.ndarray, descriptor: str) -> None:

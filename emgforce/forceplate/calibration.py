@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from emgforce.errors import ForcePlateError
+from emgforce.forceplate._validate import check_fs
 from emgforce.forceplate.plate import KISTLER_TYPES, Plate
 
 
@@ -112,8 +113,9 @@ def zero_offset(
     if (indices is None) == (seconds is None):
         raise ForcePlateError("give the unloaded period as either indices=(start, stop) or seconds=(t0, t1) with fs_hz")
     if seconds is not None:
-        if fs_hz is None or not fs_hz > 0:
-            raise ForcePlateError(f"seconds=... needs a positive fs_hz, got {fs_hz}")
+        if fs_hz is None:
+            raise ForcePlateError("zero_offset: seconds=... needs fs_hz")
+        fs_hz = check_fs(fs_hz, "zero_offset")
         indices = (int(round(seconds[0] * fs_hz)), int(round(seconds[1] * fs_hz)))
     start, stop = int(indices[0]), int(indices[1])
     if not 0 <= start < stop <= x.shape[0]:

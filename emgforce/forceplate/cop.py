@@ -89,8 +89,11 @@ def center_of_pressure(
     Raises
     ------
     ForcePlateError
-        Wrong shape, an unknown frame or a negative threshold.
+        Not a Plate, wrong shape, an unknown frame or a negative threshold.
     """
+    if not isinstance(plate, Plate):
+        raise ForcePlateError(
+            f"plate must be a Plate, got {type(plate).__name__} (Plate.from_dict reads a stored dict)")
     f = np.asarray(forces, dtype=np.float64)
     if f.ndim != 2 or f.shape[1] != 6:
         raise ForcePlateError(
@@ -99,8 +102,9 @@ def center_of_pressure(
         )
     if frame not in ("lab", "plate"):
         raise ForcePlateError(f"frame must be 'lab' or 'plate', got {frame!r}")
-    if not (np.isfinite(fz_threshold_n) and fz_threshold_n >= 0):
-        raise ForcePlateError(f"fz_threshold_n must be a finite value >= 0, got {fz_threshold_n}")
+    if not (isinstance(fz_threshold_n, (int, float, np.integer, np.floating))
+            and np.isfinite(fz_threshold_n) and fz_threshold_n >= 0):
+        raise ForcePlateError(f"fz_threshold_n must be a finite value >= 0 (N), got {fz_threshold_n!r}")
     f = np.ascontiguousarray(f)
     n = f.shape[0]
     cop = np.empty((n, 2))

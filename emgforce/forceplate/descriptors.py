@@ -13,7 +13,7 @@ from scipy import signal
 from emgforce.constants import COP_LOWPASS_HZ
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate import sway as sw
-from emgforce.forceplate._validate import check_fs
+from emgforce.forceplate._validate import check_fs, check_positive, check_probability
 from emgforce.forceplate.diffusion import stabilogram_diffusion
 from emgforce.forceplate.entropy import sample_entropy
 from emgforce.forceplate.sway_frequency import (
@@ -97,7 +97,7 @@ def preprocess_cop(
     fs = check_fs(fs_hz, "preprocess_cop")
     cop = np.asarray(cop_m, dtype=float)
     if lowpass_hz is not None:
-        if not 0 < lowpass_hz < fs / 2:
+        if not check_positive(lowpass_hz, "lowpass_hz", "preprocess_cop") < fs / 2:
             raise ForcePlateError(f"lowpass_hz must be in (0, {fs / 2}) Hz at fs {fs} Hz, got {lowpass_hz}")
         if cop.shape[0] <= _LOWPASS_PADLEN:
             raise ForcePlateError(f"low-pass: segment too short ({cop.shape[0]} samples, needs more than {_LOWPASS_PADLEN})")
@@ -168,9 +168,11 @@ def sway_descriptors(
     Raises
     ------
     ForcePlateError
-        Wrong COP shape, bad ``fs_hz`` or impossible preprocessing settings.
+        Wrong COP shape, bad ``fs_hz`` or ``probability``, or impossible
+        preprocessing settings.
     """
     fs0 = check_fs(fs_hz, "sway_descriptors")
+    check_probability(probability, "sway_descriptors")
     raw = np.asarray(cop_m, dtype=float)
     if raw.ndim != 2 or raw.shape[1] != 2:
         raise ForcePlateError(f"sway_descriptors: COP must have shape (n_samples, 2) [x=ML, y=AP], got {raw.shape}")

@@ -15,10 +15,22 @@ def mean_square_displacement(x: np.ndarray, max_lag: int) -> np.ndarray:
 
     ``x`` is (n,) or (n, d) (summed over columns). Exact up to rounding:
     ``sum (x[i+k]-x[i])^2 = sum_{i>=k} x_i^2 + sum_{i<n-k} x_i^2 - 2 sum x_i x_{i+k}``.
+
+    Raises
+    ------
+    ForcePlateError
+        NaN/inf samples, or ``max_lag`` not in ``0 .. n-1``.
     """
     a = np.asarray(x, dtype=float)
-    a = (a - a.mean(axis=0)).reshape(a.shape[0], -1)
+    if a.ndim not in (1, 2) or a.shape[0] == 0:
+        raise ForcePlateError(f"mean_square_displacement: x must have shape (n,) or (n, d), n >= 1, got {a.shape}")
+    if not np.isfinite(a).all():
+        raise ForcePlateError("mean_square_displacement: x holds NaN/inf samples; pass a continuous segment")
     n = a.shape[0]
+    if isinstance(max_lag, bool) or not isinstance(max_lag, (int, np.integer)) or not 0 <= max_lag < n:
+        raise ForcePlateError(f"mean_square_displacement: max_lag must be an integer in [0, {n - 1}] for {n} samples, "
+                              f"got {max_lag!r}")
+    a = (a - a.mean(axis=0)).reshape(n, -1)
     nfft = 1 << int(np.ceil(np.log2(2 * n)))
     spec = np.fft.rfft(a, nfft, axis=0)
     acf = np.fft.irfft(np.abs(spec) ** 2, nfft, axis=0)[: max_lag + 1].sum(axis=1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emgforce.errors import ForcePlateError
-from emgforce.forceplate._validate import as_series, check_fs
+from emgforce.forceplate._validate import as_series, check_fs, check_positive
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,13 @@ class StabilizationResult:
     method: str
     band: tuple[float, float]
     reason: str | None = None
+
+
+def _tolerance(tolerance: float, descriptor: str) -> float:
+    """A body-weight fraction strictly between 0 and 1."""
+    if not check_positive(tolerance, "tolerance", descriptor) < 1:
+        raise ForcePlateError(f"{descriptor}: tolerance is a fraction of body weight in (0, 1), got {tolerance!r}")
+    return float(tolerance)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -116,7 +123,8 @@ def detect_leg_lift(
     """
     fs = check_fs(fs_hz, "detect_leg_lift")
     fz = as_series(fz_n, "detect_leg_lift", 2)
-    hold = max(1, int(round(min_hold_s * fs)))
+    tolerance = _tolerance(tolerance, "detect_leg_lift")
+    hold = max(1, int(round(check_positive(min_hold_s, "min_hold_s", "detect_leg_lift") * fs)))
     if other_fz_n is not None:
         other = as_series(other_fz_n, "detect_leg_lift (other plate)", 2)
         if other.shape != fz.shape:
@@ -203,8 +211,8 @@ def detect_balance_losses(
     """
     fs = check_fs(fs_hz, "detect_balance_losses")
     fz = as_series(fz_n, "detect_balance_losses", 2)
-    if not body_weight_n > 0:
-        raise ForcePlateError(f"detect_balance_losses: body_weight_n must be positive, got {body_weight_n}")
+    body_weight_n = check_positive(body_weight_n, "body_weight_n", "detect_balance_losses")
+    tolerance = _tolerance(tolerance, "detect_balance_losses")
     n = fz.shape[0]
     i0 = int(round(start_s * fs))
     i1 = n if stop_s is None else int(round(stop_s * fs))
@@ -216,7 +224,7 @@ def detect_balance_losses(
         cop = np.asarray(cop_m, dtype=float)
         if cop.shape != (n, 2):
             raise ForcePlateError(f"detect_balance_losses: cop_m must have shape ({n}, 2), got {cop.shape}")
-        lag = max(1, int(round(cop_window_s * fs)))
+        lag = max(1, int(round(check_positive(cop_window_s, "cop_window_s", "detect_balance_losses") * fs)))
         step = np.zeros(n)
         step[lag:] = np.hypot(*(cop[lag:] - cop[:-lag]).T)
         flags["cop_jump"] = np.nan_to_num(step, nan=0.0) > cop_jump_m
@@ -313,12 +321,13 @@ def time_to_stabilization(
         raise ForcePlateError(f"time_to_stabilization: onset {onset_s} s is outside the {s.shape[0] / fs:.2f} s signal")
     post = s[i0:]
     if method == "sequential":
+        k_sd = check_positive(k_sd, "k_sd", "time_to_stabilization")
         mu, sd = post.mean(), post.std()
         band = (float(mu - k_sd * sd), float(mu + k_sd * sd))
         inside = np.abs(np.cumsum(post) / np.arange(1, post.shape[0] + 1) - mu) <= k_sd * sd
         stop = post.shape[0]
     elif method == "colby":
-        n_ref = int(round(reference_s * fs))
+        n_ref = int(round(check_positive(reference_s, "reference_s", "time_to_stabilization") * fs))
         if not 2 <= n_ref < post.shape[0]:
             raise ForcePlateError(
                 f"time_to_stabilization: {post.shape[0] / fs:.2f} s after the onset leave no room for a "
@@ -329,7 +338,7 @@ def time_to_stabilization(
         stop = post.shape[0] - n_ref
         inside = (post[:stop] >= band[0]) & (post[:stop] <= band[1])
         if hold_s is not None:
-            hold = max(1, int(round(hold_s * fs)))
+            hold = max(1, int(round(check_positive(hold_s, "hold_s", "time_to_stabilization") * fs)))
             for a, b in _runs(inside):
                 if b - a >= hold or b == stop:
                     return StabilizationResult(a / fs, method, band)

@@ -4,6 +4,12 @@ All functions take ``cop_m`` of shape (n_samples, 2) with column 0 = x = ML and
 column 1 = y = AP, in m, and work on the COP relative to its mean (Prieto et
 al. 1996). Per-axis results come as :class:`Axes` (``ml``, ``ap`` and the
 planar ``resultant``).
+
+References: Prieto T.E. et al. (1996) Measures of postural steadiness: differences between
+healthy young and elderly adults. IEEE Trans Biomed Eng 43:956-966. Schubert P., Kirchner M.
+(2014) Ellipse area calculations and their applicability in posturography. Gait Posture
+39:518-522. Hufschmidt A. et al. (1980) Arch Psychiatr Nervenkr 228:135-150. Katz M.J.
+(1988) Comput Biol Med 18:145-156.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import numpy as np
 from scipy import spatial, stats
 
 from emgforce.errors import ForcePlateError
-from emgforce.forceplate._validate import as_cop, check_fs, require_motion
+from emgforce.forceplate._validate import as_cop, check_fs, check_probability, require_motion
 
 
 class Axes(NamedTuple):
@@ -34,13 +40,44 @@ def mean_distance(cop_m: np.ndarray) -> Axes:
     """Mean distance from the mean COP, m (MDIST, Prieto et al. 1996).
 
     ML/AP: mean of ``|x|``; resultant: mean of the radial distance ``RD``.
+
+    Parameters
+    ----------
+    cop_m : ndarray, shape (n, 2)
+        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+
+    Returns
+    -------
+    Axes
+        m.
+
+    Raises
+    ------
+    ForcePlateError
+        Wrong shape, NaN/inf samples or a segment too short.
     """
     c = _centred(cop_m, "mean_distance", 1)
     return Axes(*np.abs(c).mean(axis=0), float(np.hypot(c[:, 0], c[:, 1]).mean()))
 
 
 def rms_distance(cop_m: np.ndarray) -> Axes:
-    """RMS distance from the mean COP, m (RDIST, Prieto et al. 1996; ML/AP = population SD)."""
+    """RMS distance from the mean COP, m (RDIST, Prieto et al. 1996; ML/AP = population SD).
+
+    Parameters
+    ----------
+    cop_m : ndarray, shape (n, 2)
+        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+
+    Returns
+    -------
+    Axes
+        m.
+
+    Raises
+    ------
+    ForcePlateError
+        Wrong shape, NaN/inf samples or a segment too short.
+    """
     c = _centred(cop_m, "rms_distance", 1)
     ms = (c**2).mean(axis=0)
     return Axes(*np.sqrt(ms), float(np.sqrt(ms.sum())))
@@ -51,6 +88,21 @@ def sway_range(cop_m: np.ndarray) -> Axes:
 
     ML/AP: max - min; resultant: the largest distance between any two COP
     points (found on the convex hull).
+
+    Parameters
+    ----------
+    cop_m : ndarray, shape (n, 2)
+        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+
+    Returns
+    -------
+    Axes
+        m.
+
+    Raises
+    ------
+    ForcePlateError
+        Wrong shape, NaN/inf samples or a segment too short.
     """
     cop = as_cop(cop_m, "sway_range", 1)
     ptp = np.ptp(cop, axis=0)
@@ -66,6 +118,21 @@ def path_length(cop_m: np.ndarray) -> Axes:
     """Total excursion (path length), m (TOTEX, Prieto et al. 1996).
 
     Depends on the sampling rate and low-pass filtering; report both.
+
+    Parameters
+    ----------
+    cop_m : ndarray, shape (n, 2)
+        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+
+    Returns
+    -------
+    Axes
+        m.
+
+    Raises
+    ------
+    ForcePlateError
+        Wrong shape, NaN/inf samples or a segment too short.
     """
     d = np.diff(as_cop(cop_m, "path_length", 2), axis=0)
     return Axes(*np.abs(d).sum(axis=0), float(np.hypot(d[:, 0], d[:, 1]).sum()))
@@ -76,6 +143,23 @@ def mean_velocity(cop_m: np.ndarray, fs_hz: float) -> Axes:
 
     The duration is ``n / fs_hz`` (the definition of Prieto et al. and of the
     Duarte balance data sets' ``COPvelo``).
+
+    Parameters
+    ----------
+    cop_m : ndarray, shape (n, 2)
+        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    fs_hz : float
+        Sampling rate of ``cop_m``, Hz.
+
+    Returns
+    -------
+    Axes
+        m/s.
+
+    Raises
+    ------
+    ForcePlateError
+        Wrong shape, NaN/inf samples or a segment too short, or a bad ``fs_hz``.
     """
     fs = check_fs(fs_hz, "mean_velocity")
     p = path_length(cop_m)
@@ -88,12 +172,30 @@ def confidence_circle_area(cop_m: np.ndarray, probability: float = 0.95) -> floa
 
     ``pi (MDIST + z s_RD)^2`` with ``s_RD = sqrt(RDIST^2 - MDIST^2)`` and the
     one-sided normal quantile ``z`` (1.645 for 0.95), as in the paper.
+
+    Parameters
+    ----------
+    cop_m : ndarray, shape (n, 2)
+        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    probability : float
+        Coverage in (0, 1), default 0.95.
+
+    Returns
+    -------
+    float
+        m^2.
+
+    Raises
+    ------
+    ForcePlateError
+        Wrong shape, NaN/inf samples or a segment too short, or a probability outside (0, 1).
     """
+    z = stats.norm.ppf(check_probability(probability, "confidence_circle_area"))
     c = _centred(cop_m, "confidence_circle_area", 2)
     rd = np.hypot(c[:, 0], c[:, 1])
     mdist = rd.mean()
     s_rd = np.sqrt(max((rd**2).mean() - mdist**2, 0.0))
-    return float(np.pi * (mdist + stats.norm.ppf(probability) * s_rd) ** 2)
+    return float(np.pi * (mdist + z * s_rd) ** 2)
 
 
 def _det_cov(c: np.ndarray) -> float:
@@ -109,9 +211,29 @@ def prediction_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method
     ``k = F(p; 2, n-2) * 2 (n-1)(n+1) / (n (n-2))``; for ``method="chi2"``
     the large-sample ``k = chi2(p; 2)`` (5.991 for 0.95).
     Not the confidence ellipse of the mean (:func:`confidence_ellipse_area`).
+
+    Parameters
+    ----------
+    cop_m : ndarray, shape (n, 2)
+        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    probability : float
+        Coverage in (0, 1), default 0.95.
+    method : {"f", "chi2"}
+        Small-sample (F) or large-sample (chi-square) coverage factor.
+
+    Returns
+    -------
+    float
+        m^2.
+
+    Raises
+    ------
+    ForcePlateError
+        Wrong shape, NaN/inf samples or a segment too short, a probability outside (0, 1) or an unknown method.
     """
     if method not in ("f", "chi2"):
         raise ForcePlateError(f"prediction_ellipse_area: method must be 'f' or 'chi2', got {method!r}")
+    check_probability(probability, "prediction_ellipse_area")
     c = _centred(cop_m, "prediction_ellipse_area", 4)
     n = c.shape[0]
     if method == "chi2":
@@ -131,9 +253,29 @@ def confidence_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method
     ``method="prieto"``: AREA-CE of Prieto et al. (1996),
     ``2 pi F(p; 2, n-2) sqrt(det S)``, which despite its name covers about
     ``p`` of the samples (close to :func:`prediction_ellipse_area`).
+
+    Parameters
+    ----------
+    cop_m : ndarray, shape (n, 2)
+        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    probability : float
+        Coverage in (0, 1), default 0.95.
+    method : {"mean", "prieto"}
+        Confidence ellipse of the mean, or Prieto's AREA-CE.
+
+    Returns
+    -------
+    float
+        m^2.
+
+    Raises
+    ------
+    ForcePlateError
+        Wrong shape, NaN/inf samples or a segment too short, a probability outside (0, 1) or an unknown method.
     """
     if method not in ("mean", "prieto"):
         raise ForcePlateError(f"confidence_ellipse_area: method must be 'mean' or 'prieto', got {method!r}")
+    check_probability(probability, "confidence_ellipse_area")
     c = _centred(cop_m, "confidence_ellipse_area", 4)
     n = c.shape[0]
     f = stats.f.ppf(probability, 2, n - 2)
@@ -146,6 +288,23 @@ def sway_area_per_second(cop_m: np.ndarray, fs_hz: float) -> float:
 
     Area swept by the radius from the mean COP, summed over consecutive
     samples: ``sum |x[k+1] y[k] - x[k] y[k+1]| / (2 T)``, ``T = n / fs_hz``.
+
+    Parameters
+    ----------
+    cop_m : ndarray, shape (n, 2)
+        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    fs_hz : float
+        Sampling rate of ``cop_m``, Hz.
+
+    Returns
+    -------
+    float
+        m^2/s.
+
+    Raises
+    ------
+    ForcePlateError
+        Wrong shape, NaN/inf samples or a segment too short, or a bad ``fs_hz``.
     """
     fs = check_fs(fs_hz, "sway_area_per_second")
     c = _centred(cop_m, "sway_area_per_second", 2)
@@ -162,6 +321,23 @@ def mean_frequency(cop_m: np.ndarray, fs_hz: float) -> Axes:
     sinusoid of frequency f this gives ``pi f / (2 sqrt 2)``, about 1.11 f).
     For the spectral mean frequency see
     :func:`emgforce.forceplate.spectral_mean_frequency`.
+
+    Parameters
+    ----------
+    cop_m : ndarray, shape (n, 2)
+        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    fs_hz : float
+        Sampling rate of ``cop_m``, Hz.
+
+    Returns
+    -------
+    Axes
+        Hz.
+
+    Raises
+    ------
+    ForcePlateError
+        Wrong shape, NaN/inf samples or a segment too short, a bad ``fs_hz``, or a COP that does not move.
     """
     cop = as_cop(cop_m, "mean_frequency", 2)
     require_motion(cop, "mean_frequency")
@@ -178,6 +354,25 @@ def fractal_dimension(cop_m: np.ndarray, method: str = "circle", probability: fl
     TOTEX the path length and d the diameter of the 95 % confidence circle
     (``method="circle"``) or ``sqrt(d1 d2)`` of the major and minor axes of
     Prieto's 95 % confidence ellipse (``method="ellipse"``).
+
+    Parameters
+    ----------
+    cop_m : ndarray, shape (n, 2)
+        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    method : {"circle", "ellipse"}
+        Diameter from the confidence circle (FD-CC) or ellipse (FD-CE).
+    probability : float
+        Coverage in (0, 1), default 0.95.
+
+    Returns
+    -------
+    float
+        Dimensionless (1 for a straight path, up to 2 for a plane-filling one).
+
+    Raises
+    ------
+    ForcePlateError
+        Wrong shape, NaN/inf samples or a segment too short, a probability outside (0, 1), an unknown method, or a COP that does not move.
     """
     if method not in ("circle", "ellipse"):
         raise ForcePlateError(f"fractal_dimension: method must be 'circle' or 'ellipse', got {method!r}")

@@ -21,6 +21,22 @@ def cop_psd(x: np.ndarray, fs_hz: float, nperseg: int | None = None) -> tuple[np
     Hann window, ``nperseg = n // 2`` by default, ``noverlap = nperseg // 2``,
     no zero-padding, constant detrend: with the default this is the estimate
     of the Duarte balance data sets (segments of n/2 overlapping by n/4).
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,)
+        One COP series, m (at least 8 finite samples).
+    fs_hz : float
+        Sampling rate, Hz.
+    nperseg : int, optional
+        Welch segment length (4 .. n), default ``n // 2``.
+
+    Returns
+    -------
+    f_hz : ndarray
+        Frequencies, Hz.
+    psd_m2_hz : ndarray
+        Power spectral density, m^2/Hz.
     """
     fs = check_fs(fs_hz, "cop_psd")
     x = as_series(x, "cop_psd", 8)
@@ -39,6 +55,25 @@ def spectral_mean_frequency(cop_m: np.ndarray, fs_hz: float, nperseg: int | None
     summed PSD: the ``COPmfreq`` of the Duarte balance data sets (Santos &
     Duarte 2016; dos Santos et al. 2017), reproduced with the defaults on raw
     COP.
+
+    Parameters
+    ----------
+    cop_m : ndarray, shape (n, 2)
+        COP, x = ML and y = AP, m; finite.
+    fs_hz : float
+        Sampling rate, Hz.
+    nperseg : int, optional
+        Welch segment length, see :func:`cop_psd`.
+
+    Returns
+    -------
+    Axes
+        Hz.
+
+    Raises
+    ------
+    ForcePlateError
+        Wrong shape, NaN/inf, fewer than 8 samples, or a COP that does not move.
     """
     fs = check_fs(fs_hz, "spectral_mean_frequency")
     cop = as_cop(cop_m, "spectral_mean_frequency", 8)
@@ -76,6 +111,25 @@ def frequency_descriptors(
     ----------
     x : ndarray, shape (n,)
         One series in m: ML, AP or the resultant distance from the mean.
+    fs_hz : float
+        Sampling rate, Hz.
+    band_hz : (float, float)
+        Analysed band, Hz (Prieto et al.: 0.15-5 Hz).
+    fractions : tuple of float
+        Cumulative-power fractions for the power frequencies.
+    nperseg : int, optional
+        Welch segment length, see :func:`cop_psd`.
+
+    Returns
+    -------
+    dict of str to float
+        The names above (``f50_hz`` etc. follow ``fractions``).
+
+    Raises
+    ------
+    ForcePlateError
+        NaN/inf, a constant series, a band outside ``0 .. fs/2``, or a segment
+        too short to put 3 PSD bins in the band (the message says which).
     """
     fs = check_fs(fs_hz, "frequency_descriptors")
     s = as_series(x, "frequency_descriptors", 8)

@@ -108,7 +108,8 @@ def _read(f, path: Path, wanted: Sequence[str] | None, load_data: bool) -> Recor
     h5py = fmt.h5py_module()
     if fmt.VERSION_ATTR not in f.attrs:
         raise RecordingFormatError(
-            f"{path} is an HDF5 file but not an emgforce recording (no {fmt.VERSION_ATTR!r} attribute)"
+            f"{path} is an HDF5 file but not an emgforce recording (no {fmt.VERSION_ATTR!r} attribute); "
+            "read it with h5py, or build a Recording from its arrays and save it with emgforce.io.write_recording"
         )
     version = fmt.check_version(f.attrs[fmt.VERSION_ATTR], str(path))
     for name, kind in (

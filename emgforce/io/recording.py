@@ -10,6 +10,7 @@ NaN rows, so analysis can never be shifted by a gap.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass, field
@@ -398,6 +399,23 @@ class Recording:
         else:
             start_s, stop_s = trial
         return self.stream(stream).segment(start_s, stop_s)
+
+    def header(self) -> dict[str, Any]:
+        """Session facts as a JSON-ready dict (``emgforce info --json`` and the report use it):
+        path, format version, start time (ISO-8601), device, duration, whether the writer closed
+        the file and why, the subject, and the trials (label, index, start, stop, duration, complete)."""
+        return {
+            "path": str(self.path) if self.path else None,
+            "format_version": self.format_version,
+            "start_time": self.start_time.isoformat() if self.start_time else None,
+            "device": self.device,
+            "duration_s": self.duration_s,
+            "complete": self.complete,
+            "end_reason": self.end_reason,
+            "subject": dataclasses.asdict(self.subject),
+            "trials": [{**dataclasses.asdict(t), "duration_s": t.duration_s} for t in self.trials()],
+            "n_events": len(self.events),
+        }
 
     def events_between(self, start_s: float, stop_s: float, label: str | None = None) -> list[Event]:
         """Events with ``start_s <= time_s <= stop_s`` (optionally of one label), in time order."""

@@ -54,7 +54,7 @@ def check_qt_binding() -> None:
 
 check_qt_binding()
 
-__all__ = ["LiveWindow", "SIDE_COLOURS", "BAR_IN_BAND", "BAR_OUT_OF_BAND"]
+__all__ = ["LiveWindow", "run_window", "SIDE_COLOURS", "BAR_IN_BAND", "BAR_OUT_OF_BAND"]
 
 SIDE_COLOURS = {"left": (31, 119, 180), "right": (214, 39, 40), None: (90, 90, 90)}
 BAR_IN_BAND = (44, 160, 44)
@@ -433,11 +433,16 @@ class LiveWindow(QtWidgets.QMainWindow):
     def _draw_bars(self, frame: Frame) -> None:
         if not self.bar_sides:
             return
-        values = np.array([frame.emg_now[self.bar_cols[s]] for s in self.bar_sides])
-        percent = all(frame.emg_percent[self.bar_cols[s]] for s in self.bar_sides)
-        values = np.nan_to_num(values)
+        cols = [self.bar_cols[s] for s in self.bar_sides]
+        is_pct = np.array([bool(frame.emg_percent[c]) for c in cols])
+        values = np.nan_to_num(np.array([frame.emg_now[c] for c in cols]))
+        # once one side has an MVC reference the bars are %MVC; a side without one shows no bar
+        # rather than volts on a %MVC axis
+        percent = bool(is_pct.any())
+        if percent:
+            values = np.where(is_pct, values, 0.0)
         low, high = self.target
-        brushes = [BAR_IN_BAND if percent and low <= v <= high else BAR_OUT_OF_BAND for v in values]
+        brushes = [BAR_IN_BAND if p and low <= v <= high else BAR_OUT_OF_BAND for p, v in zip(is_pct, values)]
         self.bars.setOpts(height=values, brushes=brushes)
         unit = "%MVC" if percent else frame.emg_unit
         if unit != self._bar_unit:  # relabel and rescale only when the unit changes
@@ -452,8 +457,11 @@ class LiveWindow(QtWidgets.QMainWindow):
         if need > self._bar_top or (not percent and need < 0.5 * self._bar_top):
             self._bar_top = max(need, 1e-12)
             self.bar_plot.setYRange(0, self._bar_top, padding=0)
-        for label, v in zip(self.bar_labels, values):
-            label.setText(f"{v:.0f}" if percent else pg.siFormat(v, precision=3, suffix=unit))
+        for label, v, p in zip(self.bar_labels, values, is_pct):
+            if percent:
+                label.setText(f"{v:.0f}" if p else "no MVC")
+            else:
+                label.setText(pg.siFormat(v, precision=3, suffix=unit))
             label.setPos(label.pos().x(), v)
 
     def _draw_cop(self, frame: Frame) -> None:
@@ -531,3 +539,58 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.timer.stop()
         self.closing.emit()
         super().closeEvent(event)
+
+
+def run_window(window: LiveWindow, session, *, seconds: float | None = None, screenshot=None) -> None:
+    """Start ``session`` (a :class:`~emgforce.live.session.LiveSession`), show ``window`` and run
+    the Qt event loop until the window closes; then stop the session (closing its recording).
+
+    Parameters
+    ----------
+    window : LiveWindow
+        The window drawing ``session.pipeline``.
+    session : LiveSession
+        Not started yet.
+    seconds : float, optional
+        Close the window after this long (automated runs).
+    screenshot : str or Path, optional
+        Save a screenshot of the window as it closes.
+
+    Raises
+    ------
+    EmgforceError
+        Stopping the session failed (e.g. the recording could not be closed cleanly).
+    DisplayError
+        The screenshot could not be written.
+    """
+    import signal
+
+    app = pg.mkQApp()
+    failed: list[OSError] = []  # an exception in a Qt slot would only be printed: re-raise it below
+    if screenshot is not None:
+
+        def shoot() -> None:
+            try:
+                window.screenshot(screenshot)
+            except OSError as exc:
+                failed.append(exc)
+
+        window.closing.connect(shoot)
+    session.start()
+    window.show()
+    window.start()
+    if seconds is not None:
+        QtCore.QTimer.singleShot(int(seconds * 1000), window.close)
+    # Ctrl-C in the terminal closes the window; the idle timer lets Python see the signal
+    previous = signal.signal(signal.SIGINT, lambda *_: window.close())
+    tick = QtCore.QTimer()
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
+    try:
+        app.exec()
+    finally:
+        tick.stop()
+        signal.signal(signal.SIGINT, previous)
+        session.stop()
+    if failed:
+        raise DisplayError(str(failed[0]))

@@ -66,29 +66,12 @@ def _stream_summary(stream: StreamData) -> dict[str, Any]:
 
 def summarize(recording: Recording) -> dict[str, Any]:
     """The stage-1 summary of a recording as a JSON-ready dict."""
-    sub = recording.subject
+    header = recording.header()
     return {
-        "file": str(recording.path) if recording.path else None,
-        "format_version": recording.format_version,
-        "start_time": recording.start_time.isoformat() if recording.start_time else None,
-        "device": recording.device,
-        "complete": recording.complete,
-        "end_reason": recording.end_reason,
-        "duration_s": recording.duration_s,
-        "subject": {"id": sub.id, "body_mass_kg": sub.body_mass_kg, "affected_side": sub.affected_side},
+        **{k: v for k, v in header.items() if k not in ("trials", "n_events")},
         "streams": [_stream_summary(s) for s in recording.streams.values()],
-        "trials": [
-            {
-                "label": t.label,
-                "index": t.index,
-                "start_s": t.start_s,
-                "stop_s": t.stop_s,
-                "duration_s": t.duration_s,
-                "complete": t.complete,
-            }
-            for t in recording.trials()
-        ],
-        "n_events": len(recording.events),
+        "trials": header["trials"],
+        "n_events": header["n_events"],
     }
 
 
@@ -101,7 +84,7 @@ def _markdown(summary: dict[str, Any]) -> str:
     lines = [
         "# Recording summary",
         "",
-        f"- file: `{summary['file']}`",
+        f"- file: `{summary['path']}`",
         f"- start (UTC): {summary['start_time']}; device: {summary['device'] or 'n/a'}",
         f"- duration: {summary['duration_s']:.2f} s; closed cleanly: {'yes' if summary['complete'] else 'NO'}"
         + (f" ({summary['end_reason']})" if summary["end_reason"] else ""),

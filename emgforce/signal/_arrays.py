@@ -9,15 +9,25 @@ import numpy as np
 from emgforce.errors import SignalError
 
 
+def check_positive(value, name: str, unit: str = "") -> float:
+    """Return ``value`` as a float; it must be a positive finite number (``unit`` goes in the message)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise SignalError(f"{name} must be a number{unit}, got {value!r}") from None
+    if not (np.isfinite(number) and number > 0):
+        raise SignalError(f"{name} must be positive and finite{unit}, got {value!r}")
+    return number
+
+
 def check_fs(fs: float) -> float:
     """Return ``fs`` as a float; it must be positive and finite (Hz)."""
-    try:
-        value = float(fs)
-    except (TypeError, ValueError):
-        raise SignalError(f"fs must be a number in Hz, got {fs!r}") from None
-    if not (np.isfinite(value) and value > 0):
-        raise SignalError(f"fs must be positive and finite (Hz), got {fs!r}")
-    return value
+    return check_positive(fs, "fs", " (Hz)")
+
+
+def is_positive_int(value) -> bool:
+    """True for a Python or numpy integer >= 1 (bool excluded)."""
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= 1
 
 
 def out_dtype(x: np.ndarray) -> np.dtype:

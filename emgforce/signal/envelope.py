@@ -93,16 +93,39 @@ def moving_rms(x, fs: float, *, window_s: float = RMS_WINDOW_S, centred: bool = 
 
 def moving_average_rectified(x, fs: float, *, window_s: float = RMS_WINDOW_S, centred: bool = True,
                              axis: int = 0, nonfinite: str = "raise") -> np.ndarray:
-    """Moving average of ``|x|`` (MAV), windows as in :func:`moving_rms`."""
+    """Moving average of ``|x|`` (MAV), windows as in :func:`moving_rms`.
+
+    Parameters
+    ----------
+    x : array_like
+        Signal; ``axis`` is time.
+    fs : float
+        Sampling rate in Hz.
+    window_s : float
+        Window length in s.
+    centred : bool
+        Centred (offline) or trailing (causal, as streamed).
+    axis : int
+        Time axis.
+    nonfinite : str
+        NaN/inf policy.
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``x``.
+    """
     return emg_envelope(x, fs, zero_phase=centred, axis=axis, method="mav", window_s=window_s,
                         nonfinite=nonfinite, **_BARE)
 
 
 def tkeo(x, axis: int = 0) -> np.ndarray:
-    """Teager-Kaiser energy operator ``x[n]**2 - x[n-1] * x[n+1]``.
+    """Teager-Kaiser energy operator ``x[n]**2 - x[n-1] * x[n+1]`` (Kaiser 1990).
 
     The first and last samples, which lack a neighbour, repeat their inner
-    neighbour's value.
+    neighbour's value. Kaiser J.F. (1990) Proc. IEEE ICASSP, 381-384; used to
+    condition EMG for onset detection by Li X. et al. (2007) Ann Biomed Eng
+    35:1532-1538 and Solnik S. et al. (2010).
 
     Parameters
     ----------

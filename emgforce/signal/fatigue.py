@@ -10,7 +10,7 @@ import scipy.signal as ss
 from emgforce.constants import FATIGUE_EPOCH_S
 from emgforce.errors import SignalError
 from emgforce.signal import _kernels
-from emgforce.signal._arrays import check_fs, to_2d
+from emgforce.signal._arrays import check_fs, check_positive, to_2d
 from emgforce.signal.quality import raise_nonfinite
 
 __all__ = ["median_frequency", "mean_frequency", "spectral_fatigue", "FatigueResult"]
@@ -107,7 +107,23 @@ def median_frequency(x, fs: float, *, axis: int = 0, nperseg: int | None = None,
 def mean_frequency(x, fs: float, *, axis: int = 0, nperseg: int | None = None, band_hz=None) -> np.ndarray:
     """Mean (centroid) frequency ``int f P df / int P df`` (Hz) of each channel's Welch PSD.
 
-    Parameters as :func:`median_frequency`.
+    Parameters
+    ----------
+    x : array_like
+        Band-passed EMG; ``axis`` is time.
+    fs : float
+        Sampling rate in Hz.
+    axis : int
+        Time axis.
+    nperseg : int, optional
+        Welch segment length in samples (default ``min(256, n)``).
+    band_hz : (float, float), optional
+        Only use PSD bins inside this band.
+
+    Returns
+    -------
+    ndarray, shape (n_channels,)
+        NaN for a channel without power.
     """
     fs = check_fs(fs)
     x2, layout = to_2d(x, axis, min_samples=2)
@@ -140,8 +156,7 @@ def spectral_fatigue(x, fs: float, *, epoch_s: float = FATIGUE_EPOCH_S, nperseg:
     FatigueResult
     """
     fs = check_fs(fs)
-    if not (np.isfinite(epoch_s) and epoch_s > 0):
-        raise SignalError(f"epoch_s must be positive (s), got {epoch_s!r}")
+    epoch_s = check_positive(epoch_s, "epoch_s", " (s)")
     x2, _ = to_2d(x, axis)
     n_epoch = int(round(epoch_s * fs))
     n_epochs = x2.shape[0] // n_epoch

@@ -14,7 +14,8 @@ import scipy.signal as ss
 from emgforce.constants import NOTCH_Q
 from emgforce.errors import SignalError
 from emgforce.signal import _kernels
-from emgforce.signal._arrays import check_fs, from_2d, to_2d
+from emgforce.signal._arrays import check_fs, check_positive, from_2d, is_positive_int, to_2d
+from emgforce.signal.quality import raise_nonfinite
 
 __all__ = ["butter_sos", "notch_sos", "sosfilt", "sosfiltfilt", "padlen"]
 
@@ -51,7 +52,7 @@ def butter_sos(order: int, cutoff_hz, fs: float, btype: str = "band") -> np.ndar
     if btype not in _BTYPES:
         raise SignalError(f"btype must be one of {sorted(_BTYPES)}, got {btype!r}")
     kind = _BTYPES[btype]
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+    if not is_positive_int(order):
         raise SignalError(f"filter order must be a positive integer, got {order!r}")
     edges = np.atleast_1d(np.asarray(cutoff_hz, dtype=float))
     want = 2 if kind in ("bandpass", "bandstop") else 1
@@ -93,9 +94,8 @@ def notch_sos(f0_hz: float, fs: float, *, q: float = NOTCH_Q, harmonics: int = 1
         A notch frequency is not strictly below Nyquist, or q/harmonics invalid.
     """
     fs = check_fs(fs)
-    if not (np.isfinite(q) and q > 0):
-        raise SignalError(f"notch quality factor q must be positive, got {q!r}")
-    if isinstance(harmonics, bool) or not isinstance(harmonics, (int, np.integer)) or harmonics < 1:
+    q = check_positive(q, "notch quality factor q")
+    if not is_positive_int(harmonics):
         raise SignalError(f"harmonics must be a positive integer, got {harmonics!r}")
     sections = []
     for k in range(1, int(harmonics) + 1):
@@ -159,6 +159,13 @@ def sosfilt(x, sos, axis: int = 0, zi=None):
         (computed in float64).
     zf : ndarray
         Final state, only when ``zi`` is given.
+
+    Raises
+    ------
+    SignalError
+        NaN/inf samples (scipy would return NaN from there on; repair them
+        first, e.g. with :func:`~emgforce.signal.emg_envelope`'s ``nonfinite``
+        policies), or a ``zi`` of the wrong shape.
     """
     sos = check_sos(sos)
     x2, layout = to_2d(x, axis)
@@ -177,8 +184,9 @@ def sosfilt(x, sos, axis: int = 0, zi=None):
                               f"by 2, i.e. {(n_sec, *want)}; got {zi.shape}")
         z = np.ascontiguousarray(zi_moved.reshape(n_sec, 2, n_ch))
     y2 = np.empty_like(x2)
-    _kernels.sos_forward(x2, np.hstack([sos, np.zeros((n_sec, 2))]), z,
-                         y2, np.array([1, 0, 0], dtype=np.int64))
+    if _kernels.sos_forward(x2, np.hstack([sos, np.zeros((n_sec, 2))]), z,
+                            y2, np.array([1, 0, 1], dtype=np.int64)) < 0:
+        raise_nonfinite(_kernels.mean_and_nonfinite(x2)[1], x2.shape[0])
     y = from_2d(y2, layout)
     if zi is None:
         return y
@@ -209,7 +217,8 @@ def sosfiltfilt(x, sos, axis: int = 0) -> np.ndarray:
     Raises
     ------
     SignalError
-        The signal is not longer than the padding (scipy raises ValueError).
+        The signal is not longer than the padding (scipy raises ValueError),
+        or holds NaN/inf samples (which would spread over the whole output).
     """
     sos = check_sos(sos)
     pad = padlen(sos)
@@ -217,6 +226,9 @@ def sosfiltfilt(x, sos, axis: int = 0) -> np.ndarray:
     if x2.shape[0] <= pad:
         raise SignalError(f"signal has {x2.shape[0]} samples; zero-phase filtering with this filter needs more "
                           f"than {pad} (the edge padding); use a longer signal or the causal filter")
+    bad = _kernels.mean_and_nonfinite(x2)[1]
+    if bad.any():
+        raise_nonfinite(bad, x2.shape[0])
     y2 = np.empty_like(x2)
     _kernels.filtfilt(x2, np.zeros(x2.shape[1]), sos, ss.sosfilt_zi(sos), pad, y2, False)
     return from_2d(y2, layout)

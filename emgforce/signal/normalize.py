@@ -6,7 +6,7 @@ import numpy as np
 
 from emgforce.constants import MVC_WINDOW_S
 from emgforce.errors import SignalError
-from emgforce.signal._arrays import check_fs, from_2d, to_2d
+from emgforce.signal._arrays import check_fs, check_positive, from_2d, to_2d
 
 __all__ = ["mvc_reference", "percent_mvc"]
 
@@ -40,8 +40,7 @@ def mvc_reference(envelopes, fs: float, *, window_s: float = MVC_WINDOW_S, axis:
         differ, non-finite samples, or a reference that is not positive.
     """
     fs = check_fs(fs)
-    if not (np.isfinite(window_s) and window_s > 0):
-        raise SignalError(f"window_s must be positive (s), got {window_s!r}")
+    window_s = check_positive(window_s, "window_s", " (s)")
     trials = [envelopes] if isinstance(envelopes, np.ndarray) else list(envelopes)
     if not trials:
         raise SignalError("no MVC trial given")

@@ -20,7 +20,7 @@ from scipy import optimize, stats
 from emgforce.constants import ONSET_K_SD, ONSET_MIN_BURST_S, ONSET_MIN_DURATION_S
 from emgforce.errors import SignalError
 from emgforce.signal import _kernels
-from emgforce.signal._arrays import check_fs, to_2d
+from emgforce.signal._arrays import check_fs, check_positive, to_2d
 from emgforce.signal.envelope import linear_envelope, tkeo
 from emgforce.signal.filters import sosfiltfilt
 from emgforce.signal.pipeline import EnvelopeParams, design, emg_envelope
@@ -58,14 +58,17 @@ class Burst:
 
     @property
     def onset_s(self) -> float:
+        """Onset time, s from the first sample."""
         return self.onset / self.fs
 
     @property
     def offset_s(self) -> float:
+        """Offset time (first sample after the burst), s from the first sample."""
         return self.offset / self.fs
 
     @property
     def duration_s(self) -> float:
+        """Burst duration, s."""
         return (self.offset - self.onset) / self.fs
 
 
@@ -160,10 +163,9 @@ def detect_onsets(x, fs: float, *, method: str = "hodges", baseline=(0.0, 0.5), 
         active = _bonato_active(detect, base, false_alarm, m, r0)
     else:
         mu, sd = base.mean(axis=0), base.std(axis=0, ddof=1)
+        k = check_positive(k, "k (threshold in baseline SDs)")
         if not np.all(sd > 0):
             raise SignalError(f"baseline is flat (SD 0) in channels {np.flatnonzero(sd <= 0).tolist()}")
-        if not (np.isfinite(k) and k > 0):
-            raise SignalError(f"k must be positive, got {k!r}")
         active = detect > mu + k * sd
 
     hold = max(1, int(round(min_duration_s * fs)))

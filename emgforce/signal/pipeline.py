@@ -32,7 +32,7 @@ from emgforce.constants import (BANDPASS_HZ, BANDPASS_ORDER, ENVELOPE_LOWPASS_HZ
                                 NOTCH_Q, RMS_WINDOW_S)
 from emgforce.errors import SignalError
 from emgforce.signal import _kernels
-from emgforce.signal._arrays import check_fs, from_2d, to_2d
+from emgforce.signal._arrays import check_fs, check_positive, from_2d, is_positive_int, to_2d
 from emgforce.signal.filters import butter_sos, notch_sos, padlen, with_zi
 from emgforce.signal.quality import POLICY_CODES, apply_policy, check_policy, raise_nonfinite
 
@@ -145,7 +145,7 @@ def design(params: EnvelopeParams | None, fs: float, overrides: dict) -> Chain:
     centre = 100.0
     if p.bandpass_hz is not None:
         order = p.bandpass_order
-        if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 2 or order % 2:
+        if not is_positive_int(order) or order % 2:
             raise SignalError(f"bandpass_order is the effective zero-phase order and must be even >= 2, got {order!r}")
         sections.append(butter_sos(order // 2, p.bandpass_hz, fs, "band"))
         centre = float(np.sqrt(p.bandpass_hz[0] * p.bandpass_hz[1]))
@@ -156,9 +156,7 @@ def design(params: EnvelopeParams | None, fs: float, overrides: dict) -> Chain:
     if p.method == "lowpass":
         lp = butter_sos(p.lowpass_order, p.lowpass_hz, fs, "low")
     else:
-        if not (np.isfinite(p.window_s) and p.window_s > 0):
-            raise SignalError(f"window_s must be positive (s), got {p.window_s!r}")
-        window = max(1, int(round(p.window_s * fs)))
+        window = max(1, int(round(check_positive(p.window_s, "window_s", " (s)") * fs)))
     return Chain(fs, np.vstack(sections), lp, METHODS[p.method], window, p.nonfinite, bool(p.remove_dc), centre)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from emgforce.errors import SignalError
 from emgforce.signal import _kernels
+from emgforce.signal._arrays import is_positive_int
 from emgforce.signal.filters import check_sos, with_zi
 from emgforce.signal.pipeline import CausalState, EnvelopeParams, design
 from emgforce.signal.quality import check_policy, raise_nonfinite
@@ -22,7 +23,7 @@ _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _check_setup(n_channels, dtype) -> tuple[int, np.dtype]:
-    if isinstance(n_channels, bool) or not isinstance(n_channels, (int, np.integer)) or n_channels < 1:
+    if not is_positive_int(n_channels):
         raise SignalError(f"n_channels must be a positive integer, got {n_channels!r}")
     dtype = np.dtype(dtype)
     if dtype not in _DTYPES:
@@ -34,6 +35,9 @@ def _as_block(block, n_channels: int) -> np.ndarray:
     """The block as time-major C-contiguous float64, without a copy when it already is."""
     if not (isinstance(block, np.ndarray) and block.dtype == np.float64 and block.ndim == 2
             and block.flags.c_contiguous):
+        block = np.asarray(block)
+        if block.dtype.kind not in "biuf":
+            raise SignalError(f"block must hold real numbers, got dtype {block.dtype}")
         block = np.ascontiguousarray(block, dtype=np.float64)
         if block.ndim != 2:
             raise SignalError(f"block must have shape (n_samples, {n_channels}), got {block.shape}")

@@ -72,7 +72,7 @@ def test_demo_writes_recording_and_reports(demo_dir):
     np.testing.assert_allclose([c["rms"] for c in streams["emg"]["channels"]], rms, rtol=1e-9)
     assert [c["unit"] for c in streams["force"]["channels"]] == ["N"] * 3 + ["N*m"] * 3
     assert [t["label"] for t in summary["trials"]] == [t.label for t in Protocol.short().schedule()]
-    assert summary["subject"] == {"id": "sim-3", "body_mass_kg": 70.0, "affected_side": "left"}
+    assert summary["subject"] == {"id": "sim-3", "body_mass_kg": 70.0, "affected_side": "left", "height_m": None, "notes": ""}
 
     report = (out / "report.md").read_text()
     assert "single_leg_bridge_left" in report and "GMAX_R" in report
@@ -80,15 +80,22 @@ def test_demo_writes_recording_and_reports(demo_dir):
     truth = json.loads((out / "ground_truth.json").read_text())
     assert truth["weak_side"] == "left" and len(truth["trials"]) == len(summary["trials"])
 
+    # the task analysis, as `emgforce analyze` writes it
+    assert str(out / "analysis" / "report.html") in proc.stdout
+    for name in ("report.html", "report.json", "tidy.csv"):
+        assert (out / "analysis" / name).is_file()
+    assert "single_leg_bridge_right" in (out / "analysis" / "tidy.csv").read_text()
+
 
 def test_demo_refuses_to_overwrite_unless_asked(tmp_path, capsys):
-    args = ["demo", str(tmp_path), "--short", "--no-progress", "--weak-side", "right", "--seed", "1"]
+    args = ["demo", str(tmp_path), "--short", "--no-progress", "--no-analysis", "--weak-side", "right", "--seed", "1"]
     assert main(args) == 0
     first = (tmp_path / "session.h5").stat().st_mtime_ns
     capsys.readouterr()
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "exists" in err and "--overwrite" in err
+    assert "simulating" not in err  # refused before any work
     assert (tmp_path / "session.h5").stat().st_mtime_ns == first  # nothing lost
     assert main(args + ["--overwrite"]) == 0
     rec = read_recording(tmp_path / "session.h5")

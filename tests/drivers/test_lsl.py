@@ -11,6 +11,7 @@ import pytest
 
 from drivers.lsl import LSLDevice
 from emgforce.errors import DeviceDisconnectedError, DeviceError
+from tests.drivers._reading import read_samples
 
 
 def _outlet(n_ch=3, fs=1000.0, labels=("GM_L", "GM_R", "Fz")):
@@ -19,14 +20,6 @@ def _outlet(n_ch=3, fs=1000.0, labels=("GM_L", "GM_R", "Fz")):
     info.set_channel_labels(list(labels))
     info.set_channel_units(["V", "V", "N"])
     return name, pylsl.StreamOutlet(info)
-
-
-def _read_until(dev, n, timeout=10.0):
-    blocks = []
-    deadline = time.monotonic() + timeout
-    while sum(b.n_samples for b in blocks) < n and time.monotonic() < deadline:
-        blocks += dev.read(timeout=0.2)
-    return blocks
 
 
 def test_lsl_data_timestamps_offsets_and_loss():
@@ -49,7 +42,7 @@ def test_lsl_data_timestamps_offsets_and_loss():
     for k in range(0, len(keep), 50):
         idx = keep[k : k + 50]
         outlet.push_chunk(x[idx], ts[idx].tolist())
-    blocks = _read_until(dev, len(keep))
+    blocks = read_samples(dev, len(keep), read_timeout=0.2)
     got = np.concatenate([b.data for b in blocks])
     np.testing.assert_array_equal(got, x[keep])
     # the index of each block follows the sender's time stamps, with the hole exact
@@ -77,7 +70,7 @@ def test_lsl_lost_outlet_raises_disconnected():
     dev.start()
     time.sleep(0.2)
     outlet.push_chunk(np.ones((10, 3), np.float32))
-    assert sum(b.n_samples for b in _read_until(dev, 10)) == 10
+    assert sum(b.n_samples for b in read_samples(dev, 10, read_timeout=0.2)) == 10
     del outlet
     with pytest.raises(DeviceDisconnectedError):
         for _ in range(100):

@@ -10,6 +10,7 @@ import pytest
 from drivers.mcc import MCCDevice
 from emgforce.errors import DeviceDisconnectedError, DeviceError
 from tests.drivers.fakes import fake_uldaq
+from tests.drivers._reading import read_for
 
 
 def test_real_runtime_missing_is_reported():
@@ -22,14 +23,6 @@ def board(monkeypatch):
     return fake_uldaq.install(monkeypatch)
 
 
-def _collect(dev, seconds):
-    blocks = []
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        blocks += dev.read(timeout=0.02)
-    return blocks
-
-
 def _check_values(blocks, n_ch):
     for b in blocks:
         k = np.arange(b.first_index, b.first_index + b.n_samples)
@@ -40,7 +33,7 @@ def test_continuous_scan_exact_across_buffer_wraps(board):
     dev = MCCDevice(fs_hz=2000.0, channels=("GM_L", "GM_R", "x"), buffer_s=0.05)  # ring of 100 scans wraps often
     with dev:
         dev.start()
-        blocks = _collect(dev, 0.3)
+        blocks = read_for(dev, 0.3, read_timeout=0.02)
     assert dev.describe().serial_number == "01ABCDEF"
     _check_values(blocks, 3)
     n = 0
@@ -55,9 +48,9 @@ def test_overrun_gap_exact_from_the_device_counts(board):
     dev = MCCDevice(fs_hz=2000.0, channels=("a", "b"), buffer_s=0.1)
     dev.open()
     dev.start()
-    before = _collect(dev, 0.05)
+    before = read_for(dev, 0.05, read_timeout=0.02)
     time.sleep(0.4)  # 800 scans arrive into a 200-scan ring: about 600 are overwritten unread
-    after = _collect(dev, 0.05)
+    after = read_for(dev, 0.05, read_timeout=0.02)
     dev.stop()
     dev.close()
     _check_values(before + after, 2)  # every delivered sample sits at its true index
@@ -73,7 +66,21 @@ def test_unplugged_device_is_a_disconnect(board):
     dev.open()
     dev.start()
     with pytest.raises(DeviceDisconnectedError, match="MCC device lost"):
-        _collect(dev, 2.0)
+        read_for(dev, 2.0, read_timeout=0.02)
+    dev.close()
+
+
+def test_unplugged_during_a_copy_delivers_the_copy_then_disconnects(board):
+    dev = MCCDevice(fs_hz=1000.0, channels=("a", "b"))
+    dev.open()
+    dev.start()
+    time.sleep(0.1)
+    board.unplug_at_status_call = board.status_calls + 2  # the status check after the copy fails
+    blocks = dev.read()
+    assert len(blocks) == 1 and blocks[0].first_index == 0 and blocks[0].n_samples >= 50
+    _check_values(blocks, 2)
+    with pytest.raises(DeviceDisconnectedError):
+        dev.read()
     dev.close()
 
 

@@ -10,6 +10,7 @@ import pytest
 from drivers.nidaq import NIDAQDevice
 from emgforce.errors import DeviceDisconnectedError, DeviceError, DeviceNotAvailableError
 from tests.drivers.fakes import fake_nidaqmx
+from tests.drivers._reading import read_for
 
 
 def test_real_runtime_missing_is_reported():
@@ -22,21 +23,13 @@ def board(monkeypatch):
     return fake_nidaqmx.install(monkeypatch)
 
 
-def _collect(dev, seconds):
-    blocks = []
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        blocks += dev.read(timeout=0.05)
-    return blocks
-
-
 def test_continuous_read_exact(board):
     dev = NIDAQDevice("Dev1/ai0:3", fs_hz=1000.0, channels=("GM_L", "GM_R", "a2", "a3"), read_interval_s=0.05)
     with dev:
         info = dev.describe().streams[0]
         assert info.actual_fs_hz == 1000.0 and info.channels[0].kind == "emg" and info.channels[2].kind == "analog"
         dev.start()
-        blocks = _collect(dev, 0.4)
+        blocks = read_for(dev, 0.4, read_timeout=0.05)
     n = 0
     for b in blocks:
         assert b.first_index == n and not b.overrun and b.n_samples <= 50
@@ -50,9 +43,9 @@ def test_overrun_200279_restarts_and_records_a_gap(board):
     dev = NIDAQDevice("Dev1/ai0:1", fs_hz=1000.0, channels=("a", "b"), buffer_s=0.2, read_interval_s=0.02)
     dev.open()
     dev.start()
-    before = _collect(dev, 0.1)
+    before = read_for(dev, 0.1, read_timeout=0.05)
     time.sleep(0.6)  # the reader stalls for 3x the buffer: DAQmx reports -200279
-    after = _collect(dev, 0.15)
+    after = read_for(dev, 0.15, read_timeout=0.05)
     dev.stop()
     dev.close()
     for b in before:  # exact before the fault
@@ -73,8 +66,8 @@ def test_device_removed_is_a_disconnect(board):
     dev = NIDAQDevice("Dev1/ai0", fs_hz=1000.0, channels=("a",))
     dev.open()
     dev.start()
-    with pytest.raises(DeviceDisconnectedError, match="-88709"):
-        _collect(dev, 2.0)
+    with pytest.raises(DeviceDisconnectedError, match="-201003"):
+        read_for(dev, 2.0, read_timeout=0.05)
     dev.close()
 
 

@@ -384,7 +384,12 @@ def test_cop_sway_larger_and_ml_dominant_in_single_leg_stance(sim_short):
     strong = single["right"]
     assert strong[0] > 2 * double[0] and strong[0] > 1.2 * strong[1]
     assert 0.005 < strong[0] < 0.012
+    # the weak (left) side sways more, ML-dominant too, from the lift to its first touchdown
     t = truth.trial("stance_left")
+    lift = truth.events_between(t.start_s, t.stop_s, "lift")[0].time_s
+    touchdown = truth.events_between(t.start_s, t.stop_s, "touchdown")[0].time_s
+    weak = _sway_rms(cop[_window(fs, lift + 0.5, touchdown - 0.1)])
+    assert weak[0] > 1.2 * strong[0] and weak[0] > 1.2 * weak[1]
     weak_all = _sway_rms(truth.cop_m[_window(fs, t.start_s + 2.5, t.stop_s)])  # touchdown included
     assert weak_all[0] > strong[0]
 

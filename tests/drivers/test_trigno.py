@@ -11,6 +11,7 @@ import pytest
 
 from drivers.trigno import TrignoDevice
 from emgforce.errors import DeviceDisconnectedError, DeviceError
+from tests.drivers._reading import read_samples
 
 CRLF2 = b"\r\n\r\n"
 
@@ -78,21 +79,13 @@ class FakeTrignoServer:
         self.emg_srv.close()
 
 
-def _read_all(dev, n, timeout=10):
-    blocks = []
-    deadline = time.monotonic() + timeout
-    while sum(b.n_samples for b in blocks) < n and time.monotonic() < deadline:
-        blocks += dev.read(timeout=0.05)
-    return blocks
-
-
 def test_trigno_streams_selected_sensors_exactly():
     srv = FakeTrignoServer(4000)
     dev = TrignoDevice(command_port=srv.cmd_port, emg_port=srv.emg_port, sensors=(1, 2, 9, 16),
                        channels=("GM_L", "GM_R", "x9", "x16"))
     with dev:
         dev.start()
-        blocks = _read_all(dev, 4000)
+        blocks = read_samples(dev, 4000, read_timeout=0.05)
     srv.close()
     assert dev.server_version.startswith("Delsys Trigno")
     assert srv.commands == ["START", "STOP"]

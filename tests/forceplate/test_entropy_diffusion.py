@@ -39,6 +39,30 @@ def test_sample_entropy_equals_the_all_pairs_definition(m, kind):
     assert sample_entropy(x, m, 1.0, r_relative=False) == pytest.approx(sampen_naive(x, m, 1.0), rel=1e-12)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 4), min_size=6, max_size=80),
+    m=st.integers(1, 4),
+    r=st.sampled_from([0.5, 1.0, 2.0]),
+    scale=st.sampled_from([1.0, 0.1, 1e-3]),
+)
+def test_pair_counts_equal_the_definition_with_ties(values, m, r, scale):
+    """Exact ties at r (quantised data, decimal scales) count as matches, as ``|a - b| <= r`` says."""
+    from emgforce.forceplate._kernels import sample_entropy_counts
+
+    x = np.asarray(values, dtype=float) * scale
+    tol = r * scale
+    n = x.size  # >= 6 >= m + 2
+    tm1 = np.array([x[i:i + m + 1] for i in range(n - m)])
+    a = b = 0
+    for i in range(n - m - 1):
+        d = np.abs(tm1[i + 1:] - tm1[i])
+        match = d[:, :m].max(axis=1) <= tol
+        b += int(match.sum())
+        a += int((match & (d[:, m] <= tol)).sum())
+    assert sample_entropy_counts(x, m, tol) == (a, b)
+
+
 def test_sample_entropy_of_white_noise_closed_form():
     # for i.i.d. data SampEn = -ln P(|x_{i+m} - x_{j+m}| <= r); for N(0,1), |diff| ~ N(0, 2)
     from scipy import stats
@@ -114,6 +138,16 @@ def test_diffusion_critical_point_of_a_bounded_process():
     tc = (pl[1] - ps[1]) / (ps[0] - pl[0])
     assert v["critical_time_s"] == pytest.approx(tc, rel=1e-9)
     assert v["critical_msd_m2"] == pytest.approx(np.polyval(ps, tc), rel=1e-9)
+
+
+def test_mean_square_displacement_refuses_nan_and_impossible_lags():
+    x = np.random.default_rng(4).normal(size=(100, 2))
+    for lag in (100, -1, 2.5):
+        with pytest.raises(ForcePlateError, match="max_lag"):
+            mean_square_displacement(x, lag)
+    x[10, 1] = np.nan
+    with pytest.raises(ForcePlateError, match="NaN"):
+        mean_square_displacement(x, 10)
 
 
 def test_diffusion_too_short():

@@ -206,6 +206,10 @@ def test_cop_masks_low_load_and_nan_without_dividing():
     assert np.isnan(res.fz_n[50]) and res.fz_n[0] == -50.0
     none = center_of_pressure(f[:10], p, fz_threshold_n=20.0)
     assert not none.valid.any() and none.fraction_valid == 0.0
+    with pytest.raises(ForcePlateError, match="Plate.from_dict"):
+        center_of_pressure(f, p.to_dict())
+    with pytest.raises(ForcePlateError, match="fz_threshold_n"):
+        center_of_pressure(f, p, fz_threshold_n="20")
 
 
 def test_reaction_convention_flips_the_load_test():

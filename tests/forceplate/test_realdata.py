@@ -155,3 +155,19 @@ def test_duarte_definitions_written_out_independently(shared_data):
     # our functions agree with this write-out to rounding
     assert prediction_ellipse_area(cop) == pytest.approx(area, rel=1e-12)
     assert spectral_mean_frequency(cop, 100).resultant == pytest.approx(num / den, rel=1e-12)
+
+
+def test_duarte_cop_from_the_plate_wrench_matches_the_published_cop(shared_data):
+    """BDS00010 ships Fx..Mz and the authors' COP (cm): our COP from the wrench reproduces it.
+
+    The authors' plate has its origin on the top surface with z up, so COPx = -My/Fz and
+    COPy = Mx/Fz; the file's six decimals bound the agreement (~6e-7 cm).
+    """
+    d = np.loadtxt(shared_data / "duarte" / "BDS00010.txt", skiprows=1)
+    plate = Plate.level("AMTI6", (0.5, 0.5), z_down=False, sign_convention="reaction")
+    res = center_of_pressure(d[:, 1:7], plate, frame="lab")
+    assert res.valid.all() and 500 < np.median(res.fz_n) < 600
+    np.testing.assert_allclose(res.cop_m * 100, d[:, 7:9], rtol=0, atol=2e-6)
+    # and the descriptors of that COP give the published mean velocity
+    pub = published(shared_data / "duarte" / "BDS00010.info.tsv")
+    assert mean_velocity(res.cop_m, 100.0).resultant * 100 == pytest.approx(float(pub["COPvelo"]), rel=1e-4)

@@ -121,3 +121,20 @@ def test_time_to_stabilization_never_and_bad_input():
         time_to_stabilization(x, FS, method="colby", reference_s=10.0)
     with pytest.raises(ForcePlateError, match="NaN"):
         time_to_stabilization(np.r_[x, np.nan], FS)
+
+
+def test_impossible_settings_are_refused_with_their_name():
+    fz = np.r_[np.full(200, 350.0), np.full(800, 700.0)]
+    for kwargs, name in (({"tolerance": -0.1}, "tolerance"), ({"tolerance": 1.0}, "tolerance"),
+                         ({"min_hold_s": 0.0}, "min_hold_s")):
+        with pytest.raises(ForcePlateError, match=name):
+            detect_leg_lift(fz, 100.0, **kwargs)
+    for kwargs, name in (({"body_weight_n": "heavy"}, "body_weight_n"), ({"body_weight_n": 0.0}, "body_weight_n"),
+                         ({"body_weight_n": 700.0, "tolerance": 2.0}, "tolerance"),
+                         ({"body_weight_n": 700.0, "cop_m": np.zeros((1000, 2)), "cop_window_s": -1}, "cop_window_s")):
+        with pytest.raises(ForcePlateError, match=name):
+            detect_balance_losses(fz, 100.0, **kwargs)
+    for kwargs, name in (({"k_sd": -0.25}, "k_sd"), ({"method": "colby", "hold_s": -1.0}, "hold_s"),
+                         ({"method": "colby", "reference_s": 0.0}, "reference_s")):
+        with pytest.raises(ForcePlateError, match=name):
+            time_to_stabilization(fz, 100.0, onset_s=2.0, **kwargs)

@@ -217,3 +217,17 @@ def test_planar_descriptors_ignore_where_the_plate_is_and_how_it_is_turned(angle
                  "sway_area_per_second_m2_s", "mean_frequency_hz", "fractal_dimension_cc", "fractal_dimension_ce",
                  "diffusion_short_m2_s", "diffusion_long_m2_s", "sample_entropy"):
         assert b[name] == pytest.approx(a[name], rel=1e-6, abs=1e-15), name
+
+
+def test_coverage_probability_outside_zero_one_is_refused_not_nan():
+    cop = np.cumsum(np.random.default_rng(6).normal(size=(1500, 2)), axis=0) * 1e-4
+    for p in (0.0, 1.0, 1.5, -0.2, float("nan")):
+        for area in (confidence_circle_area, prediction_ellipse_area, confidence_ellipse_area):
+            with pytest.raises(ForcePlateError, match="probability"):
+                area(cop, p)
+        with pytest.raises(ForcePlateError, match="probability"):
+            sway_descriptors(cop, 50.0, probability=p)
+    with pytest.raises(ForcePlateError, match="lowpass_hz"):
+        sway_descriptors(cop, 50.0, lowpass_hz="ten")
+    with pytest.raises(ForcePlateError, match="fs_hz"):
+        mean_velocity(cop, "fast")

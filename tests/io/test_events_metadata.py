@@ -124,6 +124,25 @@ def test_subject_start_time_device_and_metadata_round_trip(tmp_path, subject):
         assert f.attrs["start_time"].decode() == "2026-03-04T07:15:30.250000+00:00"
 
 
+def test_header_states_the_session_facts_as_json(tmp_path, subject):
+    import json
+
+    t0 = datetime(2026, 3, 4, 9, 15, 30, tzinfo=timezone.utc)
+    with RecordingWriter(tmp_path / "h.h5", [emg_info()], subject, start_time=t0, device="sim") as w:
+        w.append(Block("emg", np.zeros((250, 4)), 0))
+        for label, kind, t in PROTOCOL[:2]:
+            w.add_event(label, kind, t)
+    header = json.loads(json.dumps(read_recording(tmp_path / "h.h5").header()))  # JSON-ready
+    assert header["path"] == str(tmp_path / "h.h5") and header["format_version"] == "1.0"
+    assert header["start_time"] == "2026-03-04T09:15:30+00:00" and header["device"] == "sim"
+    assert header["duration_s"] == 250 / emg_info().fs_hz and header["complete"] is True
+    assert header["end_reason"] == "completed" and header["n_events"] == 2
+    assert header["subject"]["id"] == subject.id and header["subject"]["body_mass_kg"] == subject.body_mass_kg
+    assert header["trials"] == [
+        {"label": "mvc_left", "start_s": 1.0, "stop_s": 6.0, "index": 0, "complete": True, "duration_s": 5.0}
+    ]
+
+
 def test_subject_without_optional_fields(tmp_path):
     with RecordingWriter(tmp_path / "m.h5", [emg_info()], Subject("anon")):
         pass

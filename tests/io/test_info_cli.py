@@ -79,3 +79,12 @@ def test_help_and_import_do_not_load_h5py():
     subprocess.run([sys.executable, "-c", code], check=True)
     out = subprocess.run([sys.executable, "-m", "emgforce", "info", "--help"], capture_output=True, text=True, check=True)
     assert "--json" in out.stdout
+
+
+def test_verbose_flag_works_before_and_after_the_command():
+    from emgforce.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["info", "f.h5"]).verbose == 0
+    assert parser.parse_args(["-v", "info", "f.h5"]).verbose == 1
+    assert parser.parse_args(["info", "f.h5", "-vv"]).verbose == 2

@@ -69,3 +69,19 @@ def test_live_unknown_device_is_an_error(capsys):
 def test_live_rejects_non_positive_settings(flag, capsys):
     assert main(["live", flag, "0", "--seconds", "1"]) == 2
     assert "must be positive" in capsys.readouterr().err
+
+
+def test_live_screenshot_problems_are_errors(app, tmp_path, capsys):
+    assert main(["live", "--seconds", "1", "--screenshot", str(tmp_path / "no" / "s.png")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    # a format Qt cannot write: found only when saving, still an error (after the window ran)
+    bad = tmp_path / "s.unknown-format"
+    assert main(["live", "--protocol", "short", "--seconds", "0.5", "--screenshot", str(bad)]) == 1
+    assert "could not write the screenshot" in capsys.readouterr().err and not bad.exists()
+
+
+def test_live_help_reads_as_written(capsys):
+    with pytest.raises(SystemExit):
+        main(["live", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # undo argparse's line wrapping
+    assert "%MVC once a" in out and "95 % ellipse" in out and "%%" not in out

@@ -214,3 +214,54 @@ def test_the_time_window_box_narrows_the_envelopes_and_is_bounded(app, scripted_
     assert window.window_s == 8.0 and window.emg_curves[0].getData()[0][0] >= -8.0
     assert not window.cop_plot.isVisible()  # no force plate on this device
     window.close()
+
+
+def test_a_binding_whose_emit_drops_a_reference_to_true_is_refused(monkeypatch):
+    """PySide6 6.12.0's fault, reproduced with ctypes: each emit() releases a reference to True it
+    never took. The guard must refuse it (and pass the installed binding)."""
+    import ctypes
+    import types
+
+    from emgforce.errors import DisplayError
+    from emgforce.live import window as live_window
+
+    live_window.check_qt_binding()  # the installed binding is sound
+    dropped = []
+
+    class LeakySignal:
+        def __get__(self, obj, owner):
+            return self
+
+        def emit(self):
+            ctypes.pythonapi.Py_DecRef(ctypes.py_object(True))
+            dropped.append(1)
+
+    monkeypatch.setattr(live_window, "QtCore", types.SimpleNamespace(QObject=object, Signal=LeakySignal))
+    try:
+        with pytest.raises(DisplayError, match="drops a reference to True.*install another version"):
+            live_window.check_qt_binding()
+    finally:
+        for _ in dropped:  # give the references back
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+    assert len(dropped) == 64
+
+
+def test_bars_of_a_side_without_mvc_stay_empty_once_the_other_side_has_one(app, scripted_device):
+    """MVC captured on the left only (1 mV), then GM_L at 0.5 mV: left bar 50 %MVC in the band,
+    right bar empty and labelled, not its volts drawn on the %MVC axis."""
+    dev = scripted_device(steps([(0.0, (1e-3,) * 4), (3.0, (0.5e-3, 0.8e-3, 0.2e-3, 0.3e-3))]), with_force=False)
+    pipe = LivePipeline(dev.describe(), window_s=5.0)
+    ctl = TrialController(pipe)
+    window = LiveWindow(pipe, ctl, window_s=5.0, target=(40, 60))
+    run(dev, pipe, 0.5)
+    ctl.start_trial("mvc", "left")
+    run(dev, pipe, 2.0)
+    ctl.stop_trial()
+    run(dev, pipe, 3.5)
+    window.refresh()
+    heights = window.bars.opts["height"]
+    assert heights[0] == pytest.approx(50.0, rel=0.01) and heights[1] == 0.0
+    assert [b.textItem.toPlainText() for b in window.bar_labels] == ["50", "no MVC"]
+    assert window.bars.opts["brushes"] == [BAR_IN_BAND, BAR_OUT_OF_BAND]
+    assert window.band.isVisible() and window.bar_plot.getAxis("left").labelText == "GM (%MVC)"
+    window.close()

@@ -119,3 +119,20 @@ def test_filters_reject_bad_input():
         sosfilt(np.ones(10), sos[:, :5])
     with pytest.raises(SignalError):
         sosfilt(np.ones((10, 2)), sos, axis=2)
+    with pytest.raises(SignalError, match="q"):
+        notch_sos(50.0, FS, q="thirty")
+
+
+def test_nan_is_refused_not_spread_over_the_output():
+    # scipy returns NaN from the bad sample on (sosfilt) or everywhere (sosfiltfilt)
+    sos = ss.butter(2, 6.0, fs=FS, output="sos")
+    x = np.random.default_rng(2).standard_normal((300, 3))
+    x[120, 2] = np.nan
+    assert np.isnan(ss.sosfiltfilt(sos, x, axis=0)[:, 2]).all()
+    with pytest.raises(SignalError, match=r"\{2: 1\}"):
+        sosfiltfilt(x, sos)
+    with pytest.raises(SignalError, match=r"\{2: 1\}"):
+        sosfilt(x, sos)
+    x[120, 2] = np.inf
+    with pytest.raises(SignalError, match="NaN/inf"):
+        sosfilt(x.T, sos, axis=1, zi=np.zeros((1, 3, 2)))

@@ -139,3 +139,7 @@ def test_stream_input_errors():
     with pytest.raises(SignalError):
         StreamEnvelope(FS, 2, dtype=np.int16)
     assert s.process(np.zeros((0, 3))).shape == (0, 3)
+    with pytest.raises(SignalError, match="real"):
+        s.process(np.ones((5, 3)) + 1j)  # would silently drop the imaginary part
+    with pytest.raises(SignalError, match="window_s"):
+        StreamEnvelope(FS, 3, method="rms", window_s="long")

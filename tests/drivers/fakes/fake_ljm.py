@@ -8,8 +8,9 @@ ipAddress, port, maxBytesPerMB)``, ``namesToAddresses(numFrames, aNames) ->
 ``eStreamStart(handle, scansPerRead, numAddresses, aScanList, scanRate) ->
 scanRate``, ``eStreamRead(handle) -> (aData, deviceScanBacklog,
 ljmScanBacklog)`` (blocks until scansPerRead scans exist), ``eStreamStop``,
-``close``, ``errorToString``, ``LJMError(errorCode=None, errorAddress=None,
-errorString=None)`` with ``.errorCode``; error codes from LJM's errorcodes.
+``close``, ``errorToString`` (``"LJME_<name>"`` as the library answers). The
+pure-Python parts are LJM's own (installed here): ``LJMError``,
+``labjack.ljm.constants`` (``DUMMY_VALUE``) and ``labjack.ljm.errorcodes``.
 
 Scan ``k`` of input ``c`` reads ``k * 16 + c`` volts. Scans listed in
 ``skip`` come back as ``-9999.0`` in every channel, as LJM's auto-recovery
@@ -18,40 +19,28 @@ reports scans the device had to skip.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 import time
 import types
 
-DUMMY_VALUE = -9999
-DEVICE_DISCONNECTED = 1226
-STREAM_NOT_RUNNING = 1303
-DEVICE_NOT_FOUND = 1227
+with contextlib.redirect_stdout(io.StringIO()):  # labjack.ljm prints when libLabJackM is missing
+    from labjack.ljm import constants, errorcodes
+    from labjack.ljm.ljm import LJMError
 
-
-class LJMError(Exception):
-    def __init__(self, errorCode=None, errorAddress=None, errorString=None):
-        self._errorCode = errorCode
-        self._errorAddress = errorAddress
-        self._errorString = errorString if errorString is not None else errorToString(errorCode)
-
-    @property
-    def errorCode(self):
-        return self._errorCode
-
-    @property
-    def errorString(self):
-        return self._errorString
-
-    def __str__(self):
-        return f"LJM library error code {self._errorCode} {self._errorString}"
-
-
-_NAMES = {0: "LJ_SUCCESS", DEVICE_DISCONNECTED: "LJME_DEVICE_DISCONNECTED", STREAM_NOT_RUNNING: "LJME_STREAM_NOT_RUNNING",
-          DEVICE_NOT_FOUND: "LJME_DEVICE_NOT_FOUND"}
+DUMMY_VALUE = constants.DUMMY_VALUE
+_ERROR_NAMES = {code: f"LJME_{name}" for name, code in vars(errorcodes).items() if isinstance(code, int)}
+_ERROR_NAMES[errorcodes.NOERROR] = "LJ_SUCCESS"
 
 
 def errorToString(errorCode):
-    return _NAMES.get(errorCode, f"LJME_{errorCode}")
+    return _ERROR_NAMES.get(errorCode, f"Unknown error code {errorCode}")
+
+
+def _error(code):
+    """What ``labjack.ljm`` raises for an error code returned by the library."""
+    return LJMError(code, errorString=errorToString(code))
 
 
 class _Board:
@@ -71,7 +60,7 @@ _HANDLE = 7
 
 def openS(deviceType="ANY", connectionType="ANY", identifier="ANY"):
     if not BOARD.present:
-        raise LJMError(DEVICE_NOT_FOUND)
+        raise _error(errorcodes.DEVICE_NOT_FOUND)
     return _HANDLE
 
 
@@ -99,10 +88,10 @@ def eStreamStart(handle, scansPerRead, numAddresses, aScanList, scanRate):
 
 def eStreamRead(handle):
     if not BOARD.streaming:
-        raise LJMError(STREAM_NOT_RUNNING)
+        raise _error(errorcodes.STREAM_NOT_RUNNING)
     BOARD.reads += 1
     if BOARD.disconnect_after_reads is not None and BOARD.reads > BOARD.disconnect_after_reads:
-        raise LJMError(DEVICE_DISCONNECTED)
+        raise _error(errorcodes.DEVICE_DISCONNECTED)
     end = BOARD.next_scan + BOARD.spr
     while (time.monotonic() - BOARD.t0) * BOARD.rate < end:
         time.sleep(0.001)
@@ -116,7 +105,7 @@ def eStreamRead(handle):
 
 def eStreamStop(handle):
     if not BOARD.streaming:
-        raise LJMError(STREAM_NOT_RUNNING)
+        raise _error(errorcodes.STREAM_NOT_RUNNING)
     BOARD.streaming = False
 
 
@@ -132,10 +121,6 @@ def install(monkeypatch) -> _Board:
     for name in ("LJMError", "errorToString", "openS", "getHandleInfo", "namesToAddresses", "eWriteNames",
                  "eStreamStart", "eStreamRead", "eStreamStop", "close"):
         setattr(mod, name, globals()[name])
-    constants = types.ModuleType("labjack.ljm.constants")
-    constants.DUMMY_VALUE = DUMMY_VALUE
-    errorcodes = types.ModuleType("labjack.ljm.errorcodes")
-    errorcodes.DEVICE_DISCONNECTED, errorcodes.STREAM_NOT_RUNNING = DEVICE_DISCONNECTED, STREAM_NOT_RUNNING
     mod.constants, mod.errorcodes = constants, errorcodes
     pkg.ljm = mod
     for name, m in (("labjack", pkg), ("labjack.ljm", mod), ("labjack.ljm.constants", constants),

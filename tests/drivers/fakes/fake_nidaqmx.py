@@ -1,14 +1,17 @@
 """A fake of the ``nidaqmx`` package (1.x API) backed by a virtual board on the host clock.
 
-Only the parts the driver uses, with nidaqmx's signatures, enum values and
-error codes: ``Task`` (``ai_channels.add_ai_voltage_chan``,
+Only the parts that need the NI runtime are faked, with nidaqmx's signatures:
+``Task`` (``ai_channels.add_ai_voltage_chan``,
 ``timing.cfg_samp_clk_timing``, ``timing.samp_clk_rate``,
 ``number_of_channels``, ``in_stream.avail_samp_per_chan``, ``start``,
 ``stop``, ``close``), ``stream_readers.AnalogMultiChannelReader.
 read_many_sample(data, number_of_samples_per_channel=READ_ALL_AVAILABLE,
 timeout=10.0)`` filling a (n_channels, n) float64 array and returning the
-count, ``errors.DaqError(message, error_code)``, ``errors.DaqNotFoundError``,
-``system.System.local().driver_version``.
+count, ``system.System.local().driver_version``. The pure-Python parts are
+nidaqmx's own (installed here): ``nidaqmx.constants`` (enums and
+``READ_ALL_AVAILABLE``), ``nidaqmx.errors`` (``DaqError``, ``DaqNotFoundError``)
+and the codes of ``nidaqmx.error_codes.DAQmxErrors``, so enum values, error
+classes and codes cannot drift from the vendor's.
 
 The virtual board samples continuously from ``start()``: sample ``k`` (counted
 from the first start, on the host clock) of channel ``c`` is ``k * 16 + c``.
@@ -19,48 +22,18 @@ the task stops acquiring until it is restarted, as DAQmx does in its default
 
 from __future__ import annotations
 
-import enum
 import re
 import sys
 import time
 import types
 from collections import namedtuple
 
+import nidaqmx.constants as constants
+import nidaqmx.errors as errors
 import numpy as np
-
-READ_ALL_AVAILABLE = -1
-
-
-class AcquisitionType(enum.Enum):
-    FINITE = 10178
-    CONTINUOUS = 10123
-    HW_TIMED_SINGLE_POINT = 12522
-
-
-class TerminalConfiguration(enum.Enum):
-    RSE = 10083
-    NRSE = 10078
-    DIFF = 10106
-    PSEUDO_DIFF = 12529
-    DEFAULT = -1
-
-
-class Error(Exception):
-    pass
-
-
-class DaqNotFoundError(Error):
-    pass
-
-
-class DaqError(Error):
-    def __init__(self, message, error_code, task_name=""):
-        super().__init__(message)
-        self._error_code = int(error_code)
-
-    @property
-    def error_code(self):
-        return self._error_code
+from nidaqmx.constants import READ_ALL_AVAILABLE, AcquisitionType, TerminalConfiguration
+from nidaqmx.error_codes import DAQmxErrors
+from nidaqmx.errors import DaqError, DaqNotFoundError
 
 
 def _count_channels(spec: str) -> int:
@@ -68,7 +41,8 @@ def _count_channels(spec: str) -> int:
     for part in spec.split(","):
         m = re.fullmatch(r"\s*\w+/ai(\d+)(?::(\d+))?\s*", part)
         if not m:
-            raise DaqError(f"Physical channel name specified is invalid: {part}", -201003)
+            raise DaqError(f"Physical channel specified does not exist on this device: {part}",
+                           DAQmxErrors.PHYSICAL_CHAN_DOES_NOT_EXIST.value)
         lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
         n += abs(hi - lo) + 1
     return n
@@ -80,7 +54,7 @@ class _Board:
     def __init__(self):
         self.installed = True
         self.t_first: float | None = None
-        self.fail_after_reads: int | None = None  # then raise a "device removed" error
+        self.fail_after_reads: int | None = None  # then the board is unplugged
         self.reads = 0
 
 
@@ -93,7 +67,7 @@ class _AIChannels:
 
     def add_ai_voltage_chan(self, physical_channel, name_to_assign_to_channel="",
                             terminal_config=TerminalConfiguration.DEFAULT, min_val=-5.0, max_val=5.0,
-                            units=None, custom_scale_name=""):
+                            units=constants.VoltageUnits.VOLTS, custom_scale_name=""):
         if not isinstance(terminal_config, TerminalConfiguration):
             raise TypeError("terminal_config must be a TerminalConfiguration")
         self._task._n_channels += _count_channels(physical_channel)
@@ -105,8 +79,8 @@ class _Timing:
         self.sample_mode = AcquisitionType.FINITE
         self.samp_quant_samp_per_chan = 1000
 
-    def cfg_samp_clk_timing(self, rate, source="", active_edge=None, sample_mode=AcquisitionType.FINITE,
-                            samps_per_chan=1000):
+    def cfg_samp_clk_timing(self, rate, source="", active_edge=constants.Edge.RISING,
+                            sample_mode=AcquisitionType.FINITE, samps_per_chan=1000):
         self.samp_clk_rate = float(rate)
         self.sample_mode = sample_mode
         self.samp_quant_samp_per_chan = int(samps_per_chan)
@@ -126,7 +100,7 @@ class _InStream:
 
 
 class Task:
-    def __init__(self, new_task_name=""):
+    def __init__(self, new_task_name="", *, grpc_options=None):
         self._n_channels = 0
         self.ai_channels = _AIChannels(self)
         self.timing = _Timing()
@@ -143,7 +117,7 @@ class Task:
 
     def _check(self):
         if self._closed:
-            raise DaqError("Task specified is invalid or does not exist.", -200088)
+            raise DaqError("Task specified is invalid or does not exist.", DAQmxErrors.INVALID_TASK.value)
 
     def _acquired(self) -> int:
         rate = self.timing.samp_clk_rate
@@ -181,27 +155,30 @@ class AnalogMultiChannelReader:
         t._check()
         BOARD.reads += 1
         if BOARD.fail_after_reads is not None and BOARD.reads > BOARD.fail_after_reads:
-            raise DaqError("Device has been removed.", -88709)
-        if not isinstance(data, np.ndarray) or data.dtype != np.float64 or not data.flags.c_contiguous:
-            raise DaqError("Read buffer must be a C-contiguous float64 array.", -200229)
-        n_ch, cap = data.shape
-        if n_ch != t._n_channels:
-            raise DaqError("Array shape does not match the number of channels.", -200229)
+            raise DaqError("Device cannot be accessed.\nPossible causes:\nDevice is no longer present in the system.",
+                           DAQmxErrors.DEV_CANNOT_BE_ACCESSED.value)
         n = number_of_samples_per_channel
         if n == READ_ALL_AVAILABLE:
             n = t.in_stream.avail_samp_per_chan
-        if n > cap:
-            raise DaqError("Read buffer is too small.", -200229)
+        # nidaqmx's _verify_array (verify_array_shape is True by default): the shape must be exact
+        if data.shape != (t._n_channels, n):
+            raise DaqError("Read cannot be performed because the NumPy array passed into this function is not "
+                           f"shaped correctly.\n\nShape of NumPy Array provided: {data.shape}\n"
+                           f"Shape of NumPy Array required: {(t._n_channels, n)}", DAQmxErrors.UNKNOWN.value)
+        if data.dtype != np.float64 or not data.flags.c_contiguous:  # the C call writes doubles in place
+            raise TypeError("data must be a C-contiguous float64 array")
         if t._acquired() - t._read_pos > t.timing.samp_quant_samp_per_chan:
             t._running = False
-            raise DaqError("The application is not able to keep up with the hardware acquisition.", -200279)
+            raise DaqError("The application is not able to keep up with the hardware acquisition.",
+                           DAQmxErrors.SAMPLES_NO_LONGER_AVAILABLE.value)
         deadline = time.monotonic() + timeout
         while t._acquired() - t._read_pos < n:
             if time.monotonic() > deadline:
-                raise DaqError("Wait Until Done did not indicate all samples were acquired.", -200284)
+                raise DaqError("Some or all of the samples requested have not yet been acquired.",
+                               DAQmxErrors.SAMPLES_NOT_YET_AVAILABLE.value)
             time.sleep(0.001)
         k = t._start_k + t._read_pos + np.arange(n)
-        data[:, :n] = k[None, :] * 16.0 + np.arange(n_ch)[:, None]
+        data[:] = k[None, :] * 16.0 + np.arange(t._n_channels)[:, None]
         t._read_pos += n
         return n
 
@@ -226,12 +203,6 @@ def install(monkeypatch) -> _Board:
     global BOARD
     BOARD = _Board()
     pkg = types.ModuleType("nidaqmx")
-    constants = types.ModuleType("nidaqmx.constants")
-    constants.AcquisitionType = AcquisitionType
-    constants.TerminalConfiguration = TerminalConfiguration
-    constants.READ_ALL_AVAILABLE = READ_ALL_AVAILABLE
-    errors = types.ModuleType("nidaqmx.errors")
-    errors.Error, errors.DaqError, errors.DaqNotFoundError = Error, DaqError, DaqNotFoundError
     readers = types.ModuleType("nidaqmx.stream_readers")
     readers.AnalogMultiChannelReader = AnalogMultiChannelReader
     system = types.ModuleType("nidaqmx.system")

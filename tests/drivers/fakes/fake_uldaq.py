@@ -8,7 +8,9 @@ low_channel, high_channel, input_mode, analog_range, samples_per_channel, rate,
 options, flags, data) -> actual rate``, ``get_scan_status() -> (ScanStatus,
 TransferStatus)``, ``scan_stop()``; ``create_float_buffer(number_of_channels,
 samples_per_channel)`` (a ctypes double array); ``ULException(error_code)``
-with ``error_code`` a ``ULError``; the enums with uldaq's values.
+with ``error_code`` a ``ULError``. The enums (``ULError``, ``Range``,
+``ScanOption`` ...) are uldaq's own, loaded from its ``ul_enums.py``, so their
+values cannot drift from the vendor's.
 
 The board writes scan ``k`` of channel ``c`` as ``k * 16 + c`` into the
 circular buffer, ``rate`` scans per second from ``a_in_scan``, whenever the
@@ -19,55 +21,26 @@ polling times. ``current_total_count`` counts values (all channels).
 from __future__ import annotations
 
 import ctypes
-import enum
+import importlib.util
 import sys
 import time
 import types
+from pathlib import Path
 
 
-class ULError(enum.IntEnum):
-    NO_ERROR = 0
-    DEV_NOT_FOUND = 6
-    DEV_NOT_CONNECTED = 7
-    DEAD_DEV = 8
-    OVERRUN = 18
+def _vendor_enums() -> types.ModuleType:
+    """uldaq's own ``ul_enums.py`` (pure Python), loaded without the package that needs libuldaq."""
+    spec = importlib.util.find_spec("uldaq")
+    path = Path(spec.submodule_search_locations[0]) / "ul_enums.py"
+    file_spec = importlib.util.spec_from_file_location("_uldaq_ul_enums", path)
+    module = importlib.util.module_from_spec(file_spec)
+    file_spec.loader.exec_module(module)
+    return module
 
 
-class InterfaceType(enum.IntEnum):
-    USB = 1 << 0
-    BLUETOOTH = 1 << 1
-    ETHERNET = 1 << 2
-    ANY = USB | BLUETOOTH | ETHERNET
-
-
-class AiInputMode(enum.IntEnum):
-    DIFFERENTIAL = 1
-    SINGLE_ENDED = 2
-    PSEUDO_DIFFERENTIAL = 3
-
-
-class Range(enum.IntEnum):
-    BIP10VOLTS = 5
-    BIP5VOLTS = 6
-
-
-class ScanOption(enum.IntEnum):
-    DEFAULTIO = 0
-    SINGLEIO = 1 << 0
-    BLOCKIO = 1 << 1
-    BURSTIO = 1 << 2
-    CONTINUOUS = 1 << 3
-
-
-class AInScanFlag(enum.IntEnum):
-    DEFAULT = 0
-    NOSCALEDATA = 1 << 0
-    NOCALIBRATEDATA = 1 << 1
-
-
-class ScanStatus(enum.IntEnum):
-    IDLE = 0
-    RUNNING = 1
+_enums = _vendor_enums()
+ULError, InterfaceType, AiInputMode, Range = _enums.ULError, _enums.InterfaceType, _enums.AiInputMode, _enums.Range
+ScanOption, AInScanFlag, ScanStatus = _enums.ScanOption, _enums.AInScanFlag, _enums.ScanStatus
 
 
 class ULException(Exception):
@@ -102,7 +75,8 @@ class _Board:
         self.devices = [DaqDeviceDescriptor("USB-1608GX", "01ABCDEF")]
         self.unplug_after_s: float | None = None
         self.released = False
-        self.stall_copy = False
+        self.unplug_at_status_call: int | None = None  # unplugged while the driver copies
+        self.status_calls = 0
 
 
 BOARD = _Board()
@@ -120,7 +94,7 @@ class AiDevice:
             raise TypeError("input_mode/analog_range must be uldaq enums")
         n_ch = high_channel - low_channel + 1
         if len(data) < n_ch * samples_per_channel:
-            raise ULException(9)  # BAD_BUFFER_SIZE
+            raise ULException(ULError.BAD_BUFFER_SIZE)
         self._n_ch, self._rate, self._data = n_ch, float(rate), data
         self._continuous = bool(options & ScanOption.CONTINUOUS)
         self._t0 = time.monotonic()
@@ -141,6 +115,10 @@ class AiDevice:
         self._written = target
 
     def get_scan_status(self):
+        BOARD.status_calls += 1
+        if BOARD.unplug_at_status_call is not None and BOARD.status_calls >= BOARD.unplug_at_status_call:
+            self._running = False
+            raise ULException(ULError.DEV_NOT_CONNECTED)
         if self._running:
             self._advance()
         scans = self._written // self._n_ch
@@ -179,7 +157,8 @@ def install(monkeypatch) -> _Board:
     BOARD = _Board()
     mod = types.ModuleType("uldaq")
     for name, value in dict(globals()).items():
-        if not name.startswith("_") and name not in ("install", "BOARD", "sys", "types", "ctypes", "enum", "time"):
+        if not name.startswith("_") and name not in ("install", "BOARD", "sys", "types", "ctypes", "importlib", "time",
+                                                     "Path"):
             setattr(mod, name, value)
     monkeypatch.setitem(sys.modules, "uldaq", mod)
     return BOARD

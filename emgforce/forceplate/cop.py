@@ -102,8 +102,11 @@ def center_of_pressure(
         )
     if frame not in ("lab", "plate"):
         raise ForcePlateError(f"frame must be 'lab' or 'plate', got {frame!r}")
-    if not (isinstance(fz_threshold_n, (int, float, np.integer, np.floating))
-            and np.isfinite(fz_threshold_n) and fz_threshold_n >= 0):
+    try:
+        threshold = float(fz_threshold_n)
+    except (TypeError, ValueError):
+        threshold = np.nan
+    if not (np.isfinite(threshold) and threshold >= 0):
         raise ForcePlateError(f"fz_threshold_n must be a finite value >= 0 (N), got {fz_threshold_n!r}")
     f = np.ascontiguousarray(f)
     n = f.shape[0]
@@ -113,9 +116,9 @@ def center_of_pressure(
     load = np.empty(n)
     cop_kernel(
         f, plate.origin_m, plate.rotation, plate.centre_m, plate.load_sign,
-        float(fz_threshold_n), frame == "lab", cop, free_moment, valid, load,
+        threshold, frame == "lab", cop, free_moment, valid, load,
     )
     if n and not valid.any():
         log.warning("plate %r: vertical load never exceeds %.1f N; COP is undefined throughout",
-                    plate.name, fz_threshold_n)
-    return CopResult(cop, free_moment, valid, load, frame, float(fz_threshold_n))
+                    plate.name, threshold)
+    return CopResult(cop, free_moment, valid, load, frame, threshold)

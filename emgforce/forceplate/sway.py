@@ -49,12 +49,12 @@ def mean_distance(cop_m: np.ndarray) -> Axes:
     Returns
     -------
     Axes
-        m.
+        Mean distance (``ml``, ``ap``, ``resultant``), m.
 
     Raises
     ------
     ForcePlateError
-        Wrong shape, NaN/inf samples or a segment too short.
+        Not (n, 2), NaN/inf samples, or fewer than 1 sample.
     """
     c = _centred(cop_m, "mean_distance", 1)
     return Axes(*np.abs(c).mean(axis=0), float(np.hypot(c[:, 0], c[:, 1]).mean()))
@@ -71,12 +71,12 @@ def rms_distance(cop_m: np.ndarray) -> Axes:
     Returns
     -------
     Axes
-        m.
+        RMS distance (``ml``, ``ap``, ``resultant``), m.
 
     Raises
     ------
     ForcePlateError
-        Wrong shape, NaN/inf samples or a segment too short.
+        Not (n, 2), NaN/inf samples, or fewer than 1 sample.
     """
     c = _centred(cop_m, "rms_distance", 1)
     ms = (c**2).mean(axis=0)
@@ -97,12 +97,12 @@ def sway_range(cop_m: np.ndarray) -> Axes:
     Returns
     -------
     Axes
-        m.
+        Range (``ml``, ``ap``; ``resultant`` = largest point-to-point distance), m.
 
     Raises
     ------
     ForcePlateError
-        Wrong shape, NaN/inf samples or a segment too short.
+        Not (n, 2), NaN/inf samples, or fewer than 1 sample.
     """
     cop = as_cop(cop_m, "sway_range", 1)
     ptp = np.ptp(cop, axis=0)
@@ -127,12 +127,12 @@ def path_length(cop_m: np.ndarray) -> Axes:
     Returns
     -------
     Axes
-        m.
+        Total excursion (``ml``, ``ap``, ``resultant``), m.
 
     Raises
     ------
     ForcePlateError
-        Wrong shape, NaN/inf samples or a segment too short.
+        Not (n, 2), NaN/inf samples, or fewer than 2 samples.
     """
     d = np.diff(as_cop(cop_m, "path_length", 2), axis=0)
     return Axes(*np.abs(d).sum(axis=0), float(np.hypot(d[:, 0], d[:, 1]).sum()))
@@ -154,12 +154,12 @@ def mean_velocity(cop_m: np.ndarray, fs_hz: float) -> Axes:
     Returns
     -------
     Axes
-        m/s.
+        Mean velocity (``ml``, ``ap``, ``resultant``), m/s.
 
     Raises
     ------
     ForcePlateError
-        Wrong shape, NaN/inf samples or a segment too short, or a bad ``fs_hz``.
+        Not (n, 2), NaN/inf samples, or fewer than 2 samples, or a bad ``fs_hz``.
     """
     fs = check_fs(fs_hz, "mean_velocity")
     p = path_length(cop_m)
@@ -183,12 +183,12 @@ def confidence_circle_area(cop_m: np.ndarray, probability: float = 0.95) -> floa
     Returns
     -------
     float
-        m^2.
+        Circle area, m^2.
 
     Raises
     ------
     ForcePlateError
-        Wrong shape, NaN/inf samples or a segment too short, or a probability outside (0, 1).
+        Not (n, 2), NaN/inf samples, or fewer than 2 samples, or a probability outside (0, 1).
     """
     z = stats.norm.ppf(check_probability(probability, "confidence_circle_area"))
     c = _centred(cop_m, "confidence_circle_area", 2)
@@ -224,12 +224,13 @@ def prediction_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method
     Returns
     -------
     float
-        m^2.
+        Prediction-ellipse area, m^2.
 
     Raises
     ------
     ForcePlateError
-        Wrong shape, NaN/inf samples or a segment too short, a probability outside (0, 1) or an unknown method.
+        Not (n, 2), NaN/inf samples, or fewer than 4 samples, a probability outside (0, 1)
+        or an unknown method.
     """
     if method not in ("f", "chi2"):
         raise ForcePlateError(f"prediction_ellipse_area: method must be 'f' or 'chi2', got {method!r}")
@@ -266,12 +267,13 @@ def confidence_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method
     Returns
     -------
     float
-        m^2.
+        Confidence-ellipse area, m^2.
 
     Raises
     ------
     ForcePlateError
-        Wrong shape, NaN/inf samples or a segment too short, a probability outside (0, 1) or an unknown method.
+        Not (n, 2), NaN/inf samples, or fewer than 4 samples, a probability outside (0, 1)
+        or an unknown method.
     """
     if method not in ("mean", "prieto"):
         raise ForcePlateError(f"confidence_ellipse_area: method must be 'mean' or 'prieto', got {method!r}")
@@ -299,12 +301,12 @@ def sway_area_per_second(cop_m: np.ndarray, fs_hz: float) -> float:
     Returns
     -------
     float
-        m^2/s.
+        Swept area per second, m^2/s.
 
     Raises
     ------
     ForcePlateError
-        Wrong shape, NaN/inf samples or a segment too short, or a bad ``fs_hz``.
+        Not (n, 2), NaN/inf samples, or fewer than 2 samples, or a bad ``fs_hz``.
     """
     fs = check_fs(fs_hz, "sway_area_per_second")
     c = _centred(cop_m, "sway_area_per_second", 2)
@@ -332,12 +334,13 @@ def mean_frequency(cop_m: np.ndarray, fs_hz: float) -> Axes:
     Returns
     -------
     Axes
-        Hz.
+        Mean frequency (``ml``, ``ap``, ``resultant``), Hz.
 
     Raises
     ------
     ForcePlateError
-        Wrong shape, NaN/inf samples or a segment too short, a bad ``fs_hz``, or a COP that does not move.
+        Not (n, 2), NaN/inf samples, or fewer than 2 samples, a bad ``fs_hz``, or a COP that
+        does not move.
     """
     cop = as_cop(cop_m, "mean_frequency", 2)
     require_motion(cop, "mean_frequency")
@@ -372,7 +375,8 @@ def fractal_dimension(cop_m: np.ndarray, method: str = "circle", probability: fl
     Raises
     ------
     ForcePlateError
-        Wrong shape, NaN/inf samples or a segment too short, a probability outside (0, 1), an unknown method, or a COP that does not move.
+        Not (n, 2), NaN/inf samples, or fewer than 4 samples, a probability outside (0, 1),
+        an unknown method, or a COP that does not move.
     """
     if method not in ("circle", "ellipse"):
         raise ForcePlateError(f"fractal_dimension: method must be 'circle' or 'ellipse', got {method!r}")

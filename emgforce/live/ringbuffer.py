@@ -112,15 +112,21 @@ class RingBuffer:
         Returns ``(index, rows, total)``: ``index`` and ``rows`` as
         :func:`minmax_decimate` gives them, with ``index`` counted over every
         sample ever appended (float, for plotting), and :attr:`total` at the
-        time of the read (so the newest sample is ``total - 1``). Decimation
-        runs on a view of the storage under the lock, so nothing the size of
-        the window is copied.
+        time of the read (so the newest sample is ``total - 1``). The newest
+        sample is always the last row (appended after the last bin's extremes
+        if they are older), so a curve ends at "now" and its last value is the
+        current one, not the last bin's maximum. Decimation runs on a view of
+        the storage under the lock, so nothing the size of the window is copied.
         """
         with self._lock:
             held = min(self._total, self.capacity)
             n = max(0, min(int(n), held))
             end = self._head + self.capacity
-            idx, rows = minmax_decimate(self._data[end - n : end], n_bins)
+            view = self._data[end - n : end]
+            idx, rows = minmax_decimate(view, n_bins)
+            if n and idx[-1] < n - 1:
+                idx = np.append(idx, float(n - 1))
+                rows = np.vstack([rows, view[-1:]])
             return idx + (self._total - n), rows, self._total
 
 

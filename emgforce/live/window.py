@@ -408,22 +408,30 @@ class LiveWindow(QtWidgets.QMainWindow):
         return frame
 
     def _draw_emg(self, frame: Frame) -> None:
+        # once a channel is in %MVC, channels still without a reference are not drawn (their
+        # volts would lie flat at "0 %MVC"); the status line says which ones wait for an MVC
+        shown = frame.emg_percent if frame.emg_percent.any() else np.ones(len(self.emg_curves), bool)
         for i, curve in enumerate(self.emg_curves):
-            curve.setData(frame.emg_t_s, frame.emg[:, i])
-        if frame.emg_unit != self._emg_unit:
-            self._emg_unit = frame.emg_unit
+            if shown[i]:
+                curve.setData(frame.emg_t_s, frame.emg[:, i])
+            else:
+                curve.setData([], [])
+        unit = "%MVC" if frame.emg_percent.any() else frame.emg_unit
+        if unit != self._emg_unit:
+            self._emg_unit = unit
             for key, plot in self.emg_plots.items():
                 self._emg_top[key] = 0.0  # new unit: range afresh
-                if "%" in frame.emg_unit:  # units="" clears the SI-prefixed unit of the signal-unit label
-                    plot.setLabel("left", frame.emg_unit, units="")
+                if "%" in unit:  # units="" clears the SI-prefixed unit of the signal-unit label
+                    plot.setLabel("left", unit, units="")
                 else:
-                    plot.setLabel("left", "", units=frame.emg_unit)
+                    plot.setLabel("left", "", units=unit)
         if not frame.emg.shape[0]:
             return
-        percent = frame.emg_unit == "%MVC"
+        percent = unit == "%MVC"
         for key, plot in self.emg_plots.items():
             # grow at once, shrink only when the data use less than 40 % of the height: a steady axis
-            peak = float(np.nanmax(frame.emg[:, self._emg_groups[key]]))
+            cols = [i for i in self._emg_groups[key] if shown[i]]
+            peak = float(np.nanmax(frame.emg[:, cols])) if cols else 0.0
             top = self._emg_top[key]
             if peak > top or peak < 0.4 * top:
                 floor = 100.0 if percent else 0.0
@@ -517,6 +525,9 @@ class LiveWindow(QtWidgets.QMainWindow):
                 f"latency {1000 * np.median(self.latencies_s):.0f} ms "
                 f"+ envelope {1000 * self.pipeline.emg_delay_s:.0f} ms"
             )
+        if frame.emg_percent.any() and not frame.emg_percent.all():
+            waiting = [ch.name for ch, p in zip(self.pipeline.emg_channels, frame.emg_percent) if not p]
+            parts.append("no MVC yet: " + " ".join(waiting))
         if self.status_message:
             parts.append(self.status_message)
         self.status.setText(" | ".join(parts))

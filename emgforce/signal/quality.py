@@ -128,6 +128,8 @@ def check_quality(x, *, axis: int = 0, limits=None, min_run: int = 3, channel_na
         flat = ~(np.nanmax(finite, axis=0, initial=-np.inf) > np.nanmin(finite, axis=0, initial=np.inf))
     if limits is not None:
         lo, hi = (-abs(float(limits)), abs(float(limits))) if np.ndim(limits) == 0 else map(float, limits)
+        if not lo < hi:
+            raise SignalError(f"limits must be (low, high) with low < high in signal units, got {limits!r}")
         n_sat = ((x2 <= lo) | (x2 >= hi)).sum(axis=0)
     else:
         if min_run < 2:

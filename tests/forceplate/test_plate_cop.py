@@ -209,7 +209,7 @@ def test_cop_masks_low_load_and_nan_without_dividing():
     with pytest.raises(ForcePlateError, match="Plate.from_dict"):
         center_of_pressure(f, p.to_dict())
     with pytest.raises(ForcePlateError, match="fz_threshold_n"):
-        center_of_pressure(f, p, fz_threshold_n="20")
+        center_of_pressure(f, p, fz_threshold_n="twenty")
 
 
 def test_reaction_convention_flips_the_load_test():

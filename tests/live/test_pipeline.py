@@ -38,6 +38,20 @@ def test_streamed_envelope_equals_the_offline_causal_envelope(scripted_device):
     np.testing.assert_allclose(rows, expected, rtol=1e-10, atol=1e-15)
 
 
+def test_frame_now_is_the_newest_envelope_sample_under_heavy_decimation():
+    from emgforce.signal import emg_envelope
+
+    x = np.random.default_rng(5).standard_normal((16000, 2)) * 1e-4
+    info = DeviceInfo("x", (StreamInfo("emg", FS, tuple(ChannelInfo(n, muscle=None) for n in "ab")),))
+    pipe = LivePipeline(info, window_s=5.0)
+    for i in range(0, x.shape[0], 100):
+        pipe.feed([Block("emg", x[i : i + 100], i)])
+    frame = pipe.frame(n_bins=50)  # 200 samples per bin
+    expected = emg_envelope(x, FS, zero_phase=False)[-1]
+    np.testing.assert_allclose(frame.emg_now, expected, rtol=1e-10)
+    assert frame.emg_t_s[-1] == 0.0 and frame.emg_t_s[0] == pytest.approx(-5.0 + 1 / FS)
+
+
 def test_conversion_and_offset_are_applied_before_the_envelope():
     from emgforce.signal import emg_envelope
 

@@ -128,3 +128,12 @@ def test_ring_decimated_index_counts_every_sample():
     # newest 1000 samples are 1500..2499; the bin of each min starts at its value
     np.testing.assert_array_equal(index[0::2], rows[0::2, 0])
     assert rows[-1, 0] == 2499.0 and rows[0, 0] == 1500.0
+
+
+def test_decimated_view_ends_on_the_newest_sample():
+    """A falling ramp: every bin's max is its first sample, yet the last row is the newest sample."""
+    ring = RingBuffer(1000, 1)
+    ring.append(-np.arange(2500, dtype=float)[:, None])
+    index, rows, total = ring.latest_decimated(1000, 50)
+    assert index[-1] == total - 1 == 2499 and rows[-1, 0] == -2499.0
+    assert rows.shape[0] == 2 * 50 + 1 and np.all(np.diff(index) >= 0)

@@ -264,4 +264,12 @@ def test_bars_of_a_side_without_mvc_stay_empty_once_the_other_side_has_one(app, 
     assert [b.textItem.toPlainText() for b in window.bar_labels] == ["50", "no MVC"]
     assert window.bars.opts["brushes"] == [BAR_IN_BAND, BAR_OUT_OF_BAND]
     assert window.band.isVisible() and window.bar_plot.getAxis("left").labelText == "GM (%MVC)"
+    # the envelopes: left channels in %MVC, right ones (no reference) not drawn on that axis
+    names = [ch.name for ch in pipe.emg_channels]
+    x, y = window.emg_curves[names.index("GM_L")].getData()
+    assert y[-1] == pytest.approx(50.0, rel=0.01) and x[-1] == 0.0
+    right_x, _ = window.emg_curves[names.index("GM_R")].getData()
+    assert right_x is None or len(right_x) == 0
+    assert window.emg_plots["gluteus_medius"].getAxis("left").labelText == "%MVC"
+    assert "no MVC yet: GM_R TFL_R" in window.status.text()
     window.close()

@@ -32,6 +32,8 @@ def test_counts_nan_inf_and_saturation(x):
     lim = check_quality(x, limits=2.0)
     np.testing.assert_array_equal(lim.n_saturated[1], np.sum(np.abs(x[:, 1]) >= 2.0))
     assert check_quality(np.random.default_rng(0).standard_normal((1000, 2))).ok.all()
+    with pytest.raises(SignalError, match="low < high"):
+        check_quality(x, limits=(2.0, -2.0))
 
 
 def test_nan_raises_by_default_naming_the_channel(x):

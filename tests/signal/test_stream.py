@@ -143,3 +143,19 @@ def test_stream_input_errors():
         s.process(np.ones((5, 3)) + 1j)  # would silently drop the imaginary part
     with pytest.raises(SignalError, match="window_s"):
         StreamEnvelope(FS, 3, method="rms", window_s="long")
+
+
+def test_minute_long_block_equals_single_samples_and_ragged_blocks():
+    """Block sizes from 1 sample to a whole minute give the same envelope, bit for bit."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((int(60 * FS), 2)) * [1.0, 30.0] + [0.5, -7.0]
+    whole = StreamEnvelope(FS, 2).process(x)  # one 60 s block
+    ones = StreamEnvelope(FS, 2)
+    head = np.concatenate([ones.process(x[i:i + 1]) for i in range(2000)])  # first second, 1 sample each
+    rest = ones.process(x[2000:])
+    np.testing.assert_array_equal(np.concatenate([head, rest]), whole)
+    ragged = StreamEnvelope(FS, 2)
+    cuts = np.cumsum(rng.integers(1, 5000, 60))
+    cuts = cuts[cuts < len(x)]
+    np.testing.assert_array_equal(np.concatenate([ragged.process(p) for p in np.split(x, cuts)]), whole)
+    np.testing.assert_array_equal(whole, emg_envelope(x, FS, zero_phase=False))

@@ -131,8 +131,16 @@ def _storable(key: str, value: Any) -> str:
     texts = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
     if isinstance(value, np.ndarray) and value.dtype.kind == "U":
         texts = value.ravel().tolist()
-    if any(isinstance(t, str) and "\x00" in t for t in texts):
-        raise TypeError(f"cannot store {key!r}: fixed-length HDF5 strings cannot hold NUL characters")
+    for t in (t for t in texts if isinstance(t, str)):
+        if "\x00" in t:
+            raise TypeError(f"cannot store {key!r}: fixed-length HDF5 strings cannot hold NUL characters")
+        try:
+            t.encode("utf-8")
+        except UnicodeEncodeError:
+            raise TypeError(
+                f"cannot store {key!r}: {t!r} is not valid Unicode (a lone surrogate, e.g. from a mis-decoded "
+                "file name); decode the text properly first"
+            ) from None
     if isinstance(value, str):
         return "str"
     if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):

@@ -88,11 +88,13 @@ def detect_plateaus(
     """Find movements that raise a signal to a plateau (bridge reps, stance phases).
 
     A movement is a run of the smoothed signal above the midpoint
-    ``base + 0.5 (top - base)``. Its edges are located by the straight line
-    through the midpoint and the ``high_frac`` crossings of each ramp,
-    extrapolated to ``base`` (movement start/stop) and to ``top`` (hold
-    start/stop): exact for linear ramps, and unaffected by noise on the
-    plateaus. Without a ``high_frac`` crossing the hold is the peak instant.
+    ``base + 0.5 (top - base)``. Each ramp is fitted (least squares) by a
+    straight line over its contiguous samples between 25 % and 75 % of the
+    contrast around the midpoint crossing; the line extrapolated to ``base`` gives the movement
+    start/stop and to the run's own plateau level (median of its samples
+    above ``high_frac``) the hold start/stop: exact for linear ramps, and
+    unaffected by noise on the plateaus. Without a ``high_frac`` crossing the
+    hold is the peak instant.
 
     Parameters
     ----------
@@ -111,8 +113,8 @@ def detect_plateaus(
     min_contrast : float
         Below this ``top - base`` the trial holds no movement: returns [].
     high_frac : float
-        Level (fraction of ``top - base`` above ``base``) of the second point
-        on each ramp, in (0.5, 1].
+        Samples above ``base + high_frac (top - base)`` make up a plateau,
+        in (0.5, 1].
     min_duration_s : float
         Runs above the midpoint shorter than this are ignored (noise, twitches).
     merge_gap_s : float
@@ -149,44 +151,63 @@ def detect_plateaus(
         else:
             merged.append([a, b])
     runs = [(a, b) for a, b in merged if (b - a) / fs_hz >= min_duration_s]
-    low = levels.base + (1.0 - high_frac) * levels.contrast
     bounds = [0] + [x for r in runs for x in r] + [n]  # the runs and the gaps around them
 
-    def ramp_times(i0: int, i1: int, base: float, top: float) -> tuple[float, float] | None:
-        """Least-squares line through the ramp samples i0..i1: times it meets base and top."""
+    def ramp_line(i0: int, i1: int) -> tuple[float, float] | None:
+        """Least-squares line (slope, intercept) through the ramp samples i0..i1 (t in s)."""
         if i1 - i0 < 2:
             return None
-        t = np.arange(i0, i1 + 1) / fs_hz
-        slope, icpt = np.polyfit(t, xs[i0 : i1 + 1], 1)
-        if slope == 0:
-            return None
-        return (base - icpt) / slope, (top - icpt) / slope
+        slope, icpt = np.polyfit(np.arange(i0, i1 + 1) / fs_hz, xs[i0 : i1 + 1], 1)
+        return None if slope == 0 else (float(slope), float(icpt))
+
+    def at(line: tuple[float, float], level: float) -> float:
+        return (level - line[1]) / line[0]
+
+    # the straight middle of a ramp, without plateau noise: between 25 % and 75 % of the contrast
+    inside = (xs > levels.base + 0.25 * levels.contrast) & (xs < levels.base + 0.75 * levels.contrast)
+
+    def ramp_span(i_mid: int, lo_bound: int, hi_bound: int) -> tuple[int, int]:
+        """The contiguous samples inside the fit band around the midpoint crossing at ``i_mid``."""
+        i0 = i_mid
+        while i0 - 1 >= lo_bound and inside[i0 - 1]:
+            i0 -= 1
+        i1 = i_mid
+        while i1 + 1 <= hi_bound and inside[i1 + 1]:
+            i1 += 1
+        return i0, i1
 
     phases = []
     prev_stop = 0.0
     for k, (a, b) in enumerate(runs):
         at_top = np.flatnonzero(xs[a:b] >= high)
         peak = (a + int(np.argmax(xs[a:b]))) / fs_hz
-        # the local plateau: a rep's level may differ from the trial's typical one
-        top = float(np.median(xs[a:b][at_top])) if at_top.size else levels.top
         gap_before = slice(bounds[2 * k], a)
         gap_after = slice(b, bounds[2 * k + 3])
-        # rising edge: from the last sample at the low level before the run to the first at the high level
+        rise = fall = None
+        if at_top.size and a > 0:
+            rise = ramp_line(*ramp_span(a, gap_before.start, a + int(at_top[0])))
+        if at_top.size and b < n:
+            fall = ramp_line(*ramp_span(b, a + int(at_top[-1]), gap_after.stop - 1))
+        # this run's plateau level: the median between the ramps, refined as the ramps' ends move
+        top = float(np.median(xs[a:b][at_top])) if at_top.size else levels.top
+        if rise is not None and fall is not None:
+            for _ in range(3):
+                inner = xs[max(int(np.ceil(at(rise, top) * fs_hz)), a) : min(int(at(fall, top) * fs_hz) + 1, b)]
+                if inner.size < 3:
+                    break
+                top = float(np.median(inner))
         if a == 0:
             start, hold_start = 0.0, (a + int(at_top[0])) / fs_hz if at_top.size else peak
-        else:
-            lows = np.flatnonzero(xs[gap_before] <= low)
-            i0 = gap_before.start + (int(lows[-1]) if lows.size else int(np.argmin(xs[gap_before])))
-            fit = ramp_times(i0, a + int(at_top[0]), levels.base, top) if at_top.size else None
-            start, hold_start = fit if fit is not None else (a / fs_hz, peak)
-        # falling edge: from the last sample at the high level to the first at the low level after the run
+        elif rise is not None:
+            start, hold_start = at(rise, levels.base), at(rise, top)
+        else:  # a step (or no plateau): no ramp to extrapolate
+            start, hold_start = a / fs_hz, (a + int(at_top[0])) / fs_hz if at_top.size else peak
         if b == n:
             stop, hold_stop = end, (a + int(at_top[-1])) / fs_hz if at_top.size else peak
+        elif fall is not None:
+            stop, hold_stop = at(fall, levels.base), at(fall, top)
         else:
-            lows = np.flatnonzero(xs[gap_after] <= low)
-            i1 = b + (int(lows[0]) if lows.size else int(np.argmin(xs[gap_after])))
-            fit = ramp_times(a + int(at_top[-1]), i1, levels.base, top) if at_top.size else None
-            stop, hold_stop = fit if fit is not None else (b / fs_hz, peak)
+            stop, hold_stop = b / fs_hz, (a + int(at_top[-1])) / fs_hz if at_top.size else peak
         start = max(start, prev_stop, 0.0)
         stop = min(stop, end)
         hold_start = min(max(hold_start, start), stop)

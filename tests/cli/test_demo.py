@@ -72,7 +72,9 @@ def test_demo_writes_recording_and_reports(demo_dir):
     np.testing.assert_allclose([c["rms"] for c in streams["emg"]["channels"]], rms, rtol=1e-9)
     assert [c["unit"] for c in streams["force"]["channels"]] == ["N"] * 3 + ["N*m"] * 3
     assert [t["label"] for t in summary["trials"]] == [t.label for t in Protocol.short().schedule()]
-    assert summary["subject"] == {"id": "sim-3", "body_mass_kg": 70.0, "affected_side": "left", "height_m": None, "notes": ""}
+    assert summary["subject"] == {
+        "id": "sim-3", "body_mass_kg": 70.0, "affected_side": "left", "height_m": None, "notes": ""
+    }
 
     report = (out / "report.md").read_text()
     assert "single_leg_bridge_left" in report and "GMAX_R" in report

@@ -188,7 +188,8 @@ def test_unstorable_metadata_creates_no_file_and_keeps_the_old_one(tmp_path, sub
         RecordingWriter(tmp_path / "x.h5", [emg_info()], subject, metadata={"when": object()})
     assert not (tmp_path / "x.h5").exists()
     before = good.read_bytes()
-    for bad in ({"a": {"b/c": 1}}, {"x": [1j]}, {"s": "a\x00"}, {"s": ["a", "b\x00"]}):
+    for bad in ({"a": {"b/c": 1}}, {"x": [1j]}, {"s": "a\x00"}, {"s": ["a", "b\x00"]}, {"s": "\ud800"},
+                {"s": ["a", "\udc80"]}):
         with pytest.raises(TypeError):
             RecordingWriter(good, [emg_info()], subject, overwrite=True, metadata=bad)
     assert good.read_bytes() == before

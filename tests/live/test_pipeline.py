@@ -129,6 +129,24 @@ def test_session_reference_is_the_largest_mvc_trial(scripted_device):
     assert third == second
 
 
+def test_mvc_capture_ends_by_itself_after_its_duration(scripted_device):
+    """mvc_duration_s=2: poll() leaves a 1.5 s capture running and ends it once 2 s of data passed."""
+    dev = scripted_device(steps([(0.0, (1e-3, 2e-3, 1e-3, 1e-3))]), with_force=False)
+    pipe = LivePipeline(dev.describe(), window_s=5.0)
+    ctl = TrialController(pipe, mvc_duration_s=2.0)
+    run(dev, pipe, 0.5)
+    ctl.start_trial("mvc", "right")
+    run(dev, pipe, 1.5)
+    assert ctl.poll() is None and ctl.active is not None
+    run(dev, pipe, 0.5)
+    ref = ctl.poll()
+    assert ctl.active is None and set(ref) == {"GM_R", "TFL_R"}
+    assert [(m.label, m.kind) for m in ctl.markers] == [("mvc_right", "start"), ("mvc_right", "stop")]
+    assert ctl.markers[1].time_s - ctl.markers[0].time_s == pytest.approx(2.0, abs=0.021)
+    run(dev, pipe, 0.5)
+    np.testing.assert_allclose(pipe.frame().emg_now[[1, 3]], [100.0, 100.0], rtol=0.005)
+
+
 def test_too_short_mvc_capture_is_refused_with_advice(scripted_device):
     dev = scripted_device(steps([(0.0, (1e-3,) * 4)]), with_force=False)
     pipe = LivePipeline(dev.describe())

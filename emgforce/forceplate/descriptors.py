@@ -86,7 +86,9 @@ def preprocess_cop(
     Low-pass: 2nd-order Butterworth run forwards and backwards
     (``scipy.signal.sosfiltfilt``: zero phase, effective 4th order).
     Resampling: polyphase (``scipy.signal.resample_poly``) to exactly
-    ``resample_hz``, which must be a rational multiple of ``fs_hz``.
+    ``resample_hz``, which must be a rational multiple of ``fs_hz``; the
+    segment is extended linearly at its ends, so an offset COP (a plate
+    origin far from the foot) adds no edge artefacts.
 
     Returns
     -------
@@ -107,7 +109,8 @@ def preprocess_cop(
         ratio = Fraction(float(resample_hz) / fs).limit_denominator(1000)
         if ratio <= 0 or abs(float(ratio) * fs - resample_hz) > 1e-9 * resample_hz:
             raise ForcePlateError(f"resample_hz {resample_hz} is not a small rational multiple of fs {fs} Hz")
-        cop = signal.resample_poly(cop, ratio.numerator, ratio.denominator, axis=0)
+        # padtype="line": the default zero padding makes a COP far from the origin ring at the edges
+        cop = signal.resample_poly(cop, ratio.numerator, ratio.denominator, axis=0, padtype="line")
         fs = fs * ratio.numerator / ratio.denominator
     return cop, fs
 

@@ -231,3 +231,17 @@ def test_coverage_probability_outside_zero_one_is_refused_not_nan():
         sway_descriptors(cop, 50.0, lowpass_hz="ten")
     with pytest.raises(ForcePlateError, match="fs_hz"):
         mean_velocity(cop, "fast")
+
+
+def test_resampling_an_offset_cop_adds_no_edge_artefacts():
+    # A COP 0.3 m / -0.2 m from the plate origin swaying as a 0.5 Hz sine of 5 mm amplitude:
+    # after 10 Hz low-pass and 1 kHz -> 100 Hz resampling the range must stay the sine's 10 mm.
+    from emgforce.forceplate import preprocess_cop
+
+    fs = 1000.0
+    t = np.arange(20_000) / fs
+    sway = 0.005 * np.sin(2 * np.pi * 0.5 * t)
+    cop = np.column_stack([0.3 + sway, -0.2 + sway])
+    out, fs_out = preprocess_cop(cop, fs, lowpass_hz=10.0, resample_hz=100.0)
+    assert fs_out == 100.0 and out.shape == (2000, 2)
+    np.testing.assert_allclose(np.ptp(out, axis=0), [0.010, 0.010], rtol=0.01)

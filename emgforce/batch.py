@@ -214,7 +214,8 @@ def run_batch(
             rel = str(Path(name).relative_to(base)) if Path(name).is_relative_to(base) else name
             result.rows.extend({"file": rel, **row} for row in o["rows"])
         else:
-            log.warning("skipped %s: %s", name, o["error"])
+            # info, not warning: a log line would break the progress bar; failures are returned
+            log.info("skipped %s: %s", name, o["error"])
             log.debug("%s", o.get("details", ""))
             result.failures.append(BatchFailure(name, o["error"], o.get("details", "")))
         if on_result is not None:

@@ -7,6 +7,7 @@ Each ``plot_*`` function draws one figure from a :class:`SessionResult` (its
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,9 @@ def plot_envelopes(result: SessionResult, path: str | Path) -> Path | None:
         return None
     plt = _pyplot()
     names = list(env["channels"])
-    fig, axes = plt.subplots(len(names), 1, figsize=(11, 1.6 + 1.5 * len(names)), sharex=True, squeeze=False)
+    # one y scale for all channels in the same unit: left and right compare at a glance
+    same_unit = len({env["unit"][n] for n in names}) == 1
+    fig, axes = plt.subplots(len(names), 1, figsize=(11, 1.6 + 1.5 * len(names)), sharex=True, sharey=same_unit, squeeze=False)
     t = np.asarray(env["t_s"])
     for ax, name in zip(axes[:, 0], names):
         for tr in result.trials:
@@ -59,7 +62,7 @@ def plot_envelopes(result: SessionResult, path: str | Path) -> Path | None:
     top = axes[0, 0]
     for tr in result.trials:
         top.text(0.5 * (tr.start_s + tr.stop_s), 1.02, tr.label, transform=top.get_xaxis_transform(),
-                 ha="center", va="bottom", fontsize=6, rotation=30)
+                 ha="center", va="bottom", fontsize=7, rotation=30)
     axes[-1, 0].set_xlabel("time (s)")
     fig.suptitle(f"EMG linear envelopes, {result.session}", y=0.995, fontsize=10)
     fig.tight_layout()
@@ -99,11 +102,14 @@ def plot_activation_bars(result: SessionResult, path: str | Path) -> Path | None
                 continue
             unit = result.traces.get("envelope", {}).get("unit", {}).get(ch, "")
             vals = [_working_mean(result, task, ch, side) for task in tasks]
-            ax.bar(x + (k - 0.5) * 0.38, vals, width=0.38, label=f"{side} ({ch})", color=SIDE_COLOURS[side])
+            affected = ", affected" if result.subject.get("affected_side") == side else ""
+            bars = ax.bar(x + (k - 0.5) * 0.38, vals, width=0.38, label=f"{side} ({ch}{affected})", color=SIDE_COLOURS[side])
+            ax.bar_label(bars, labels=["" if not math.isfinite(v) else f"{v:.0f}" for v in vals], fontsize=7, padding=1)
         ax.set_xticks(x, [t.replace("_", " ") for t in tasks], fontsize=8)
         ax.set_ylabel(f"{muscle} mean [{unit}]", fontsize=8)
+        ax.margins(y=0.15)
         ax.legend(fontsize=7)
-    fig.suptitle("Mean activation per task and side", fontsize=10)
+    fig.suptitle("Mean activation per task and side (one-sided tasks: the working side's trials)", fontsize=10)
     fig.tight_layout()
     return _save(fig, Path(path))
 
@@ -127,15 +133,21 @@ def plot_stabilogram(result: SessionResult, trial: TrialResult, path: str | Path
     xy = np.asarray(cop["cop_m"]) * 1000.0
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.plot(xy[:, 0], xy[:, 1], lw=0.6, color="0.3")
+    ax.plot(xy[0, 0], xy[0, 1], "o", ms=4, color="tab:green", label="start")
     ell = cop.get("ellipse")
     if ell is not None:
         pts = ellipse_outline(np.asarray(ell["centre_m"]) * 1000.0, (ell["semi_axes_m"][0] * 1000.0, ell["semi_axes_m"][1] * 1000.0), ell["angle_rad"])
         ax.plot(pts[:, 0], pts[:, 1], color="tab:red", lw=1.2, label=f"95 % prediction ellipse, {ell['area_m2'] * 1e4:.2f} cm$^2$")
-        ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="upper right")
+    ax.axhline(0.0, color="0.8", lw=0.5, zorder=0)
+    ax.axvline(0.0, color="0.8", lw=0.5, zorder=0)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("ML (mm, + right)")
     ax.set_ylabel("AP (mm, + forward)")
-    ax.set_title(f"COP {trial.label} #{trial.index} ({cop.get('window', '')})", fontsize=9)
+    title = f"COP {trial.label} #{trial.index} ({cop.get('window', '')})"
+    if cop.get("note"):
+        title += f"\n{cop['note']}"
+    ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return _save(fig, Path(path))
 
@@ -151,8 +163,8 @@ def plot_reps(result: SessionResult, trial: TrialResult, path: str | Path) -> Pa
     for i, r in enumerate(trial.reps):
         ax0.axvspan(r.start_s, r.stop_s, color="tab:green", alpha=0.12, lw=0)
         ax0.axvspan(r.hold_start_s, r.hold_stop_s, color="tab:green", alpha=0.25, lw=0)
-        ax0.text(0.5 * (r.start_s + r.stop_s), 1.01, str(i + 1), transform=ax0.get_xaxis_transform(), ha="center", fontsize=7)
-    ax0.set_ylabel(sig["label"], fontsize=8)
+        ax0.text(0.5 * (r.start_s + r.stop_s), 0.03, f"rep {i + 1}", transform=ax0.get_xaxis_transform(), ha="center", va="bottom", fontsize=8)
+    ax0.set_ylabel(textwrap.fill(sig["label"], 30), fontsize=8)
     ax0.set_xlabel("time (s)")
     ax0.set_title(f"{trial.label} #{trial.index}: {len(trial.reps)} reps (light: rep, dark: hold)", fontsize=9)
     per_rep: dict[str, list[tuple[int, float]]] = {}
@@ -162,15 +174,20 @@ def plot_reps(result: SessionResult, trial: TrialResult, path: str | Path) -> Pa
             per_rep.setdefault(m.muscle, []).append((m.rep, m.value))
             unit = m.unit
     width = 0.8 / max(len(per_rep), 1)
+    # one colour per muscle, the right side hatched: each bar's channel is readable without the legend order
+    muscles = sorted({ch.rpartition("_")[0] or ch for ch in per_rep})
+    colours = {m: f"C{i % 10}" for i, m in enumerate(muscles)}
     for k, (ch, vals) in enumerate(sorted(per_rep.items())):
         reps, v = zip(*vals)
         side = result.traces.get("channel_side", {}).get(ch)
-        ax1.bar(np.asarray(reps) + 1 + (k - (len(per_rep) - 1) / 2) * width, v, width=width, label=ch, color=SIDE_COLOURS.get(side))
+        ax1.bar(np.asarray(reps) + 1 + (k - (len(per_rep) - 1) / 2) * width, v, width=width, label=ch,
+                color=colours[ch.rpartition("_")[0] or ch], hatch="//" if side == "right" else None, edgecolor="white")
     ax1.set_xticks(np.arange(1, len(trial.reps) + 1))
     ax1.set_xlabel("repetition")
-    ax1.set_ylabel(f"mean in hold [{unit}]", fontsize=8)
+    # squats have no hold: their per-rep activation is over the whole movement (tasks.analyze)
+    ax1.set_ylabel(f"mean {'over rep' if trial.task == 'squat' else 'in hold'} [{unit}]", fontsize=8)
     if per_rep:
-        ax1.legend(fontsize=7)
+        ax1.legend(fontsize=7, ncol=len(muscles), loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     fig.tight_layout()
     return _save(fig, Path(path))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -329,7 +329,9 @@ def _rep_signal(ctx: _Context, tr: TrialResult) -> tuple[np.ndarray, float, str,
     sl = _rows(ctx.emg_fs, tr.start_s, tr.stop_s, ctx.env.shape[0])
     sig = np.nanmean(ctx.env[sl][:, cols], axis=1)
     unit = ctx.units[cols[0]]
-    return sig, ctx.emg_fs, f"GM envelope ({unit})", 5.0 if unit != "V" else 0.0, ENVELOPE_REP_SMOOTH_HZ
+    what = " + ".join(ctx.names[j] for j in cols)
+    label = f"GM envelope, {what} ({unit})" if len(cols) == 1 else f"GM envelope, mean of {what} ({unit})"
+    return sig, ctx.emg_fs, label, 5.0 if unit != "V" else 0.0, ENVELOPE_REP_SMOOTH_HZ
 
 
 def _body_weight_n(ctx: _Context) -> float | None:
@@ -573,28 +575,28 @@ def _sway(ctx: _Context, tr: TrialResult, plate: _Plate, start_s: float, stop_s:
         return
     cop = plate.cop_m[_rows(plate.fs_hz, start_s, stop_s, plate.cop_m.shape[0])]
     duration = cop.shape[0] / plate.fs_hz
-    if duration < ctx.opts.min_sway_s:
-        _note(tr, "warning", f"sway needs at least {ctx.opts.min_sway_s:g} s of stance; only {duration:.2f} s available: skipped")
-        return
     if not np.all(np.isfinite(cop)):
         _note(tr, "warning", f"COP undefined (load at or below {ctx.opts.fz_threshold_n:g} N) in part of "
               f"{start_s:.2f}-{stop_s:.2f} s: sway skipped")
         return
-    centre = cop.mean(axis=0)
-    # every descriptor is on the COP about its mean (Prieto 1996); centring first also keeps the
-    # resampler's zero padding from pulling the edges of an off-centre COP towards the origin
-    res = sway_descriptors(cop - centre, plate.fs_hz, resample_hz=ctx.opts.sway_resample_hz)
+    # the stabilogram shows the COP about its mean, as the descriptors see it (Prieto 1996)
+    centre = cop.mean(axis=0) if cop.shape[0] else np.zeros(2)
+    step = max(int(round(plate.fs_hz / TRACE_FS_HZ)), 1)
+    trace = {"cop_m": cop[::step] - centre, "window": f"{start_s:.1f}-{stop_s:.1f} s", "ellipse": None}
+    if duration < ctx.opts.min_sway_s:
+        _note(tr, "warning", f"sway needs at least {ctx.opts.min_sway_s:g} s of stance; only {duration:.2f} s available: "
+              "descriptors skipped (the stabilogram shows the COP path only)")
+        if cop.shape[0] >= 3:
+            traces.setdefault("cop", {})[tr.label] = dict(trace, note=f"{duration:.1f} s: too short for sway descriptors")
+        return
+    res = sway_descriptors(cop, plate.fs_hz, resample_hz=ctx.opts.sway_resample_hz)
     for name, value in res.values.items():
         tr.metrics.append(Metric(f"sway_{name}", float(value), _unit_of(name), plate.side or tr.side))
     reasons = sorted(set(res.reasons.values()))
     if reasons:
         _note(tr, "info", "some sway descriptors are not available: " + "; ".join(reasons))
-    step = max(int(round(plate.fs_hz / TRACE_FS_HZ)), 1)
-    traces.setdefault("cop", {})[tr.label] = {
-        "cop_m": cop[::step] - centre,
-        "window": f"{start_s:.1f}-{stop_s:.1f} s",
-        "ellipse": _ellipse(cop - centre, float(res.values.get("area_prediction_ellipse95_m2", math.nan))),
-    }
+    trace["ellipse"] = _ellipse(cop - centre, float(res.values.get("area_prediction_ellipse95_m2", math.nan)))
+    traces.setdefault("cop", {})[tr.label] = trace
 
 
 _UNIT_SUFFIXES = (("_m2_s", "m^2/s"), ("_m_s", "m/s"), ("_m2", "m^2"), ("_hz", "Hz"), ("_m", "m"), ("_s", "s"))
@@ -632,6 +634,11 @@ def _load_split(ctx: _Context, tr: TrialResult, start_s: float, stop_s: float) -
             _note(tr, "info", "load split needs one plate under each foot; fewer than two loaded plates")
         return
     keys = [p.side or p.name for p in loaded]
+    if len(set(keys)) < len(keys):  # two plates labelled with the same side
+        _note(tr, "warning", f"plates {', '.join(p.name for p in loaded)} carry the same side label: "
+              "load split reported per plate name; check the plate sides")
+        keys = [p.name for p in loaded]
+        loaded = [replace(p, side=None) for p in loaded]
     fs = {p.fs_hz for p in loaded}
     if len(fs) > 1:
         _note(tr, "warning", "plates sampled at different rates: load split skipped")
@@ -640,7 +647,7 @@ def _load_split(ctx: _Context, tr: TrialResult, start_s: float, stop_s: float) -
     sl = _rows(loaded[0].fs_hz, start_s, stop_s, n)
     split = load_split({k: p.fz_n[sl] for k, p in zip(keys, loaded)})
     for p, k in zip(loaded, keys):
-        tr.metrics.append(Metric(f"load_pct" if p.side else f"load_pct_{k}", split[k], "%", p.side))
+        tr.metrics.append(Metric("load_pct" if p.side else f"load_pct_{k}", split[k], "%", p.side))
 
 
 def _mvc(ctx: _Context, tr: TrialResult) -> None:
@@ -781,7 +788,8 @@ def _symmetry(ctx: _Context, result: SessionResult) -> None:
                     vals[m.side].append(m.value)
                     unit = m.unit
         if vals["left"] and vals["right"]:
-            s = compare_sides(task, metric, unit, float(np.mean(vals["left"])), float(np.mean(vals["right"])), affected)
+            quantity = f"GM {metric}" if metric == "emg_mean" else metric  # named as the one-sided tasks' rows
+            s = compare_sides(task, quantity, unit, float(np.mean(vals["left"])), float(np.mean(vals["right"])), affected)
             result.symmetry.append(s)
             result.summary.append(summary_line(s, words))
     n_tasks = sum(1 for s in result.symmetry if s.task in _COMPARED and s.task != "mvc" and s.quantity == "GM emg_mean")
@@ -929,6 +937,13 @@ def analyze_session(
             "lsi_formula": LSI_FORMULA,
         },
     )
+    fallen = sorted(n for n, m in norm.items() if m != opts.normalisation)
+    if fallen:  # first line of the summary: these numbers are not in the requested unit
+        by = sorted({_FALLBACK_WORDS.get(norm[n], norm[n]) for n in fallen})
+        result.summary.append(
+            f"EMG of {', '.join(fallen)} normalised by {' / '.join(by)}, not by {opts.normalisation} as requested "
+            "(see messages): each channel keeps its own scale, so left/right differences are not differences in %MVC"
+        )
     for trial in trials:
         result.trials.append(_analyze_trial(ctx, trial, traces))
     _symmetry(ctx, result)

@@ -124,6 +124,20 @@ def test_ellipse_drawn_is_the_reported_prediction_ellipse(result):
     assert np.allclose(((pts[:, 0] * ca + pts[:, 1] * sa) / a) ** 2 + ((-pts[:, 0] * sa + pts[:, 1] * ca) / b) ** 2, 1.0)
 
 
+def test_short_stance_still_gets_a_path_only_stabilogram(result, outdir):
+    """The weak (right) side loses balance: its longest clean stretch is under the 5 s sway
+    minimum, so no descriptors and no ellipse, but the COP path is still drawn and labelled."""
+    _, paths = outdir
+    tr = next(t for t in result.trials if t.label == "stance_right")
+    assert tr.balance_losses and not [m for m in tr.metrics if m.name.startswith("sway_")]
+    cop = result.traces["cop"]["stance_right"]
+    assert cop["ellipse"] is None and "too short for sway descriptors" in cop["note"]
+    a, b = (float(v) for v in cop["window"].removesuffix(" s").split("-"))
+    assert 0 < b - a < 5.0
+    assert np.allclose(np.mean(cop["cop_m"], axis=0), 0.0, atol=2e-3)  # about its mean (within a decimation step)
+    _png(paths["stabilogram_stance_right_0"])
+
+
 def test_without_figures(result, tmp_path):
     paths = write_report(result, tmp_path / "r", figures=False)
     assert set(paths) == {"json", "csv"}

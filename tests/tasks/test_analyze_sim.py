@@ -225,3 +225,43 @@ def test_stance_from_events(sess, with_events):
     assert tr.segmentation == "events"
     assert tr.stance.start_s == lifts[0] and tr.stance.stop_s == tr.stop_s
     assert tr.balance_losses == [(td, lifts[1])]
+
+
+def test_supine_bridge_compares_the_two_gm_in_the_same_trial(auto):
+    s = next(s for s in auto.symmetry if s.task == "bridge")
+    assert s.quantity == "GM emg_mean" and s.unit == "%MVC"
+    tr = next(t for t in auto.trials if t.task == "bridge")
+    left, right = (tr.metric("emg_mean", muscle=ch).value for ch in ("GM_L", "GM_R"))
+    assert (s.left, s.right) == pytest.approx((left, right))
+    assert s.si_pct == pytest.approx((right - left) / (0.5 * (right + left)) * 100)  # affected = left
+
+
+def _mdf_slope_reference(x, fs, epoch_s=0.5, band=(20.0, 450.0)):
+    """MDF per 0.5 s epoch (scipy Welch, half of the trapezoid power) and its least-squares
+    slope in % of the fitted initial value per second (Merletti & Parker 2004)."""
+    from scipy import signal as sps
+
+    n = int(round(epoch_s * fs))
+    mdf = []
+    for k in range(x.size // n):
+        f, p = sps.welch(x[k * n : (k + 1) * n], fs=fs, nperseg=min(256, n))
+        keep = (f >= band[0]) & (f <= band[1])
+        f, p = f[keep], p[keep]
+        cum = np.concatenate([[0.0], np.cumsum(0.5 * (p[1:] + p[:-1]) * np.diff(f))])
+        mdf.append(np.interp(0.5 * cum[-1], cum, f))
+    t = (np.arange(len(mdf)) + 0.5) * n / fs
+    slope, icpt = np.polyfit(t, mdf, 1)
+    return 100.0 * slope / icpt
+
+
+def test_fatigue_slope_over_holds_matches_scipy_reference(sess, auto):
+    tr = next(t for t in auto.trials if t.label == "single_leg_bridge_left")
+    j = sess.truth.channel_names.index("GM_L")
+    fs = sess.emg_info.fs_hz
+    slopes = []
+    for k, r in enumerate(tr.reps):
+        seg = sess.emg[int(np.ceil(r.hold_start_s * fs - 1e-6)) : int(np.ceil(r.hold_stop_s * fs - 1e-6)), j]
+        ref = _mdf_slope_reference(seg, fs)
+        assert tr.metric("rep_mdf_slope_pct_s", muscle="GM_L", rep=k).value == pytest.approx(ref, rel=1e-6, abs=1e-9)
+        slopes.append(ref)
+    assert tr.metric("mdf_slope_pct_s", muscle="GM_L").value == pytest.approx(np.mean(slopes), rel=1e-6)

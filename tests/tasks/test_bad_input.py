@@ -33,6 +33,10 @@ def test_without_mvc_falls_back_to_peak_and_says_so(sess):
     stance = next(t for t in res.trials if t.label == "stance_right")
     m = stance.metric("emg_mean", muscle="GM_R")
     assert m.unit == "%peak" and 0 < m.value < 100
+    # the reader of the summary learns it first: these are not %MVC
+    first = res.summary[0]
+    assert first.startswith("EMG of ") and "GM_L" in first and "GM_R" in first and "the peak over the task trials (%peak)" in first
+    assert any(line.startswith("GM activation in single-leg stance") and "%peak" in line for line in res.summary)
     _no_errors(res)
 
 

@@ -97,3 +97,21 @@ def test_sided_plates_give_a_load_symmetry(shared_data, ezc3d_plates):
     sym = next(s for s in res.symmetry if s.task == "stance_double")
     assert sym.lsi_pct == pytest.approx(100 * fz1 / fz2, rel=1e-3)
     assert any(line.startswith("Load in double-leg stance: left 48 %, right 52 %") for line in res.summary)
+
+
+def test_two_plates_with_the_same_side_label(shared_data, ezc3d_plates):
+    """Mislabelled plates (both "left"): the split is still reported, per plate, with a warning."""
+    import dataclasses
+
+    from emgforce.io.c3d import read_c3d
+
+    rec = read_c3d(shared_data / "btk" / "FunctionalStatic.c3d")
+    for name in ("force", "force2"):
+        s = rec.streams[name]
+        rec.streams[name] = dataclasses.replace(s, plate={**s.plate, "name": "left"})
+    res = analyze_session(rec, task="stance_double", keep_traces=False)
+    (tr,) = res.trials
+    fz1, fz2 = (np.mean(ezc3d_plates[i][0]) for i in (0, 1))
+    assert tr.metric("load_pct_force").value == pytest.approx(100 * fz1 / (fz1 + fz2), abs=0.05)
+    assert any("same side label" in m.text for m in tr.messages)
+    assert not [m for m in res.all_messages() if m.level == "error"]

@@ -84,30 +84,21 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give --name and/or --type of the LSL stream, or --demo-outlet")
 
     import pyqtgraph as pg
-    from PySide6 import QtCore
 
     from drivers.lsl import LSLDevice
     from emgforce.live import LiveSession, reference_from_recording
-    from emgforce.live.window import LiveWindow  # the Qt part, imported explicitly
+    from emgforce.live.window import LiveWindow, run_window  # the Qt part, imported explicitly
 
     device = LSLDevice(stream_name=name, stream_type=args.type, resolve_timeout_s=10.0)
     reference = reference_from_recording(args.mvc) if args.mvc else None
     session = LiveSession(device, record_path=args.record, overwrite=args.overwrite, mvc_reference=reference,
                           window_s=10.0)
-    app = pg.mkQApp("emgforce live (LSL)")
+    pg.mkQApp("emgforce live (LSL)")
     window = LiveWindow(session.pipeline, session.controller, window_s=10.0, target=tuple(args.target),
                         title=f"emgforce live - LSL {name or args.type}")
-    if args.screenshot is not None:
-        window.closing.connect(lambda: window.screenshot(args.screenshot))
-    session.start()
-    window.show()
-    window.start()
-    if args.seconds is not None:
-        QtCore.QTimer.singleShot(int(args.seconds * 1000), window.close)
-    try:
-        app.exec()
+    try:  # runs until the window closes (or --seconds pass), then stops the session
+        run_window(window, session, seconds=args.seconds, screenshot=args.screenshot)
     finally:
-        session.stop()
         stop.set()
     if session.summary is not None:
         print(session.summary.format())

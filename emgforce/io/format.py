@@ -37,6 +37,10 @@ LABEL_BYTES = 64
 KIND_BYTES = 8
 KEY_BYTES = 64
 VALUE_BYTES = 1024
+#: longest subject id (UTF-8 bytes): what C3D's SUBJECTS:NAMES can carry on export
+SUBJECT_ID_BYTES = 255
+#: longest subject notes (UTF-8 bytes): well inside one HDF5 object-header message (64 KiB)
+SUBJECT_NOTES_BYTES = 16384
 
 EVENT_DTYPE = np.dtype([("label", f"S{LABEL_BYTES}"), ("kind", f"S{KIND_BYTES}"), ("time_s", "<f8")])
 STATUS_DTYPE = np.dtype([("key", f"S{KEY_BYTES}"), ("value", f"S{VALUE_BYTES}")])

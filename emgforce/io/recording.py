@@ -21,15 +21,46 @@ from typing import Any
 import numpy as np
 
 from drivers.base import ChannelInfo
-from emgforce.io.format import EVENT_KINDS, FORMAT_VERSION
+from emgforce.io.format import EVENT_KINDS, FORMAT_VERSION, SUBJECT_ID_BYTES, SUBJECT_NOTES_BYTES
 from emgforce.naming import SIDES, parse_trial_label
 
 log = logging.getLogger(__name__)
 
 
+#: text fields of a Subject and the longest UTF-8 encoding the format stores for each
+_SUBJECT_TEXT = {"id": SUBJECT_ID_BYTES, "notes": SUBJECT_NOTES_BYTES}
+
+
+def _storable_text(value: Any, n_bytes: int, what: str) -> str:
+    """``value`` if it can be stored as a UTF-8 string of at most ``n_bytes``, else a clear error."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string, got {type(value).__name__}")
+    shown = repr(value) if len(value) <= 40 else repr(value[:40]) + "..."
+    try:
+        raw = value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"{what} {shown} holds {value[exc.start:exc.end]!r} at position {exc.start}, which is not valid Unicode "
+            "text (a lone surrogate, e.g. from bytes decoded with errors='surrogateescape') and cannot be stored as "
+            "UTF-8; decode the source text with its real encoding or remove that character"
+        ) from None
+    if b"\x00" in raw:
+        raise ValueError(f"{what} {shown} contains a NUL character, which the recording's strings cannot hold; remove it")
+    if len(raw) > n_bytes:
+        raise ValueError(
+            f"{what} {shown} is {len(raw)} bytes long in UTF-8; recordings store at most {n_bytes}: shorten it"
+        )
+    return value
+
+
 @dataclass
 class Subject:
-    """Who was recorded. ``affected_side`` is ``"left"``, ``"right"`` or None."""
+    """Who was recorded. ``affected_side`` is ``"left"``, ``"right"`` or None.
+
+    ``id`` (at most 255 UTF-8 bytes) and ``notes`` (at most 16 KiB) must be
+    storable text: longer values, NUL characters and lone surrogates raise
+    ``ValueError`` when set, not later when a recording is written.
+    """
 
     id: str
     body_mass_kg: float | None = None
@@ -37,9 +68,12 @@ class Subject:
     height_m: float | None = None
     notes: str = ""
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SUBJECT_TEXT:  # checked on every assignment: a Subject is mutable
+            value = _storable_text(value, _SUBJECT_TEXT[name], f"subject {name}")
+        super().__setattr__(name, value)
+
     def __post_init__(self) -> None:
-        if not isinstance(self.id, str):
-            raise TypeError(f"subject id must be a string, got {type(self.id).__name__}")
         if self.affected_side is not None and self.affected_side not in SIDES:
             raise ValueError(f"affected_side must be one of {SIDES} or None, got {self.affected_side!r}")
         for name in ("body_mass_kg", "height_m"):

@@ -11,6 +11,7 @@ window.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from dataclasses import dataclass
 
@@ -139,6 +140,8 @@ class LivePipeline:
         self._newest_host_time = float("nan")
         self._fz_threshold_n = COP_FZ_THRESHOLD_N if fz_threshold_n is None else float(fz_threshold_n)
         self._capture: list[np.ndarray] | None = None
+        self._capture_start = 0  # sample index of the first captured row
+        self._capture_from = 0  # first sample the capture asked for
         self.emg_delay_s = 0.0
         if self.emg_stream is not None:
             s = self.emg_stream
@@ -230,18 +233,47 @@ class LivePipeline:
         return 0.0
 
     # -- MVC capture -------------------------------------------------------
-    def begin_capture(self) -> None:
-        """Start keeping every envelope block (for an MVC trial)."""
+    def begin_capture(self, start_s: float | None = None) -> None:
+        """Start keeping every envelope block (for an MVC trial).
+
+        With ``start_s`` (the time of a device marker, which arrives after the
+        data that reached it), the capture starts at the first sample at or
+        after ``start_s``, taking the rows already processed from the ring.
+        """
         with self._lock:
             self._capture = []
+            self._capture_start = self._emg_next if self.emg_stream is not None else 0
+            self._capture_from = self._capture_start
+            if start_s is None or self.emg_stream is None:
+                return
+            self._capture_from = first = _first_index_at(start_s, self.emg_fs_hz)
+            if first >= self._emg_next:  # the marker is ahead of the data: end_capture trims
+                return
+            rows, held = self.emg_ring.latest(self._emg_next - first)
+            held += self._emg_next - self.emg_ring.total  # ring row -> sample index (long gaps are cut short)
+            if held > first:
+                log.warning(
+                    "MVC capture: the display keeps %.1f s of envelope; the capture starts %.3f s late",
+                    self.window_s, (held - first) / self.emg_fs_hz,
+                )
+            self._capture.append(rows)
+            self._capture_start = held
 
-    def end_capture(self) -> np.ndarray:
-        """Stop keeping envelope blocks and return them, shape (n, c), signal unit."""
+    def end_capture(self, stop_s: float | None = None) -> np.ndarray:
+        """Stop keeping envelope blocks and return them, shape (n, c), signal unit.
+
+        With ``stop_s``, the capture ends before the first sample at or after
+        ``stop_s``: a capture begun at ``start_s`` holds the samples with
+        ``start_s <= i / fs < stop_s``, as :meth:`emgforce.io.StreamData.sample_slice`.
+        """
         with self._lock:
             blocks, self._capture = self._capture, None
-        if not blocks:
-            return np.empty((0, len(self.emg_channels)))
-        return np.concatenate(blocks)
+            start, first = self._capture_start, self._capture_from
+        env = np.concatenate(blocks) if blocks else np.empty((0, len(self.emg_channels)))
+        env = env[max(first - start, 0):]
+        if stop_s is not None:
+            env = env[: max(_first_index_at(stop_s, self.emg_fs_hz) - max(first, start), 0)]
+        return env
 
     def reference_from_capture(self, envelope: np.ndarray, side: str | None = None) -> dict[str, float]:
         """MVC reference of a captured envelope, for the channels of ``side`` (all if None)."""
@@ -282,13 +314,16 @@ class LivePipeline:
             last, _ = self.emg_ring.latest(1)
             fill = last[0] if last.shape[0] else np.zeros(len(self._emg_cols))
             self.emg_ring.append(np.broadcast_to(fill, (min(gap, self.emg_ring.capacity), fill.shape[0])))
+            with self._lock:
+                if self._capture is not None:  # keep captured rows on the sample time line
+                    self._capture.append(np.broadcast_to(fill, (gap, fill.shape[0])))
         if not block.n_samples:  # a block that only reports lost samples
             self._emg_next = int(block.first_index)
             return
         env = self._envelope.process(raw)
-        self.emg_ring.append(env)
-        self._emg_next = int(block.first_index) + block.n_samples
-        with self._lock:
+        with self._lock:  # ring, time and capture move together (see begin_capture)
+            self.emg_ring.append(env)
+            self._emg_next = int(block.first_index) + block.n_samples
             if self._capture is not None:
                 self._capture.append(env)
 
@@ -400,6 +435,11 @@ class LivePipeline:
             session_time_s=session_time,
             newest_host_time=host_time,
         )
+
+
+def _first_index_at(time_s: float, fs_hz: float) -> int:
+    """Index of the first sample at or after ``time_s`` (as :meth:`emgforce.io.Stream.sample_slice`)."""
+    return math.ceil(time_s * fs_hz - 1e-6)
 
 
 def _prediction_ellipse(cop_m: np.ndarray, n_points: int = 64) -> tuple[np.ndarray, float]:

@@ -1,9 +1,13 @@
 """A live session: one device feeding the pipeline, optionally recorded at the same time.
 
 Without a recording, a reader thread calls :meth:`Device.read` and feeds the
-pipeline. With one, :class:`emgforce.record.Recorder` owns the device and
-tees every block to the pipeline (its ``on_block``), and trial markers go to
-the file through :meth:`Recorder.add_marker`.
+pipeline, then polls :meth:`Device.read_markers`. With one,
+:class:`emgforce.record.Recorder` owns the device and tees every block
+(``on_block``) and every device marker (``on_marker``) to the session. Either
+way device markers reach :meth:`TrialController.device_marker` in the thread
+that feeds the pipeline, after their data. Trial markers of the user (keys)
+go to the file through :meth:`Recorder.add_marker`; device markers are written
+by the recorder itself, once.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import time
 from typing import Any
 
 from drivers.base import Device, DeviceInfo, Marker
-from emgforce.errors import DeviceDisconnectedError
+from emgforce.errors import DeviceDisconnectedError, EmgforceError
 from emgforce.live.pipeline import LivePipeline
 from emgforce.live.trials import TrialController
 
@@ -91,6 +95,7 @@ class LiveSession:
                 overwrite=overwrite,
                 read_timeout_s=read_timeout_s,
                 on_block=self._on_block,
+                on_marker=self._on_device_marker,
             )
         self.controller = TrialController(self.pipeline, self._emit, mvc_duration_s=mvc_duration_s)
         self.read_timeout_s = float(read_timeout_s)
@@ -102,6 +107,12 @@ class LiveSession:
 
     def _on_block(self, block) -> None:
         self.pipeline.feed([block])
+
+    def _on_device_marker(self, marker: Marker) -> None:
+        try:
+            self.controller.device_marker(marker)
+        except EmgforceError as exc:  # e.g. a device MVC trial too short: acquisition goes on
+            log.warning("device marker %s %s at %.3f s: %s", marker.kind, marker.label, marker.time_s, exc)
 
     def _emit(self, marker: Marker) -> None:
         if self.recorder is not None:
@@ -129,6 +140,8 @@ class LiveSession:
                 blocks = self.device.read(timeout=self.read_timeout_s)
                 if blocks:
                     self.pipeline.feed(blocks)
+                for marker in self.device.read_markers():
+                    self._on_device_marker(marker)
                 if self._end_s is not None and self.pipeline.session_time_s >= self._end_s:
                     break
         except DeviceDisconnectedError as exc:

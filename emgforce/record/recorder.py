@@ -124,6 +124,12 @@ class Recorder:
         Called in the reader thread with every block the device delivers (a
         tee for a live display); must return quickly. Exceptions are logged and
         do not stop the recording.
+    on_marker : callable, optional
+        Called in the reader thread with every marker the device produces
+        (:meth:`Device.read_markers`), as it is queued for the file and after
+        the blocks its time falls in were passed to ``on_block``. Markers given
+        to :meth:`add_marker` are not passed on (their author knows them).
+        Must return quickly; exceptions are logged and do not stop the recording.
     min_free_bytes : int
         The session stops cleanly (reason ``disk nearly full``) when less than
         this is free on the output disk, checked at every flush and after every
@@ -152,6 +158,7 @@ class Recorder:
         flush_s: float = 1.0,
         read_timeout_s: float = 0.1,
         on_block: Callable[[Block], None] | None = None,
+        on_marker: Callable[[Marker], None] | None = None,
         writer_factory: Callable[..., Any] | None = None,
         min_free_bytes: int = 100 * 2**20,
         backpressure: bool | None = None,
@@ -165,6 +172,7 @@ class Recorder:
         self.flush_s = float(flush_s)
         self.read_timeout_s = float(read_timeout_s)
         self.on_block = on_block
+        self.on_marker = on_marker
         self.min_free_bytes = int(min_free_bytes)
         # sources not paced by hardware (simulation, replay as fast as possible) can wait for the disk
         self.backpressure = (not getattr(device, "realtime", True)) if backpressure is None else bool(backpressure)
@@ -315,7 +323,7 @@ class Recorder:
                     self._finish_reason(f"device error: {exc}", exc)
                     break
                 self._offer([b for b in map(self._admit, blocks) if b is not None])
-                self._markers.extend(self.device.read_markers())
+                self._device_markers(self.device.read_markers())
                 if self._end_index is not None and all(
                     self._stats[k].next_index >= n for k, n in self._end_index.items()
                 ):
@@ -326,6 +334,16 @@ class Recorder:
             self._reader_cpu_s = time.thread_time() - cpu0
             self._shutdown_device()
             self._queue.force(_STOP)
+
+    def _device_markers(self, markers: list[Marker]) -> None:
+        """Queue the device's markers for the file and tell the observer."""
+        for marker in markers:
+            self._markers.append(marker)
+            if self.on_marker is not None:
+                try:
+                    self.on_marker(marker)
+                except Exception:  # noqa: BLE001 - a display bug must not stop the recording
+                    log.exception("on_marker callback failed")
 
     def _shutdown_device(self) -> None:
         for step in (self.device.stop, self.device.close):

@@ -273,3 +273,48 @@ def test_bars_of_a_side_without_mvc_stay_empty_once_the_other_side_has_one(app, 
     assert window.emg_plots["gluteus_medius"].getAxis("left").labelText == "%MVC"
     assert "no MVC yet: GM_R TFL_R" in window.status.text()
     window.close()
+
+
+def _inset_pixel(window, x, y):
+    """Window pixel of the data point (x, y) of the stabilogram's whole-plate overview."""
+    scene = window.plate_inset.mapViewToScene(QtCore.QPointF(x, y))
+    p = window.cop_plot.mapTo(window, window.cop_plot.mapFromScene(scene))
+    return p.x(), p.y()
+
+
+def test_the_plate_stays_visible_while_the_stabilogram_zooms_on_the_cop(app, scripted_device, tmp_path):
+    """A 1 cm COP circle on a 0.6 m x 0.4 m plate: the zoomed view cannot hold the plate, so the
+    corner overview shows its outline and the COP where the plate puts it; Z shows the whole plate."""
+    from emgforce.live.window import COP_POINT, VIEW_OUTLINE
+
+    dev = scripted_device(steps([(0.0, (1e-3,) * 4)]))
+    pipe = LivePipeline(dev.describe(), window_s=5.0)
+    window = LiveWindow(pipe, TrialController(pipe), window_s=5.0, trail_s=4.0)
+    window.resize(1400, 700)
+    window.show()
+    run(dev, pipe, 3.0)
+    app.processEvents()
+    path = tmp_path / "zoom.png"
+    window.screenshot(path)
+    image = QtGui.QImage(str(path))
+    (x0, x1), (y0, y1) = window.cop_plot.getPlotItem().vb.viewRange()
+    assert x1 - x0 < 0.3 and y1 - y0 < 0.3  # zoomed: the plate (0.6 m x 0.4 m) does not fit
+    assert window.plate_inset.isVisible()
+    # plate corners (+-0.3, +-0.2) in black, the COP in red and the zoomed region in blue around it
+    for cx, cy in ((-0.3, -0.2), (0.3, -0.2), (0.3, 0.2), (-0.3, 0.2)):
+        assert _near(image, *_inset_pixel(window, cx, cy), (0, 0, 0), radius=2)
+    cop = window.last_frame.cop_now_m
+    assert _near(image, *_inset_pixel(window, *cop), COP_POINT, radius=2)
+    assert _near(image, *_inset_pixel(window, x0, (y0 + y1) / 2), VIEW_OUTLINE, radius=2)
+    assert not _near(image, *_inset_pixel(window, 0.0, 0.15), COP_POINT, radius=2)  # nothing red elsewhere
+    QTest.keyClick(window, QtCore.Qt.Key_Z)  # whole plate: outline in the main view, no overview
+    run(dev, pipe, 1.0)
+    window.refresh()
+    (x0, x1), (y0, y1) = window.cop_plot.getPlotItem().vb.viewRange()
+    assert x0 <= -0.3 and x1 >= 0.3 and y0 <= -0.2 and y1 >= 0.2
+    assert not window.cop_zoom and not window.zoom_box.isChecked() and not window.plate_inset.isVisible()
+    window.zoom_box.setChecked(True)  # as the user would: following again
+    window.refresh()
+    (x0, x1), _ = window.cop_plot.getPlotItem().vb.viewRange()
+    assert x1 - x0 < 0.3 and window.plate_inset.isVisible()
+    window.close()

@@ -96,6 +96,49 @@ def test_on_block_tee_sees_every_recorded_block(tmp_path):
     assert sum(b.n_samples for b in seen if b.stream == "force") == 500
 
 
+def test_on_marker_gets_each_device_marker_once_after_its_data(tmp_path):
+    path = tmp_path / "om.h5"
+    reached: dict[str, float] = {}
+    seen = []
+
+    def on_block(block):
+        fs = STREAMS[block.stream][0]
+        reached[block.stream] = (block.first_index + block.n_samples) / fs
+
+    def on_marker(marker):
+        seen.append((marker, dict(reached), threading.current_thread().name))
+
+    dev = RampDevice(block_s=0.05, realtime=True,
+                     markers_at_block={2: ("stance_left", "start"), 5: ("rep", "mark"), 8: ("stance_left", "stop")})
+    rec_ = Recorder(dev, path, on_block=on_block, on_marker=on_marker)
+    rec_.start(duration_s=0.6)
+    time.sleep(0.2)
+    rec_.add_marker("lift", "mark")  # the user's: written, not handed back
+    rec_.wait()
+    assert [(m.label, m.kind, m.time_s) for m, _, _ in seen] == [
+        ("stance_left", "start", pytest.approx(0.1)), ("rep", "mark", pytest.approx(0.25)),
+        ("stance_left", "stop", pytest.approx(0.4))]
+    for marker, data, thread in seen:  # from the reader thread, after the data its time falls in
+        assert thread == "emgforce-reader"
+        assert all(t >= marker.time_s for t in data.values()) and data.keys() == STREAMS.keys()
+    events = [(e.label, e.kind) for e in read_recording(path).events]
+    assert sorted(events) == sorted([("stance_left", "start"), ("rep", "mark"), ("stance_left", "stop"), ("lift", "mark")])
+
+
+def test_a_failing_on_marker_does_not_stop_the_recording(tmp_path, caplog):
+    path = tmp_path / "fail.h5"
+
+    def on_marker(marker):
+        raise RuntimeError("display bug (test)")
+
+    dev = RampDevice(block_s=0.05, markers_at_block={2: ("stance_left", "start"), 8: ("stance_left", "stop")})
+    summary = Recorder(dev, path, on_marker=on_marker).run(duration_s=0.6)
+    rec = read_recording(path)
+    assert summary.reason == "duration reached" and rec.emg.n_samples == 1200
+    assert [(e.label, e.kind) for e in rec.events] == [("stance_left", "start"), ("stance_left", "stop")]
+    assert "on_marker callback failed" in caplog.text
+
+
 def test_stop_from_another_thread(tmp_path):
     path = tmp_path / "stop.h5"
     r = Recorder(RampDevice(realtime=True), path, flush_s=0.1)

@@ -6,9 +6,7 @@ it into the plot items. Qt and pyqtgraph are imported by this module only;
 import it lazily.
 
 Keys: Space start/stop the selected trial, R count a rep, M start/stop an MVC
-capture for the selected side, Esc stop the running trial, Z zoom the
-stabilogram on the COP or show the whole plate (while zoomed, an overview in
-its corner shows the plate, the COP and the zoomed region).
+capture for the selected side, Esc stop the running trial.
 """
 
 from __future__ import annotations
@@ -63,9 +61,6 @@ BAR_IN_BAND = (44, 160, 44)
 BAR_OUT_OF_BAND = (150, 150, 150)
 BAND_FILL = (44, 160, 44, 50)
 COP_MIN_SPAN_M = 0.10  # smallest stabilogram view: sway of a few mm stays readable
-PLATE_INSET_PX = 130  # size of the whole-plate overview shown while the stabilogram is zoomed
-COP_POINT = (214, 39, 40)
-VIEW_OUTLINE = (31, 119, 180)
 GM = "gluteus_medius"
 
 
@@ -244,69 +239,15 @@ class LiveWindow(QtWidgets.QMainWindow):
             centre = corners.mean(axis=0)
             for angle, pos in ((90, centre[0]), (0, centre[1])):  # plate centre lines for orientation
                 self.cop_plot.addItem(pg.InfiniteLine(pos=pos, angle=angle, pen=pg.mkPen((200, 200, 200))))
-            self.show_plate()
+            self.cop_plot.setXRange(corners[:, 0].min(), corners[:, 0].max())
+            self.cop_plot.setYRange(corners[:, 1].min(), corners[:, 1].max())
         self.cop_trail = self.cop_plot.plot(pen=pg.mkPen((100, 100, 100), width=1))
         self.cop_ellipse = self.cop_plot.plot(pen=pg.mkPen((255, 127, 14), width=2))
-        self.cop_point = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(*COP_POINT), pen=None)
+        self.cop_point = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(214, 39, 40), pen=None)
         self.cop_plot.addItem(self.cop_point)
-        vb = self.cop_plot.getPlotItem().vb
         self.cop_text = pg.TextItem(anchor=(0, 0), color="k")
-        self.cop_text.setParentItem(vb)
+        self.cop_text.setParentItem(self.cop_plot.getPlotItem().vb)
         self.cop_text.setPos(5, 5)
-        self._build_plate_inset(vb, corners)
-
-    def _build_plate_inset(self, vb: pg.ViewBox, corners: np.ndarray | None) -> None:
-        """Whole-plate overview in the stabilogram's top-right corner, shown while it is zoomed in:
-        the plate outline, the COP and the zoomed region (blue), so the foot's place on the plate stays visible."""
-        self.plate_inset = pg.ViewBox(enableMouse=False, lockAspect=True, invertY=False)
-        self.plate_inset.setParentItem(vb)  # pixel-positioned in the stabilogram, own data range
-        self.plate_inset.setBackgroundColor((255, 255, 255, 230))
-        self.plate_inset.setBorder(pg.mkPen((120, 120, 120), width=1))
-        self.plate_inset.resize(PLATE_INSET_PX, PLATE_INSET_PX)
-        self.inset_view = pg.PlotDataItem(pen=pg.mkPen(VIEW_OUTLINE, width=1))
-        self.inset_point = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(*COP_POINT), pen=None)
-        if corners is not None:
-            closed = np.vstack([corners, corners[:1]])
-            self.plate_inset.addItem(pg.PlotDataItem(closed[:, 0], closed[:, 1], pen=pg.mkPen((0, 0, 0), width=2)))
-            self.plate_inset.setRange(xRange=(closed[:, 0].min(), closed[:, 0].max()),
-                                      yRange=(closed[:, 1].min(), closed[:, 1].max()), padding=0.08)
-        self.plate_inset.addItem(self.inset_view)
-        self.plate_inset.addItem(self.inset_point)
-        self.plate_inset.setVisible(False)
-        vb.sigResized.connect(self._place_inset)
-        vb.sigRangeChanged.connect(self._update_inset)
-        self._place_inset()
-
-    def _place_inset(self, *_) -> None:
-        vb = self.cop_plot.getPlotItem().vb
-        self.plate_inset.setPos(max(vb.width() - PLATE_INSET_PX - 5, 0), 5)
-
-    def _update_inset(self, *_) -> None:
-        """Show the overview when the plate outline is not wholly in view; outline the zoomed region in it."""
-        corners = self._plate_corners()
-        if corners is None:
-            return
-        (x0, x1), (y0, y1) = self.cop_plot.getPlotItem().vb.viewRange()
-        tol = 1e-3 * max(x1 - x0, y1 - y0)
-        whole = (corners[:, 0].min() >= x0 - tol and corners[:, 0].max() <= x1 + tol
-                 and corners[:, 1].min() >= y0 - tol and corners[:, 1].max() <= y1 + tol)
-        self.plate_inset.setVisible(not whole)
-        self.inset_view.setData([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0])
-
-    def show_plate(self) -> None:
-        """Range the stabilogram on the whole plate outline."""
-        corners = self._plate_corners()
-        if corners is not None:
-            self.cop_plot.setRange(xRange=(corners[:, 0].min(), corners[:, 0].max()),
-                                   yRange=(corners[:, 1].min(), corners[:, 1].max()))
-
-    def set_cop_zoom(self, on: bool) -> None:
-        """Follow the COP trail at a readable scale (``True``) or show the whole plate."""
-        self.cop_zoom = bool(on)
-        if self.zoom_box.isChecked() != self.cop_zoom:
-            self.zoom_box.setChecked(self.cop_zoom)
-        if not self.cop_zoom:
-            self.show_plate()
 
     def _plate_corners(self) -> np.ndarray | None:
         stream = self.pipeline.force_stream
@@ -335,12 +276,6 @@ class LiveWindow(QtWidgets.QMainWindow):
             decimals=0, minimum=1, maximum=self.pipeline.window_s, value=self.window_s, suffix=" s"
         )
         self.window_box.valueChanged.connect(self.set_window)
-        self.cop_zoom = True
-        self.zoom_box = QtWidgets.QCheckBox("zoom on COP [Z]")
-        self.zoom_box.setChecked(True)
-        self.zoom_box.setToolTip("follow the COP trail; the plate and the zoomed region stay in the corner overview")
-        self.zoom_box.toggled.connect(self.set_cop_zoom)
-        self.zoom_box.setVisible(self.pipeline.force_stream is not None)
         self.status = QtWidgets.QLabel()
         # a status text of changing length must not re-layout (and so repaint) the plots every frame
         self.status.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Preferred)
@@ -359,7 +294,6 @@ class LiveWindow(QtWidgets.QMainWindow):
             ("target %MVC", self.low_box),
             ("-", self.high_box),
             ("window", self.window_box),
-            (None, self.zoom_box),
         ):
             if text:
                 row.addWidget(QtWidgets.QLabel(text))
@@ -370,13 +304,11 @@ class LiveWindow(QtWidgets.QMainWindow):
             (QtCore.Qt.Key_R, self.count_rep),
             (QtCore.Qt.Key_M, self.toggle_mvc),
             (QtCore.Qt.Key_Escape, self.stop_trial),
-            (QtCore.Qt.Key_Z, lambda: self.set_cop_zoom(not self.cop_zoom)),
         ):
             shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
             shortcut.setContext(QtCore.Qt.ApplicationShortcut)
             shortcut.activated.connect(slot)
-        for widget in (self.trial_button, self.rep_button, self.mvc_button, self.task_box, self.side_box,
-                       self.zoom_box):
+        for widget in (self.trial_button, self.rep_button, self.mvc_button, self.task_box, self.side_box):
             widget.setFocusPolicy(QtCore.Qt.NoFocus)  # Space, R and M must reach the shortcuts
         return row
 
@@ -548,10 +480,8 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.cop_trail.setData(trail[:, 0], trail[:, 1])
         if frame.cop_now_m is not None:
             self.cop_point.setData([frame.cop_now_m[0]], [frame.cop_now_m[1]])
-            self.inset_point.setData([frame.cop_now_m[0]], [frame.cop_now_m[1]])
         else:
             self.cop_point.setData([], [])
-            self.inset_point.setData([], [])
         if frame.ellipse_m is not None:
             self.cop_ellipse.setData(frame.ellipse_m[:, 0], frame.ellipse_m[:, 1])
         else:
@@ -565,7 +495,7 @@ class LiveWindow(QtWidgets.QMainWindow):
 
     def _follow_cop(self, trail: np.ndarray) -> None:
         """Keep the trail in view at a readable scale; re-range only when it leaves the view's middle."""
-        if trail.shape[0] < 2 or not self.cop_zoom:
+        if trail.shape[0] < 2:
             return
         lo, hi = trail.min(axis=0), trail.max(axis=0)
         (x0, x1), (y0, y1) = self.cop_plot.getPlotItem().vb.viewRange()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emgforce._numbers import positive_number
 from emgforce.errors import ForcePlateError
 
 
@@ -39,13 +40,7 @@ def _check(a: np.ndarray, descriptor: str, min_samples: int) -> np.ndarray:
 
 def check_positive(value: float, name: str, descriptor: str) -> float:
     """``value`` as a positive finite float or a ForcePlateError naming ``name``."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ForcePlateError(f"{descriptor}: {name} must be a number, got {value!r}") from None
-    if not (np.isfinite(number) and number > 0):
-        raise ForcePlateError(f"{descriptor}: {name} must be positive and finite, got {value!r}")
-    return number
+    return positive_number(value, f"{descriptor}: {name}", ForcePlateError)
 
 
 def check_fs(fs_hz: float, descriptor: str) -> float:

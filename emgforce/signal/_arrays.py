@@ -6,18 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emgforce._numbers import positive_number
 from emgforce.errors import SignalError
 
 
 def check_positive(value, name: str, unit: str = "") -> float:
     """Return ``value`` as a float; it must be a positive finite number (``unit`` goes in the message)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise SignalError(f"{name} must be a number{unit}, got {value!r}") from None
-    if not (np.isfinite(number) and number > 0):
-        raise SignalError(f"{name} must be positive and finite{unit}, got {value!r}")
-    return number
+    return positive_number(value, name + unit, SignalError)
 
 
 def check_fs(fs: float) -> float:

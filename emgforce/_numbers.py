@@ -1,0 +1,16 @@
+"""Validation of scalar parameters shared by the leaf packages (signal, forceplate)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def positive_number(value, label: str, error: type[Exception]) -> float:
+    """Return ``value`` as a positive finite float, else raise ``error`` naming ``label``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise error(f"{label} must be a number, got {value!r}") from None
+    if not (np.isfinite(number) and number > 0):
+        raise error(f"{label} must be positive and finite, got {value!r}")
+    return number

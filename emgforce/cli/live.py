@@ -22,7 +22,7 @@ def register(subparsers) -> None:
             "Open the live biofeedback window on a device: scrolling EMG envelopes (%MVC once a "
             "reference is loaded or captured), per-side gluteus medius bars with a target band, and the "
             "COP stabilogram with its running 95 % ellipse and sway velocity. Keys: Space start/stop "
-            "the selected trial, R count a rep, M start/finish an MVC capture, Esc stop the trial. Trial markers the device produces (the simulator's "
+            "the selected trial, R count a rep, M start/finish an MVC capture, Esc stop the trial, Z zoom the stabilogram on the COP or show the whole plate. Trial markers the device produces (the simulator's "
             "script, an LSL marker stream) drive the display too: their MVC trials set the %MVC reference."
         ),
     )

@@ -118,6 +118,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.window_s = min(float(window_s), pipeline.window_s)
         self.trail_s = min(float(trail_s), pipeline.window_s)
         self.target = (float(min(target)), float(max(target)))
+        self.cop_zoom = True  # follow the COP trail at a readable scale; Z shows the whole plate
         self.frame_times: deque[float] = deque(maxlen=300)
         self.latencies_s: deque[float] = deque(maxlen=300)
         self.last_frame: Frame | None = None
@@ -239,8 +240,7 @@ class LiveWindow(QtWidgets.QMainWindow):
             centre = corners.mean(axis=0)
             for angle, pos in ((90, centre[0]), (0, centre[1])):  # plate centre lines for orientation
                 self.cop_plot.addItem(pg.InfiniteLine(pos=pos, angle=angle, pen=pg.mkPen((200, 200, 200))))
-            self.cop_plot.setXRange(corners[:, 0].min(), corners[:, 0].max())
-            self.cop_plot.setYRange(corners[:, 1].min(), corners[:, 1].max())
+            self.show_plate()
         self.cop_trail = self.cop_plot.plot(pen=pg.mkPen((100, 100, 100), width=1))
         self.cop_ellipse = self.cop_plot.plot(pen=pg.mkPen((255, 127, 14), width=2))
         self.cop_point = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(214, 39, 40), pen=None)
@@ -248,6 +248,23 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.cop_text = pg.TextItem(anchor=(0, 0), color="k")
         self.cop_text.setParentItem(self.cop_plot.getPlotItem().vb)
         self.cop_text.setPos(5, 5)
+
+    def show_plate(self) -> None:
+        """Range the stabilogram on the whole plate outline."""
+        corners = self._plate_corners()
+        if corners is not None:
+            self.cop_plot.setRange(xRange=(corners[:, 0].min(), corners[:, 0].max()),
+                                   yRange=(corners[:, 1].min(), corners[:, 1].max()))
+
+    def set_cop_zoom(self, on: bool) -> None:
+        """Follow the COP trail at a readable scale (``True``) or show the whole plate (``False``)."""
+        self.cop_zoom = bool(on)
+        if not self.cop_zoom:
+            self.show_plate()
+
+    def toggle_cop_zoom(self) -> None:
+        """Switch between following the COP and the whole plate (key Z)."""
+        self.set_cop_zoom(not self.cop_zoom)
 
     def _plate_corners(self) -> np.ndarray | None:
         stream = self.pipeline.force_stream
@@ -304,6 +321,7 @@ class LiveWindow(QtWidgets.QMainWindow):
             (QtCore.Qt.Key_R, self.count_rep),
             (QtCore.Qt.Key_M, self.toggle_mvc),
             (QtCore.Qt.Key_Escape, self.stop_trial),
+            (QtCore.Qt.Key_Z, self.toggle_cop_zoom),
         ):
             shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
             shortcut.setContext(QtCore.Qt.ApplicationShortcut)
@@ -491,11 +509,12 @@ class LiveWindow(QtWidgets.QMainWindow):
             f"Fz {_fmt(frame.fz_n, 1, '.0f')} N\n"
             f"sway velocity {_fmt(frame.sway_velocity_m_s, 1e3, '.1f')} mm/s\n"
             f"95% prediction ellipse {_fmt(frame.ellipse_area_m2, 1e4, '.2f')} cm²"
+            + ("\nzoomed on the COP (Z: whole plate)" if self.cop_zoom else "\nwhole plate (Z: zoom on the COP)")
         )
 
     def _follow_cop(self, trail: np.ndarray) -> None:
         """Keep the trail in view at a readable scale; re-range only when it leaves the view's middle."""
-        if trail.shape[0] < 2:
+        if trail.shape[0] < 2 or not self.cop_zoom:
             return
         lo, hi = trail.min(axis=0), trail.max(axis=0)
         (x0, x1), (y0, y1) = self.cop_plot.getPlotItem().vb.viewRange()

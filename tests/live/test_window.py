@@ -273,3 +273,36 @@ def test_bars_of_a_side_without_mvc_stay_empty_once_the_other_side_has_one(app, 
     assert window.emg_plots["gluteus_medius"].getAxis("left").labelText == "%MVC"
     assert "no MVC yet: GM_R TFL_R" in window.status.text()
     window.close()
+
+
+def test_z_switches_between_the_zoomed_cop_and_the_whole_plate(app, scripted_device):
+    """A 1 cm COP circle on a 0.6 m x 0.4 m plate: zoomed, the view is far smaller than the plate;
+    Z shows the whole plate outline (and keeps it while data flows); Z again follows the COP."""
+    dev = scripted_device(steps([(0.0, (1e-3,) * 4)]))
+    pipe = LivePipeline(dev.describe(), window_s=5.0)
+    window = LiveWindow(pipe, TrialController(pipe), window_s=5.0, trail_s=4.0)
+    window.resize(1400, 700)
+    window.show()
+    window.activateWindow()
+    run(dev, pipe, 2.0)
+    window.refresh()
+    app.processEvents()
+    (x0, x1), (y0, y1) = window.cop_plot.getPlotItem().vb.viewRange()
+    assert x1 - x0 < 0.3 and y1 - y0 < 0.3
+    assert "Z: whole plate" in window.cop_text.toPlainText()
+    QTest.keyClick(window, QtCore.Qt.Key_Z)
+    run(dev, pipe, 1.0)
+    window.refresh()
+    (x0, x1), (y0, y1) = window.cop_plot.getPlotItem().vb.viewRange()
+    corners = np.asarray(dev.describe().stream("force").plate["corners_m"])[:, :2]
+    tol = 1e-9
+    assert x0 <= corners[:, 0].min() + tol and x1 >= corners[:, 0].max() - tol
+    assert y0 <= corners[:, 1].min() + tol and y1 >= corners[:, 1].max() - tol
+    assert np.ptp(corners[:, 0]) == pytest.approx(0.6) and np.ptp(corners[:, 1]) == pytest.approx(0.4)
+    assert not window.cop_zoom and "Z: zoom on the COP" in window.cop_text.toPlainText()
+    QTest.keyClick(window, QtCore.Qt.Key_Z)
+    run(dev, pipe, 1.0)
+    window.refresh()
+    (x0, x1), _ = window.cop_plot.getPlotItem().vb.viewRange()
+    assert x1 - x0 < 0.3 and window.cop_zoom
+    window.close()

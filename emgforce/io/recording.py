@@ -53,6 +53,18 @@ def _storable_text(value: Any, n_bytes: int, what: str) -> str:
     return value
 
 
+def first_index_at(time_s: float, fs_hz: float) -> int:
+    """Index of the first sample at or after ``time_s`` (sample ``i`` is at ``i / fs_hz``)."""
+    # tolerance keeps times that are exact multiples of 1/fs on their sample
+    return math.ceil(time_s * fs_hz - 1e-6)
+
+
+def time_slice(start_s: float, stop_s: float, fs_hz: float, n_samples: int) -> slice:
+    """Rows with ``start_s <= i / fs_hz < stop_s`` of a stream of ``n_samples``, clipped to it."""
+    i0, i1 = first_index_at(start_s, fs_hz), first_index_at(stop_s, fs_hz)
+    return slice(min(max(i0, 0), n_samples), min(max(i1, 0), n_samples))
+
+
 @dataclass
 class Subject:
     """Who was recorded. ``affected_side`` is ``"left"``, ``"right"`` or None.
@@ -271,10 +283,7 @@ class StreamData:
         """Rows with ``start_s <= i / fs_hz < stop_s``, clipped to the recording."""
         if stop_s < start_s:
             raise ValueError(f"stop_s ({stop_s}) is before start_s ({start_s})")
-        # tolerance keeps times that are exact multiples of 1/fs on their sample
-        i0 = math.ceil(start_s * self.fs_hz - 1e-6)
-        i1 = math.ceil(stop_s * self.fs_hz - 1e-6)
-        return slice(min(max(i0, 0), self.n_samples), min(max(i1, 0), self.n_samples))
+        return time_slice(start_s, stop_s, self.fs_hz, self.n_samples)
 
     def segment(self, start_s: float, stop_s: float) -> np.ndarray:
         """Rows of :attr:`data` between two times (see :meth:`sample_slice`); NaN inside gaps."""

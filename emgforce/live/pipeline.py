@@ -11,7 +11,6 @@ window.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from drivers.base import Block, DeviceInfo, StreamInfo
 from emgforce.constants import COP_FZ_THRESHOLD_N, COP_LOWPASS_HZ, MVC_WINDOW_S
 from emgforce.errors import SignalError
 from emgforce.forceplate import Plate, center_of_pressure, prediction_ellipse_area
+from emgforce.io.recording import first_index_at
 from emgforce.live.ringbuffer import RingBuffer, minmax_decimate
 from emgforce.signal import StreamEnvelope, StreamFilter, butter_sos, mvc_reference, percent_mvc
 
@@ -246,7 +246,7 @@ class LivePipeline:
             self._capture_from = self._capture_start
             if start_s is None or self.emg_stream is None:
                 return
-            self._capture_from = first = _first_index_at(start_s, self.emg_fs_hz)
+            self._capture_from = first = first_index_at(start_s, self.emg_fs_hz)
             if first >= self._emg_next:  # the marker is ahead of the data: end_capture trims
                 return
             rows, held = self.emg_ring.latest(self._emg_next - first)
@@ -272,7 +272,7 @@ class LivePipeline:
         env = np.concatenate(blocks) if blocks else np.empty((0, len(self.emg_channels)))
         env = env[max(first - start, 0):]
         if stop_s is not None:
-            env = env[: max(_first_index_at(stop_s, self.emg_fs_hz) - max(first, start), 0)]
+            env = env[: max(first_index_at(stop_s, self.emg_fs_hz) - max(first, start), 0)]
         return env
 
     def reference_from_capture(self, envelope: np.ndarray, side: str | None = None) -> dict[str, float]:
@@ -435,11 +435,6 @@ class LivePipeline:
             session_time_s=session_time,
             newest_host_time=host_time,
         )
-
-
-def _first_index_at(time_s: float, fs_hz: float) -> int:
-    """Index of the first sample at or after ``time_s`` (as :meth:`emgforce.io.Stream.sample_slice`)."""
-    return math.ceil(time_s * fs_hz - 1e-6)
 
 
 def _prediction_ellipse(cop_m: np.ndarray, n_points: int = 64) -> tuple[np.ndarray, float]:

@@ -17,6 +17,7 @@ import numpy as np
 
 from emgforce import constants as C
 from emgforce.errors import AnalysisError, EmgforceError
+from emgforce.io.recording import time_slice
 from emgforce.naming import ACTIVITY_LABELS, MUSCLES, SIDES, TASKS, parse_emg_channel_name, parse_trial_label
 from emgforce.tasks import segment
 from emgforce.tasks.metrics import activation_metrics, coefficient_of_variation, load_split
@@ -184,7 +185,7 @@ def _reference(env: np.ndarray, fs: float, trials: list[Any]) -> tuple[float, st
 
     segs = []
     for t in trials:
-        seg = env[_rows(fs, t.start_s, t.stop_s, env.shape[0])]
+        seg = env[time_slice(t.start_s, t.stop_s, fs, env.shape[0])]
         seg = seg[np.isfinite(seg)]
         if seg.size >= C.MVC_WINDOW_S * fs:
             segs.append(seg)
@@ -231,14 +232,8 @@ def _plate_setup(ctx: _Context) -> None:
 # --------------------------------------------------------------------------- helpers
 
 
-def _rows(fs: float, start_s: float, stop_s: float, n: int) -> slice:
-    i0 = min(max(int(math.ceil(start_s * fs - 1e-6)), 0), n)
-    i1 = min(max(int(math.ceil(stop_s * fs - 1e-6)), 0), n)
-    return slice(i0, i1)
-
-
 def _env_window(ctx: _Context, j: int, start_s: float, stop_s: float) -> np.ndarray:
-    seg = ctx.env[_rows(ctx.emg_fs, start_s, stop_s, ctx.env.shape[0]), j]
+    seg = ctx.env[time_slice(start_s, stop_s, ctx.emg_fs, ctx.env.shape[0]), j]
     return seg[np.isfinite(seg)]
 
 
@@ -282,7 +277,7 @@ def _stance_plate(ctx: _Context, side: str | None, start_s: float, stop_s: float
 
 
 def _mean_fz(p: _Plate, start_s: float, stop_s: float) -> float:
-    seg = p.fz_n[_rows(p.fs_hz, start_s, stop_s, p.fz_n.size)]
+    seg = p.fz_n[time_slice(start_s, stop_s, p.fs_hz, p.fz_n.size)]
     seg = seg[np.isfinite(seg)]
     return float(np.mean(seg)) if seg.size else -math.inf
 
@@ -293,7 +288,7 @@ def _fz_sum(ctx: _Context, start_s: float, stop_s: float) -> tuple[np.ndarray, f
         return None
     fs = ctx.plates[0].fs_hz
     same = [p for p in ctx.plates if p.fs_hz == fs]
-    sl = _rows(fs, start_s, stop_s, min(p.fz_n.size for p in same))
+    sl = time_slice(start_s, stop_s, fs, min(p.fz_n.size for p in same))
     return np.sum([p.fz_n[sl] for p in same], axis=0), fs
 
 
@@ -326,7 +321,7 @@ def _rep_signal(ctx: _Context, tr: TrialResult) -> tuple[np.ndarray, float, str,
     cols = _working_channels(ctx, tr.side if tr.task != "bridge" else None)
     if ctx.env is None or not cols:
         return None
-    sl = _rows(ctx.emg_fs, tr.start_s, tr.stop_s, ctx.env.shape[0])
+    sl = time_slice(tr.start_s, tr.stop_s, ctx.emg_fs, ctx.env.shape[0])
     sig = np.nanmean(ctx.env[sl][:, cols], axis=1)
     unit = ctx.units[cols[0]]
     what = " + ".join(ctx.names[j] for j in cols)
@@ -410,7 +405,7 @@ def _rep_onsets(ctx: _Context, tr: TrialResult) -> None:
         if b1 - b0 < ctx.opts.onset_baseline_s:
             skipped += 1
             continue
-        seg = ctx.emg_raw[_rows(ctx.emg_fs, b0, r.stop_s, ctx.emg_raw.shape[0])][:, cols]
+        seg = ctx.emg_raw[time_slice(b0, r.stop_s, ctx.emg_fs, ctx.emg_raw.shape[0])][:, cols]
         if not np.all(np.isfinite(seg)):
             skipped += 1
             continue
@@ -435,7 +430,7 @@ def _fatigue(ctx: _Context, tr: TrialResult, windows: list[tuple[float, float]])
     for j in cols:
         slopes = []
         for i, (a, b) in enumerate(windows):
-            seg = ctx.emg_raw[_rows(ctx.emg_fs, a, b, ctx.emg_raw.shape[0]), j]
+            seg = ctx.emg_raw[time_slice(a, b, ctx.emg_fs, ctx.emg_raw.shape[0]), j]
             if seg.size < need * ctx.emg_fs or not np.all(np.isfinite(seg)):
                 continue
             res = spectral_fatigue(seg, ctx.emg_fs, epoch_s=ctx.opts.fatigue_epoch_s, band_hz=C.BANDPASS_HZ)
@@ -454,7 +449,7 @@ def _stance_from_fz(ctx: _Context, tr: TrialResult, plate: _Plate) -> tuple[floa
     """Lift, put-down and balance losses from the stance plate's load."""
     from emgforce.forceplate import detect_balance_losses
 
-    sl = _rows(plate.fs_hz, tr.start_s, tr.stop_s, plate.fz_n.size)
+    sl = time_slice(tr.start_s, tr.stop_s, plate.fs_hz, plate.fz_n.size)
     fz = plate.fz_n[sl]
     bw = _body_weight_n(ctx)
 
@@ -464,7 +459,7 @@ def _stance_from_fz(ctx: _Context, tr: TrialResult, plate: _Plate) -> tuple[floa
         if not phases:
             return None, math.nan
         phase = max(phases, key=lambda p: p.duration_s)
-        hold = fz[_rows(plate.fs_hz, phase.hold_start_s - tr.start_s, phase.hold_stop_s - tr.start_s, fz.size)]
+        hold = fz[time_slice(phase.hold_start_s - tr.start_s, phase.hold_stop_s - tr.start_s, plate.fs_hz, fz.size)]
         return phase, float(np.median(hold)) if hold.size else math.nan
 
     # double stance loads the stance plate with about half the body weight, single stance with all of it
@@ -533,7 +528,7 @@ def _stabilisation(ctx: _Context, tr: TrialResult, plate: _Plate, lift: float, p
 
     if lift <= tr.start_s or putdown - lift < 1.0:
         return
-    fz = plate.fz_n[_rows(plate.fs_hz, lift, putdown, plate.fz_n.size)]
+    fz = plate.fz_n[time_slice(lift, putdown, plate.fs_hz, plate.fz_n.size)]
     res = time_to_stabilization(fz, plate.fs_hz, method="sequential")
     tr.metrics.append(Metric("time_to_stabilization_s", float(res.time_s), "s", tr.side))
     if res.reason:
@@ -553,7 +548,7 @@ def _onsets(ctx: _Context, tr: TrialResult, lift: float) -> None:
               f"only {max(base_s, 0.0):.2f} s: skipped")
         return
     cols = _working_channels(ctx, None)
-    seg = ctx.emg_raw[_rows(ctx.emg_fs, tr.start_s, tr.stop_s, ctx.emg_raw.shape[0])][:, cols]
+    seg = ctx.emg_raw[time_slice(tr.start_s, tr.stop_s, ctx.emg_fs, ctx.emg_raw.shape[0])][:, cols]
     if not np.all(np.isfinite(seg)):
         _note(tr, "info", "onset latency skipped: lost EMG samples in the trial")
         return
@@ -573,7 +568,7 @@ def _sway(ctx: _Context, tr: TrialResult, plate: _Plate, start_s: float, stop_s:
     if plate.cop_m is None:
         _note(tr, "warning", f"plate {plate.name!r} has no COP: sway skipped")
         return
-    cop = plate.cop_m[_rows(plate.fs_hz, start_s, stop_s, plate.cop_m.shape[0])]
+    cop = plate.cop_m[time_slice(start_s, stop_s, plate.fs_hz, plate.cop_m.shape[0])]
     duration = cop.shape[0] / plate.fs_hz
     if not np.all(np.isfinite(cop)):
         _note(tr, "warning", f"COP undefined (load at or below {ctx.opts.fz_threshold_n:g} N) in part of "
@@ -644,7 +639,7 @@ def _load_split(ctx: _Context, tr: TrialResult, start_s: float, stop_s: float) -
         _note(tr, "warning", "plates sampled at different rates: load split skipped")
         return
     n = min(p.fz_n.size for p in loaded)
-    sl = _rows(loaded[0].fs_hz, start_s, stop_s, n)
+    sl = time_slice(start_s, stop_s, loaded[0].fs_hz, n)
     split = load_split({k: p.fz_n[sl] for k, p in zip(keys, loaded)})
     for p, k in zip(loaded, keys):
         tr.metrics.append(Metric("load_pct" if p.side else f"load_pct_{k}", split[k], "%", p.side))

@@ -73,6 +73,15 @@ def _mdf_mnf(f: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mdf, mnf
 
 
+def _welch_frequencies(x, fs, axis, nperseg, band_hz) -> tuple[np.ndarray, np.ndarray]:
+    """Median and mean frequency of each channel's Welch PSD, shaped like ``x`` without its time axis."""
+    fs = check_fs(fs)
+    x2, layout = to_2d(x, axis, min_samples=2)
+    f, p = _psd(x2, fs, nperseg, band_hz)
+    shape = layout.moved_shape[1:]
+    return tuple(v.reshape(shape) for v in _mdf_mnf(f, p))
+
+
 def median_frequency(x, fs: float, *, axis: int = 0, nperseg: int | None = None, band_hz=None) -> np.ndarray:
     """Median frequency (Hz) of the Welch PSD of each channel.
 
@@ -98,10 +107,7 @@ def median_frequency(x, fs: float, *, axis: int = 0, nperseg: int | None = None,
     ndarray, shape (n_channels,)
         NaN for a channel without power.
     """
-    fs = check_fs(fs)
-    x2, layout = to_2d(x, axis, min_samples=2)
-    f, p = _psd(x2, fs, nperseg, band_hz)
-    return _mdf_mnf(f, p)[0].reshape(layout.moved_shape[1:])
+    return _welch_frequencies(x, fs, axis, nperseg, band_hz)[0]
 
 
 def mean_frequency(x, fs: float, *, axis: int = 0, nperseg: int | None = None, band_hz=None) -> np.ndarray:
@@ -125,10 +131,7 @@ def mean_frequency(x, fs: float, *, axis: int = 0, nperseg: int | None = None, b
     ndarray, shape (n_channels,)
         NaN for a channel without power.
     """
-    fs = check_fs(fs)
-    x2, layout = to_2d(x, axis, min_samples=2)
-    f, p = _psd(x2, fs, nperseg, band_hz)
-    return _mdf_mnf(f, p)[1].reshape(layout.moved_shape[1:])
+    return _welch_frequencies(x, fs, axis, nperseg, band_hz)[1]
 
 
 def spectral_fatigue(x, fs: float, *, epoch_s: float = FATIGUE_EPOCH_S, nperseg: int | None = None,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TextIO
 
+from emgforce._progress import draw_bar
 from emgforce.tasks.results import TIDY_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -107,14 +108,10 @@ class ProgressBar:
         self.failed += 0 if ok else 1
         if not self.enabled:
             return
-        filled = int(self.width * self.done / max(self.total, 1))
         elapsed = time.monotonic() - self._t0
-        bar = "#" * filled + "-" * (self.width - filled)
         fail = f", {self.failed} failed" if self.failed else ""
-        self.stream.write(f"\r[{bar}] {self.done}/{self.total}{fail} {elapsed:5.1f}s {name[-40:]:<40}")
-        if self.done == self.total:
-            self.stream.write("\n")
-        self.stream.flush()
+        draw_bar(self.stream, self.done / max(self.total, 1),
+                 f"{self.done}/{self.total}{fail} {elapsed:5.1f}s {name[-40:]:<40}", width=self.width)
 
 
 def _local(paths: list[Path], outdirs: list[Path | None], options: dict[str, Any], figures: bool, jobs: int) -> Iterator[dict[str, Any]]:

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Callable, TextIO
 
+from emgforce._progress import draw_bar
+
 SESSION_FILE = "session.h5"
 TRUTH_FILE = "ground_truth.json"
 ANALYSIS_DIR = "analysis"
@@ -59,14 +61,8 @@ def _progress_bar(stream: TextIO, width: int = 30) -> Callable[[float, float], N
         if last[1] >= 1.0 or (frac < 1.0 and now - last[0] < 0.1):  # at most 10 redraws a second
             return
         last[:] = [now, frac]
-        filled = int(width * frac)
-        stream.write(
-            f"\rrecording [{'#' * filled}{'-' * (width - filled)}] {100 * frac:3.0f}% "
-            f"{done:6.1f}/{total:.1f} s of data  {now - t0:5.1f} s"
-        )
-        if frac >= 1.0:
-            stream.write("\n")
-        stream.flush()
+        draw_bar(stream, frac, f"{100 * frac:3.0f}% {done:6.1f}/{total:.1f} s of data  {now - t0:5.1f} s",
+                 prefix="recording ", width=width)
 
     return update
 

@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
-from drivers.base import Block, ChannelInfo, StreamInfo
+from emgforce.streams import Block, ChannelInfo, StreamInfo
 from emgforce.io import RecordingWriter, Subject, read_recording
 
 FS_HZ, N_CH, BLOCK, SECONDS = 10_000.0, 64, 100, 2

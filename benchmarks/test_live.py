@@ -31,7 +31,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import scipy.signal as ss  # noqa: E402
 
-from drivers.base import Block, ChannelInfo, Device, DeviceInfo, StreamInfo  # noqa: E402
+from emgforce.streams import Block, ChannelInfo, DeviceInfo, StreamInfo  # noqa: E402
+from emgforce.drivers.base import Device  # noqa: E402
 from emgforce.forceplate import Plate, center_of_pressure  # noqa: E402
 from emgforce.live.pipeline import Frame, LivePipeline  # noqa: E402
 from emgforce.live.ringbuffer import RingBuffer  # noqa: E402

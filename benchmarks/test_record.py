@@ -18,7 +18,8 @@ import time
 import numpy as np
 import pytest
 
-from drivers.base import Block, ChannelInfo, Device, DeviceInfo, StreamInfo
+from emgforce.streams import Block, ChannelInfo, DeviceInfo, StreamInfo
+from emgforce.drivers.base import Device
 
 FS_HZ = 10_000.0
 N_CH = 64
@@ -29,7 +30,7 @@ DATA_S = 10.0
 @pytest.fixture(scope="module")
 def pattern() -> np.ndarray:
     """One second of simulated 10 kHz sEMG, its 6 channels tiled to 64."""
-    from drivers.sim import Protocol, simulate
+    from emgforce.drivers.sim import Protocol, simulate
 
     emg = simulate(Protocol.short(), seed=0, emg_fs_hz=FS_HZ).emg[int(10 * FS_HZ) : int(11 * FS_HZ)]
     return np.ascontiguousarray(np.tile(emg, (1, N_CH // emg.shape[1] + 1))[:, :N_CH])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drivers.sim import Protocol, simulate
+from emgforce.drivers.sim import Protocol, simulate
 
 DURATION_S = Protocol.default().duration_s
 

@@ -1,6 +1,6 @@
 """Acquisition devices for emgforce.
 
-Every backend implements :class:`drivers.base.Device`. Devices are found
+Every backend implements :class:`emgforce.drivers.base.Device`. Devices are found
 through the ``emgforce.drivers`` entry-point group, so other packages can add
 their own; vendor modules are imported only inside the driver that needs them.
 """
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
-from drivers.base import Block, ChannelInfo, Device, DeviceInfo, Marker, StreamInfo
+from emgforce.streams import Block, ChannelInfo, DeviceInfo, Marker, StreamInfo
+from emgforce.drivers.base import Device
 
 ENTRY_POINT_GROUP = "emgforce.drivers"
 

@@ -9,7 +9,7 @@ import logging
 from types import ModuleType
 from typing import Any, Callable
 
-from drivers.base import ChannelInfo
+from emgforce.streams import ChannelInfo
 from emgforce.errors import DeviceNotAvailableError
 from emgforce.naming import parse_emg_channel_name
 
@@ -50,7 +50,7 @@ def import_vendor(module: str, *, what: str, install: str) -> ModuleType:
 
 
 def runtime_available(load: Callable[[], Any]) -> tuple[bool, str]:
-    """What :meth:`drivers.base.Device.available` returns for a driver whose vendor loader is ``load``.
+    """What :meth:`emgforce.drivers.base.Device.available` returns for a driver whose vendor loader is ``load``.
 
     Parameters
     ----------

@@ -21,8 +21,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from drivers._util import DEFAULT_EMG_CHANNELS, call_quietly, channel_info, import_vendor, runtime_available
-from drivers.base import Block, Device, DeviceInfo, StreamInfo
+from emgforce.drivers._util import DEFAULT_EMG_CHANNELS, call_quietly, channel_info, import_vendor, runtime_available
+from emgforce.streams import Block, DeviceInfo, StreamInfo
+from emgforce.drivers.base import Device
 from emgforce.errors import DeviceDisconnectedError, DeviceError, DeviceNotAvailableError
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from drivers.base import Block, Device, DeviceInfo, Marker, StreamInfo
+from emgforce.streams import Block, DeviceInfo, Marker, StreamInfo
+from emgforce.drivers.base import Device
 from emgforce.errors import DeviceError, DeviceFinishedError
 
 

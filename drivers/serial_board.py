@@ -30,7 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from drivers._util import (
+from emgforce.drivers._util import (
     DEFAULT_EMG_CHANNELS,
     CounterUnwrapper,
     call_quietly,
@@ -38,7 +38,8 @@ from drivers._util import (
     import_vendor,
     runtime_available,
 )
-from drivers.base import Block, Device, DeviceInfo, StreamInfo
+from emgforce.streams import Block, DeviceInfo, StreamInfo
+from emgforce.drivers.base import Device
 from emgforce.errors import DeviceDisconnectedError, DeviceError
 
 SYNC = b"\xa5\x5a"

@@ -22,8 +22,9 @@ from typing import Sequence
 
 import numpy as np
 
-from drivers._util import DEFAULT_EMG_CHANNELS, channel_info
-from drivers.base import Block, Device, DeviceInfo, StreamInfo
+from emgforce.drivers._util import DEFAULT_EMG_CHANNELS, channel_info
+from emgforce.streams import Block, DeviceInfo, StreamInfo
+from emgforce.drivers.base import Device
 from emgforce.errors import DeviceDisconnectedError, DeviceError
 
 log = logging.getLogger(__name__)

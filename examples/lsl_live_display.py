@@ -7,7 +7,7 @@ offsets, and the display shows the envelopes and the gluteus medius bars
 against the target band. Give ``--record`` to keep an HDF5 recording too.
 
 Without an amplifier, ``--demo-outlet`` starts an LSL outlet on this machine
-that plays simulated EMG (``drivers.sim``) in real time, so the whole chain can
+that plays simulated EMG (``emgforce.drivers.sim``) in real time, so the whole chain can
 be tried on a laptop.
 
 Run::
@@ -33,7 +33,7 @@ def demo_outlet(name: str, stop: threading.Event, seed: int = 0, chunk_s: float 
     """Play the simulator's EMG through an LSL outlet named ``name``, paced to the clock."""
     import pylsl
 
-    from drivers.sim import Protocol, simulate
+    from emgforce.drivers.sim import Protocol, simulate
 
     session = simulate(Protocol.short(), seed=seed)
     info = session.emg_info
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import pyqtgraph as pg
 
-    from drivers.lsl import LSLDevice
+    from emgforce.drivers.lsl import LSLDevice
     from emgforce.live import LiveSession, reference_from_recording
     from emgforce.live.window import LiveWindow, run_window  # the Qt part, imported explicitly
 

@@ -1,11 +1,11 @@
 """Record a hip-abductor session from the simulated device into an emgforce HDF5 file.
 
-The simulator (``drivers.sim``) plays a scripted lab protocol (MVCs, rest,
+The simulator (``emgforce.drivers.sim``) plays a scripted lab protocol (MVCs, rest,
 double- and single-leg stance, single-leg squats, bridges) with synchronised
 sEMG (GM, TFL, GMAX, both sides) and a 6-component force plate, and sends the
 trial start/stop markers a lab operator would. The :class:`emgforce.record.Recorder`
 is exactly what records real hardware: swap ``SimulatedDevice`` for another
-driver (``drivers.get_driver("nidaq")(...)``) and nothing else changes.
+driver (``emgforce.drivers.get_driver("nidaq")(...)``) and nothing else changes.
 
 Run::
 
@@ -19,7 +19,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from drivers.sim import Protocol, SimulatedDevice
+from emgforce.drivers.sim import Protocol, SimulatedDevice
 from emgforce.io import Subject, read_recording
 from emgforce.record import Recorder
 

@@ -24,7 +24,7 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def sim_short():
-    """The short simulated protocol (seed 0, weak side left): ``drivers.sim.SimulatedSession`` with ground truth."""
-    from drivers.sim import Protocol, simulate
+    """The short simulated protocol (seed 0, weak side left): ``emgforce.drivers.sim.SimulatedSession`` with ground truth."""
+    from emgforce.drivers.sim import Protocol, simulate
 
     return simulate(Protocol.short(), seed=0, weak_side="left")

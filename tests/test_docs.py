@@ -31,7 +31,7 @@ def test_docs_build_strict(tmp_path):
         "signal": "emgforce.signal.emg_envelope",
         "forceplate": "emgforce.forceplate.center_of_pressure",
         "io": "emgforce.io.c3d.read_c3d",
-        "drivers": "drivers.base.Device",
+        "drivers": "emgforce.drivers.base.Device",
         "record": "emgforce.record.Recorder",
         "live": "emgforce.live.pipeline.LivePipeline",
         "tasks": "emgforce.tasks.analyze_session",

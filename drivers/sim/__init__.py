@@ -5,7 +5,7 @@ medius, tensor fasciae latae and gluteus maximus, both sides) and one
 6-component force plate for a scripted :class:`Protocol`, the operator's trial
 markers, and a :class:`GroundTruth` of what the simulated subject really did
 (true activation in %MVC, true COP and load, event times). :class:`SimulatedDevice`
-plays a session through the :class:`drivers.base.Device` interface, paced to the
+plays a session through the :class:`emgforce.drivers.base.Device` interface, paced to the
 wall clock or as fast as possible, with optional faults (dropped blocks, a
 disconnect). Everything is deterministic for a given seed and uses numpy only.
 
@@ -26,7 +26,7 @@ Model, in short:
   and has 0.75x the MVC amplitude; its TFL compensates (1.2x).
 * **Force plate**: AMTI-like, 0.6 x 0.4 m, sensor origin 40 mm below the
   surface, channels in the plate's z-down frame with ``Fz > 0`` under load (see
-  :mod:`drivers.sim._plate` for the exact convention; the plate dict is an
+  :mod:`emgforce.drivers.sim._plate` for the exact convention; the plate dict is an
   :class:`emgforce.forceplate.Plate` description). COP sway is 1/f-like below
   ~1.5 Hz: ~3/4 mm RMS (ML/AP) in quiet stance, 8/5.5 mm on one leg, 1.4x on
   the weak side, which also loses balance once per single-leg stance (the free
@@ -36,7 +36,7 @@ Model, in short:
 
 Examples
 --------
->>> from drivers.sim import Protocol, simulate
+>>> from emgforce.drivers.sim import Protocol, simulate
 >>> s = simulate(Protocol.short(), seed=1)
 >>> s.emg.shape[1], s.force_info.channel_names[2]
 (6, 'Fz')
@@ -44,9 +44,9 @@ Examples
 'bridge'
 """
 
-from drivers.sim.device import SimulatedDevice
-from drivers.sim.protocol import Protocol, ScheduledTrial, Step
-from drivers.sim.session import GroundTruth, SimulatedSession, TrialTruth, simulate
+from emgforce.drivers.sim.device import SimulatedDevice
+from emgforce.drivers.sim.protocol import Protocol, ScheduledTrial, Step
+from emgforce.drivers.sim.session import GroundTruth, SimulatedSession, TrialTruth, simulate
 
 __all__ = [
     "GroundTruth",

@@ -25,9 +25,9 @@ import numpy as np
 
 from emgforce.constants import COP_FZ_THRESHOLD_N
 
-from drivers.base import ChannelInfo
-from drivers.sim._emg import fft_length, shaped_noise
-from drivers.sim._script import SQUAT_DEPTH_M, SquatRep
+from emgforce.streams import ChannelInfo
+from emgforce.drivers.sim._emg import fft_length, shaped_noise
+from emgforce.drivers.sim._script import SQUAT_DEPTH_M, SquatRep
 
 G_M_S2 = 9.80665
 PLATE_SIZE_M = (0.6, 0.4)  # ML x AP

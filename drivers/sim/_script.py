@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from drivers.base import Marker
-from drivers.sim.protocol import REP_LEAD_IN_S, STANCE_LIFT_AT_S, REP_TASKS, ScheduledTrial, Step
+from emgforce.streams import Marker
+from emgforce.drivers.sim.protocol import REP_LEAD_IN_S, STANCE_LIFT_AT_S, REP_TASKS, ScheduledTrial, Step
 
 #: activation in %MVC per (task, muscle abbreviation): (tested/stance side, other side).
 #: Gluteus medius follows the plausibility table in docs (Ebert 2017, Ekstrom 2007,

@@ -10,9 +10,10 @@ import numpy as np
 
 from emgforce.errors import DeviceDisconnectedError, DeviceError, DeviceFinishedError
 
-from drivers.base import Block, Device, DeviceInfo, Marker
-from drivers.sim.protocol import Protocol
-from drivers.sim.session import GroundTruth, SimulatedSession, simulate
+from emgforce.streams import Block, DeviceInfo, Marker
+from emgforce.drivers.base import Device
+from emgforce.drivers.sim.protocol import Protocol
+from emgforce.drivers.sim.session import GroundTruth, SimulatedSession, simulate
 
 
 class _Cursor:

@@ -17,10 +17,10 @@ import numpy as np
 from emgforce.constants import EMG_FS_HZ, FORCE_FS_HZ
 from emgforce.naming import ABBREV_MUSCLE, MUSCLES, SIDES, emg_channel_name
 
-from drivers.base import ChannelInfo, Marker, StreamInfo
-from drivers.sim import _emg, _plate
-from drivers.sim._script import N_PLATE, build_script
-from drivers.sim.protocol import Protocol
+from emgforce.streams import ChannelInfo, Marker, StreamInfo
+from emgforce.drivers.sim import _emg, _plate
+from emgforce.drivers.sim._script import N_PLATE, build_script
+from emgforce.drivers.sim.protocol import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class SimulatedSession:
         EMG in volts; sample ``i`` at ``i / emg_info.fs_hz`` s.
     force : ndarray, shape (n_force, 6)
         Fx, Fy, Fz (N), Mx, My, Mz (N*m) about the plate's sensor origin, plate frame.
-    emg_info, force_info : drivers.base.StreamInfo
+    emg_info, force_info : emgforce.streams.StreamInfo
         Stream descriptions (``force_info.plate`` describes the plate).
     markers : tuple of Marker
         Trial start/stop only, as an operator would mark them.

@@ -1,6 +1,6 @@
 """``emgforce demo OUTDIR``: record a simulated lab session into HDF5 and report it.
 
-The simulated device (``drivers.sim``) plays the scripted protocol as fast as
+The simulated device (``emgforce.drivers.sim``) plays the scripted protocol as fast as
 possible; its blocks and trial markers go through the same recorder
 (:class:`emgforce.record.Recorder`, writing with :class:`emgforce.io.RecordingWriter`)
 a lab recording uses. The file is then read back, summarised and analysed
@@ -84,7 +84,7 @@ def record_simulated_session(
 
     Returns
     -------
-    drivers.sim.GroundTruth
+    emgforce.drivers.sim.GroundTruth
         What the simulated subject really did (kept out of the recording).
 
     Raises
@@ -94,7 +94,7 @@ def record_simulated_session(
     RecordingError
         The recording ended with an error.
     """
-    from drivers.sim import Protocol, SimulatedDevice
+    from emgforce.drivers.sim import Protocol, SimulatedDevice
     from emgforce.errors import RecordingError
     from emgforce.io import Subject
     from emgforce.record import Recorder

@@ -23,7 +23,7 @@ def probe() -> list[dict[str, object]]:
     """One row per driver: name, target class, usable, reason."""
     from importlib.metadata import entry_points
 
-    from drivers import ENTRY_POINT_GROUP
+    from emgforce.drivers import ENTRY_POINT_GROUP
 
     rows = []
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):

@@ -56,7 +56,7 @@ def register(subparsers) -> None:
 
 def make_device(args: argparse.Namespace):
     """The driver named by ``--device`` with the options of ``emgforce record``."""
-    from drivers import get_driver
+    from emgforce.drivers import get_driver
     from emgforce.cli.record import device_kwargs
     from emgforce.errors import DeviceNotAvailableError
 

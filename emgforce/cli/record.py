@@ -64,7 +64,7 @@ def device_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     if args.device in ("sim", "replay"):
         kwargs["realtime"] = not args.fast
     if args.device == "sim" and args.protocol:
-        from drivers.sim import Protocol
+        from emgforce.drivers.sim import Protocol
 
         kwargs["protocol"] = Protocol.short() if args.protocol == "short" else Protocol.default()
     if args.device == "replay":
@@ -100,7 +100,7 @@ def _status_line(status, previous=None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drivers import get_driver
+    from emgforce.drivers import get_driver
     from emgforce.record import Recorder
 
     try:

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from drivers.base import CHANNEL_KINDS, ChannelInfo
+from emgforce.streams import CHANNEL_KINDS, ChannelInfo
 from emgforce import __version__
 from emgforce.errors import (
     EmgforceError,

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from drivers.base import ChannelInfo
+from emgforce.streams import ChannelInfo
 from emgforce.errors import RecordingError, RecordingFormatError, RecordingNotFoundError
 from emgforce.io import format as fmt
 from emgforce.io.recording import Event, Recording, StreamData, Subject

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from drivers.base import ChannelInfo
+from emgforce.streams import ChannelInfo
 from emgforce.io.format import EVENT_KINDS, FORMAT_VERSION, SUBJECT_ID_BYTES, SUBJECT_NOTES_BYTES
 from emgforce.naming import SIDES, parse_trial_label
 
@@ -98,7 +98,7 @@ class Subject:
 class Event:
     """A trial boundary or marker: ``time_s`` seconds from the session start.
 
-    ``kind`` is ``"start"``, ``"stop"`` or ``"mark"`` (as :class:`drivers.base.Marker`).
+    ``kind`` is ``"start"``, ``"stop"`` or ``"mark"`` (as :class:`emgforce.streams.Marker`).
     """
 
     label: str

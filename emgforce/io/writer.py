@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from drivers.base import Block, Marker, StreamInfo
+from emgforce.streams import Block, Marker, StreamInfo
 from emgforce import __version__
 from emgforce.errors import RecordingError, RecordingExistsError, RecordingWriteError
 from emgforce.io import format as fmt
@@ -116,7 +116,7 @@ class RecordingWriter:
     ----------
     path : str or Path
         Output file; refused if it exists unless ``overwrite``.
-    streams : sequence of drivers.base.StreamInfo
+    streams : sequence of emgforce.streams.StreamInfo
         Every stream that will be appended (objects cannot be added once SWMR starts).
     subject : Subject
     overwrite : bool
@@ -322,7 +322,7 @@ class RecordingWriter:
         return data
 
     def add_marker(self, marker: Marker) -> None:
-        """Record a :class:`drivers.base.Marker` as an event."""
+        """Record a :class:`emgforce.streams.Marker` as an event."""
         self.add_event(marker.label, marker.kind, marker.time_s)
 
     def add_event(self, label: str, kind: str, time_s: float) -> None:
@@ -428,7 +428,7 @@ def _check_streams(streams: Sequence[StreamInfo]) -> None:
         raise RecordingWriteError(f"stream names must be unique, got {names}")
     for s in streams:
         if not isinstance(s, StreamInfo):
-            raise TypeError(f"streams must be drivers.base.StreamInfo, got {type(s).__name__}")
+            raise TypeError(f"streams must be emgforce.streams.StreamInfo, got {type(s).__name__}")
         if not s.name or "/" in s.name or s.name == ".":
             raise RecordingWriteError(f"stream name {s.name!r} is not usable as an HDF5 group name")
         if not (math.isfinite(s.fs_hz) and s.fs_hz > 0):

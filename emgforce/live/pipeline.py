@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drivers.base import Block, DeviceInfo, StreamInfo
+from emgforce.streams import Block, DeviceInfo, StreamInfo
 from emgforce.constants import COP_FZ_THRESHOLD_N, COP_LOWPASS_HZ, MVC_WINDOW_S
 from emgforce.errors import SignalError
 from emgforce.forceplate import Plate, center_of_pressure, prediction_ellipse_area

@@ -18,7 +18,8 @@ import threading
 import time
 from typing import Any
 
-from drivers.base import Device, DeviceInfo, Marker
+from emgforce.streams import DeviceInfo, Marker
+from emgforce.drivers.base import Device
 from emgforce.errors import DeviceDisconnectedError, EmgforceError
 from emgforce.live.pipeline import LivePipeline
 from emgforce.live.trials import TrialController

@@ -4,7 +4,7 @@ Two sources drive trials. *User* markers (keys, buttons) are stamped with the
 session time of the newest processed sample and handed to ``emit`` (the
 recorder's marker input when recording), so a trial started from the keyboard
 lands in the file on the same time line as the data. *Device* markers
-(:meth:`drivers.base.Device.read_markers`: a simulator's script, an LSL marker
+(:meth:`emgforce.drivers.base.Device.read_markers`: a simulator's script, an LSL marker
 stream) are already on their way to the file; :meth:`TrialController.device_marker`
 only shows them (active trial, reps, MVC reference) and never emits them again.
 """
@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from drivers.base import Marker
+from emgforce.streams import Marker
 from emgforce.errors import SignalError
 from emgforce.live.pipeline import LivePipeline
 from emgforce.naming import parse_trial_label, trial_label
@@ -49,7 +49,7 @@ class TrialController:
     pipeline : LivePipeline
         Gives the session time and the envelope captured during MVC trials.
     emit : callable, optional
-        Called with each user :class:`drivers.base.Marker` (e.g. the
+        Called with each user :class:`emgforce.streams.Marker` (e.g. the
         recorder's marker method). User markers are also kept in
         :attr:`markers`, device markers in :attr:`device_markers`.
     mvc_duration_s : float or None

@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from drivers.base import Block, Device, Marker
+from emgforce.streams import Block, Marker
+from emgforce.drivers.base import Device
 from emgforce.errors import DeviceDisconnectedError, DeviceFinishedError, RecordingWriteError
 from emgforce.record._queue import BoundedBlockQueue
 

@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
-from drivers.sim import Protocol
+from emgforce.drivers.sim import Protocol
 from emgforce.cli import main
 from emgforce.io import Subject, read_recording
 from emgforce.report.summary import summarize, write_summary
@@ -107,7 +107,7 @@ def test_demo_refuses_to_overwrite_unless_asked(tmp_path, capsys):
 
 def test_summary_reports_gaps_of_a_recording_with_lost_blocks(tmp_path):
     """Record through the writer with dropped blocks; the stage-1 report lists the exact gaps."""
-    from drivers.sim import SimulatedDevice, Step
+    from emgforce.drivers.sim import SimulatedDevice, Step
     from emgforce.io import RecordingWriter
 
     proto = Protocol((Step("stance_double", duration_s=3.0),), lead_in_s=1.0, tail_s=1.0)

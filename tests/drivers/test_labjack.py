@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drivers.labjack import LabJackDevice
+from emgforce.drivers.labjack import LabJackDevice
 from emgforce.errors import DeviceDisconnectedError, DeviceError
 from tests.drivers.fakes import fake_ljm
 

@@ -9,7 +9,7 @@ import numpy as np
 import pylsl
 import pytest
 
-from drivers.lsl import LSLDevice
+from emgforce.drivers.lsl import LSLDevice
 from emgforce.errors import DeviceDisconnectedError, DeviceError
 from tests.drivers._reading import read_samples
 

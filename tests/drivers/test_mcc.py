@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from drivers.mcc import MCCDevice
+from emgforce.drivers.mcc import MCCDevice
 from emgforce.errors import DeviceDisconnectedError, DeviceError
 from tests.drivers.fakes import fake_uldaq
 from tests.drivers._reading import read_for

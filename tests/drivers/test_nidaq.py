@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from drivers.nidaq import NIDAQDevice
+from emgforce.drivers.nidaq import NIDAQDevice
 from emgforce.errors import DeviceDisconnectedError, DeviceError, DeviceNotAvailableError
 from tests.drivers.fakes import fake_nidaqmx
 from tests.drivers._reading import read_for

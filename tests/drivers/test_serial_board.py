@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drivers.serial_board import SYNC, FrameParser, SerialBoardDevice, crc16, encode_frame, frame_size
+from emgforce.drivers.serial_board import SYNC, FrameParser, SerialBoardDevice, crc16, encode_frame, frame_size
 from emgforce.errors import DeviceDisconnectedError
 
 
@@ -178,7 +178,7 @@ def test_device_disconnect_raises_after_delivering_data(pty_pair):
 @settings(max_examples=40, deadline=None)
 @given(bits=st.integers(2, 16), start=st.integers(0, 2**16), steps=st.lists(st.integers(1, 3), min_size=1, max_size=200))
 def test_counter_unwrapper_matches_cumulative_sum(bits, start, steps):
-    from drivers._util import CounterUnwrapper
+    from emgforce.drivers._util import CounterUnwrapper
 
     steps = [min(s, 2**bits - 1) for s in steps]  # a jump of a whole cycle is invisible by construction
     u = CounterUnwrapper(bits)

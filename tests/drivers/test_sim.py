@@ -14,7 +14,7 @@ import scipy.signal as ss
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drivers.sim import GroundTruth, Protocol, Step, simulate
+from emgforce.drivers.sim import GroundTruth, Protocol, Step, simulate
 from emgforce.constants import COP_FZ_THRESHOLD_N
 from emgforce.naming import TASKS, parse_trial_label
 

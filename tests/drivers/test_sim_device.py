@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import drivers
-from drivers.sim import Protocol, SimulatedDevice, Step, simulate
+import emgforce.drivers as drivers
+from emgforce.drivers.sim import Protocol, SimulatedDevice, Step, simulate
 from emgforce.errors import DeviceDisconnectedError, DeviceError, DeviceFinishedError
 
 #: 6 s: lead-in 1 s, double-leg stance 4 s, tail 1 s (two trial markers)

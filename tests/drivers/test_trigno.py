@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from drivers.trigno import TrignoDevice
+from emgforce.drivers.trigno import TrignoDevice
 from emgforce.errors import DeviceDisconnectedError, DeviceError
 from tests.drivers._reading import read_samples
 

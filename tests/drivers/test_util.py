@@ -1,4 +1,4 @@
-"""Helpers shared by the hardware drivers (``drivers._util``)."""
+"""Helpers shared by the hardware drivers (``emgforce.drivers._util``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from drivers._util import DEFAULT_EMG_CHANNELS, call_quietly, channel_info, import_vendor, runtime_available
+from emgforce.drivers._util import DEFAULT_EMG_CHANNELS, call_quietly, channel_info, import_vendor, runtime_available
 from emgforce.errors import DeviceNotAvailableError
 
 
@@ -39,7 +39,7 @@ def test_call_quietly_logs_instead_of_raising(caplog):
         calls.append(handle)
         raise OSError("device unplugged")
 
-    with caplog.at_level(logging.DEBUG, logger="drivers._util"):
+    with caplog.at_level(logging.DEBUG, logger="emgforce.drivers._util"):
         call_quietly(gone, 7)
     assert calls == [7]
     assert "gone failed during shutdown" in caplog.text and "device unplugged" in caplog.text

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from drivers.sim import Protocol, simulate
+from emgforce.drivers.sim import Protocol, simulate
 from emgforce.io import read_recording
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

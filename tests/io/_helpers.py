@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from drivers.base import ChannelInfo, StreamInfo
+from emgforce.streams import ChannelInfo, StreamInfo
 
 
 def emg_info(dtype: str = "float32", fs_hz: float = 2000.0, **kw) -> StreamInfo:

@@ -6,7 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from drivers.base import Block, StreamInfo
+from emgforce.streams import Block, StreamInfo
 from emgforce.errors import (
     RecordingError,
     RecordingExistsError,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drivers.base import ChannelInfo
+from emgforce.streams import ChannelInfo
 from emgforce.errors import RecordingExistsError, RecordingWriteError
 from emgforce.forceplate.cop import center_of_pressure
 from emgforce.forceplate.plate import Plate

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drivers.base import Block, ChannelInfo, StreamInfo
+from emgforce.streams import Block, ChannelInfo, StreamInfo
 from emgforce.io import RecordingWriter, read_recording
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "format.md"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drivers.base import Block, Marker
+from emgforce.streams import Block, Marker
 from emgforce.errors import RecordingError, RecordingWriteError
 from emgforce.io import Event, Recording, RecordingWriter, StreamData, Subject, Trial, read_recording
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drivers.base import Block
+from emgforce.streams import Block
 from emgforce.errors import RecordingWriteError
 from emgforce.io import RecordingWriter, Subject, read_recording
 

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from drivers.base import Block
+from emgforce.streams import Block
 from emgforce.cli import main
 from emgforce.io import RecordingWriter
 

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drivers.base import Block, ChannelInfo, StreamInfo
+from emgforce.streams import Block, ChannelInfo, StreamInfo
 from emgforce.io import FORMAT_VERSION, Recording, RecordingWriter, read_recording
 
 from ._helpers import emg_info, force_info, plate_dict

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from drivers.base import Block
+from emgforce.streams import Block
 from emgforce.io import RecordingWriter, Subject, read_recording
 from emgforce.io.format import SUBJECT_ID_BYTES, SUBJECT_NOTES_BYTES
 

@@ -20,7 +20,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     import numpy as np
-    from drivers.base import Block, ChannelInfo, StreamInfo
+    from emgforce.streams import Block, ChannelInfo, StreamInfo
     from emgforce.io import RecordingWriter, Subject
 
     chans = tuple(ChannelInfo(f"c{i}", "emg", "V") for i in range(3))

@@ -16,7 +16,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from drivers.base import Block, ChannelInfo, Device, DeviceInfo, StreamInfo
+from emgforce.streams import Block, ChannelInfo, DeviceInfo, StreamInfo
+from emgforce.drivers.base import Device
 from emgforce.naming import parse_emg_channel_name
 
 EMG_NAMES = ("GM_L", "GM_R", "TFL_L", "TFL_R")

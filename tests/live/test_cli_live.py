@@ -51,7 +51,7 @@ def test_live_takes_the_mvc_reference_from_a_recording(app, tmp_path, capsys):
 
 
 def test_live_refuses_an_mvc_file_without_mvc_trials(app, tmp_path, capsys):
-    from drivers.sim import Protocol, SimulatedDevice
+    from emgforce.drivers.sim import Protocol, SimulatedDevice
     from emgforce.record import Recorder
 
     out = tmp_path / "rest.h5"

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from drivers.base import Marker
-from drivers.sim import Protocol, SimulatedDevice, simulate
+from emgforce.streams import Marker
+from emgforce.drivers.sim import Protocol, SimulatedDevice, simulate
 from emgforce.live.pipeline import LivePipeline
 from emgforce.live.session import LiveSession
 from emgforce.live.trials import TrialController

@@ -9,7 +9,7 @@ import pytest
 import scipy.signal as ss
 from scipy import stats
 
-from drivers.base import Block, DeviceInfo, StreamInfo, ChannelInfo
+from emgforce.streams import Block, DeviceInfo, StreamInfo, ChannelInfo
 from emgforce.errors import SignalError
 from emgforce.live.pipeline import LivePipeline
 from emgforce.live.trials import TrialController

@@ -20,7 +20,7 @@ def wait_for(condition, timeout_s=30.0):
 
 
 def test_a_disconnect_stops_the_reader_and_is_reported():
-    from drivers.sim import Protocol, SimulatedDevice
+    from emgforce.drivers.sim import Protocol, SimulatedDevice
 
     dev = SimulatedDevice(Protocol.short(), realtime=False, disconnect_at_s=0.5)
     session = LiveSession(dev, window_s=2.0)

@@ -12,7 +12,8 @@ import time
 
 import numpy as np
 
-from drivers.base import Block, ChannelInfo, Device, DeviceInfo, Marker, StreamInfo
+from emgforce.streams import Block, ChannelInfo, DeviceInfo, Marker, StreamInfo
+from emgforce.drivers.base import Device
 from emgforce.errors import DeviceDisconnectedError
 
 STREAMS = {"emg": (2000.0, 4), "force": (1000.0, 6)}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drivers.replay import ReplayDevice
-from drivers.sim import Protocol, SimulatedDevice, simulate
+from emgforce.drivers.replay import ReplayDevice
+from emgforce.drivers.sim import Protocol, SimulatedDevice, simulate
 from emgforce.errors import DeviceFinishedError
 from emgforce.io import read_recording
 from emgforce.record import Recorder

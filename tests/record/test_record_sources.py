@@ -11,9 +11,9 @@ import numpy as np
 import pylsl
 import pytest
 
-from drivers.lsl import LSLDevice
-from drivers.replay import ReplayDevice
-from drivers.serial_board import encode_frame
+from emgforce.drivers.lsl import LSLDevice
+from emgforce.drivers.replay import ReplayDevice
+from emgforce.drivers.serial_board import encode_frame
 from emgforce.cli import main
 from emgforce.errors import DeviceFinishedError
 from emgforce.io import read_recording

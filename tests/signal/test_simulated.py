@@ -7,7 +7,7 @@ from emgforce.signal import StreamEnvelope, emg_envelope, mvc_reference, percent
 
 
 def test_simulated_session_percent_mvc_matches_ground_truth():
-    from drivers.sim import Protocol, simulate
+    from emgforce.drivers.sim import Protocol, simulate
 
     s = simulate(Protocol.short(), seed=3, mains_hz=50.0)
     fs, names = s.truth.emg_fs_hz, s.truth.channel_names
@@ -29,7 +29,7 @@ def test_simulated_session_percent_mvc_matches_ground_truth():
 
 @pytest.mark.parametrize("overrides", [{}, {"lowpass_hz": 3.0}, {"method": "rms"}])
 def test_streamed_envelope_lags_the_true_drive_by_its_stated_delay(overrides):
-    from drivers.sim import Protocol, simulate
+    from emgforce.drivers.sim import Protocol, simulate
 
     s = simulate(Protocol.short(), seed=3)
     fs = s.truth.emg_fs_hz

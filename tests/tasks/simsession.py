@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drivers.sim import Protocol, simulate
+from emgforce.drivers.sim import Protocol, simulate
 from emgforce.io import Event, Recording, StreamData, Subject, write_recording
 
 

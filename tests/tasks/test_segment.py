@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drivers.base import Marker
+from emgforce.streams import Marker
 from emgforce.errors import AnalysisError
 from emgforce.tasks.segment import PlateauLevels, detect_plateaus, marks_in, reps_from_events
 

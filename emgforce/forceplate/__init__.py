@@ -31,6 +31,14 @@ from emgforce.forceplate.sway import (
     sway_area_per_second,
     sway_range,
 )
+from emgforce.forceplate.sway_dynamics import (
+    VelocityPeaks,
+    phase_plane_parameter,
+    principal_sway_direction,
+    sway_density,
+    sway_density_peaks,
+    velocity_peaks,
+)
 from emgforce.forceplate.sway_frequency import cop_psd, frequency_descriptors, spectral_mean_frequency
 
 __all__ = [
@@ -66,5 +74,11 @@ __all__ = [
     "sway_descriptors",
     "sway_range",
     "time_to_stabilization",
+    "VelocityPeaks",
+    "phase_plane_parameter",
+    "principal_sway_direction",
+    "sway_density",
+    "sway_density_peaks",
+    "velocity_peaks",
     "zero_offset",
 ]

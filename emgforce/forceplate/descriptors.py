@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -12,10 +12,12 @@ from scipy import signal
 
 from emgforce.constants import COP_LOWPASS_HZ
 from emgforce.errors import ForcePlateError
+from emgforce.forceplate import flags as fl
 from emgforce.forceplate import sway as sw
 from emgforce.forceplate._validate import check_fs, check_positive, check_probability
 from emgforce.forceplate.diffusion import stabilogram_diffusion
 from emgforce.forceplate.entropy import sample_entropy
+from emgforce.forceplate.quijoux2021 import LOWPASS_HZ, RESAMPLE_HZ, quijoux2021_values
 from emgforce.forceplate.sway_frequency import (
     FREQUENCY_KEYS,
     PRIETO_BAND_HZ,
@@ -48,7 +50,10 @@ class SwayResult:
     none for the planar resultant) to floats; a NaN value has an entry in
     ``reasons`` saying which descriptor failed and why. The preprocessing
     that produced the analysed COP is recorded alongside. Index the result
-    like a dict: ``result["mean_velocity_m_s"]``.
+    like a dict: ``result["mean_velocity_m_s"]``. ``flags`` maps a
+    descriptor to the quality flags of :mod:`emgforce.forceplate.flags`
+    (``"too_short"``, ``"negative_slope"``, ``"non_stationary"``) that hold
+    for its value; ``convention`` names the definitions used.
     """
 
     values: dict[str, float]
@@ -57,6 +62,8 @@ class SwayResult:
     lowpass_hz: float | None
     resample_hz: float | None
     n_samples: int
+    flags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    convention: str = "emgforce"
 
     @property
     def duration_s(self) -> float:
@@ -128,6 +135,8 @@ def sway_descriptors(
     long_term_s: tuple[float, float] = (2.5, 10.0),
     entropy_m: int = 2,
     entropy_r: float = 0.2,
+    convention: str = "emgforce",
+    sway_density_radius_m: float = 0.003,
 ) -> SwayResult:
     """Every sway descriptor of a continuous COP segment.
 
@@ -148,6 +157,18 @@ def sway_descriptors(
     To reproduce published values computed on raw COP (e.g. the Duarte
     balance data sets), pass ``lowpass_hz=None``.
 
+    ``convention="quijoux2021"`` instead computes the 72 descriptors of
+    Quijoux et al. (2021) with that review's reference code's preprocessing
+    and definitions (:mod:`emgforce.forceplate.quijoux2021`; the
+    preprocessing and descriptor arguments above are then fixed by the
+    convention and ignored, except ``sway_density_radius_m``).
+
+    Flags (``result.flags``): ``"non_stationary"`` on every descriptor when
+    a linear drift explains half an axis' variance, ``"negative_slope"`` on
+    negative diffusion coefficients and scaling exponents, ``"too_short"``
+    where the segment is too short for a descriptor (also when the value
+    is NaN).
+
     Parameters
     ----------
     cop_m : ndarray, shape (n, 2)
@@ -161,6 +182,10 @@ def sway_descriptors(
     band_hz, nperseg : see :func:`frequency_descriptors`.
     short_term_s, long_term_s : see :func:`stabilogram_diffusion`.
     entropy_m, entropy_r : see :func:`sample_entropy` (r relative to SD).
+    convention : {"emgforce", "quijoux2021"}
+        Definitions and preprocessing.
+    sway_density_radius_m : float
+        Radius of the sway density (``quijoux2021`` only), m.
 
     Returns
     -------
@@ -176,9 +201,13 @@ def sway_descriptors(
     """
     fs0 = check_fs(fs_hz, "sway_descriptors")
     check_probability(probability, "sway_descriptors")
+    if convention not in CONVENTIONS:
+        raise ForcePlateError(f"sway_descriptors: convention must be one of {CONVENTIONS}, got {convention!r}")
     raw = np.asarray(cop_m, dtype=float)
     if raw.ndim != 2 or raw.shape[1] != 2:
         raise ForcePlateError(f"sway_descriptors: COP must have shape (n_samples, 2) [x=ML, y=AP], got {raw.shape}")
+    if convention == "quijoux2021":
+        return _quijoux2021(raw, fs0, sway_density_radius_m)
     values: dict[str, float] = {}
     reasons: dict[str, str] = {}
     groups = _groups(probability, band_hz, nperseg, short_term_s, long_term_s, entropy_m, entropy_r)
@@ -198,17 +227,46 @@ def sway_descriptors(
         return SwayResult(values, reasons, fs0, lowpass_hz, resample_hz, raw.shape[0])
 
     cop, fs = preprocess_cop(raw, fs0, lowpass_hz=lowpass_hz, resample_hz=resample_hz)
+    flags: dict[str, tuple[str, ...]] = {}
     for keys, compute in groups:
         try:
             out = compute(cop, fs)
         except ForcePlateError as exc:
             for k in keys:
                 values[k], reasons[k] = np.nan, str(exc)
+            if "too short" in str(exc):
+                fl.add_flag(flags, keys, fl.TOO_SHORT)
             continue
         for k in keys:
             values[k] = float(out[k])
         reasons.update(out.get("_reasons", {}))
-    return SwayResult(values, reasons, fs, lowpass_hz, resample_hz, cop.shape[0])
+    seg = cop.shape[0] // 2 if nperseg is None else nperseg
+    if band_hz[0] > 0 and seg / fs < 1.0 / band_hz[0]:  # the spectrum cannot resolve the band's low edge
+        fl.add_flag(flags, (k for k in values if k.startswith(_SPECTRAL_PREFIXES)), fl.TOO_SHORT)
+    fl.add_flag(flags, (k for k in values if k.startswith(("diffusion_", "hurst_")) and values[k] < 0),
+                fl.NEGATIVE_SLOPE)
+    _flag_drift(raw, values, flags)
+    return SwayResult(values, reasons, fs, lowpass_hz, resample_hz, cop.shape[0], flags)
+
+
+#: the definitions ``sway_descriptors`` can follow
+CONVENTIONS = ("emgforce", "quijoux2021")
+_SPECTRAL_PREFIXES = ("mean_frequency_psd", "total_power", "f50", "f80", "f95", "centroidal_frequency",
+                      "frequency_dispersion")
+
+
+def _flag_drift(raw: np.ndarray, values: dict[str, float], flags: dict[str, tuple[str, ...]]) -> None:
+    r2 = fl.trend_r2(raw)
+    if (r2 >= fl.TREND_R2_LIMIT).any():
+        log.warning("sway_descriptors: non-stationary COP, a linear drift explains %.0f %% (ML) and %.0f %% (AP) "
+                    "of the variance", *(100 * r2))
+        fl.add_flag(flags, values, fl.NON_STATIONARY)
+
+
+def _quijoux2021(raw: np.ndarray, fs: float, radius_m: float) -> SwayResult:
+    values, reasons, flags, cop = quijoux2021_values(raw, fs, radius_m)
+    _flag_drift(raw, values, flags)
+    return SwayResult(values, reasons, RESAMPLE_HZ, LOWPASS_HZ, RESAMPLE_HZ, cop.shape[0], flags, "quijoux2021")
 
 
 def _with_axis(name: str, sfx: str) -> str:

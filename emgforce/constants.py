@@ -17,7 +17,11 @@ MVC_WINDOW_S = 1.0  # max of a 1 s moving mean over the MVC trials
 
 ONSET_K_SD = 3.0  # Hodges & Bui 1996
 ONSET_MIN_DURATION_S = 0.025
-ONSET_MIN_BURST_S = 0.050
+# burst rules chosen on real sEMG so each contraction is found once (validation in docs/metrics.md)
+ONSET_MIN_BURST_S = 0.300  # after merging
+ONSET_MIN_GAP_S = 0.300  # shorter pauses do not end a contraction
+ONSET_BASELINE_S = 0.5  # default rest interval: the first 0.5 s
+ONSET_FALSE_ALARM = 0.01  # Bonato detector, per decision at rest (0.05 gave 2-5 false bursts)
 
 FATIGUE_EPOCH_S = 0.5
 

@@ -6,10 +6,11 @@ velocity (m/s) series; none re-centres its input, so the caller chooses the
 reference point (mean COP for emgforce, the raw-mean-centred filtered trace
 for the ``quijoux2021`` convention).
 
-References: Quijoux F. et al. (2021) Physiol Rep 9:e15067. Jacono M. et al.
-(2004) Gait Posture 19:150-156 (sway density). Riley M.A. et al. (1995)
-Exp Brain Res 106:277-283 (phase plane). Oliveira L.F. et al. (1996)
-Physiol Meas 17:305-312 (principal sway direction).
+References: Quijoux F. et al. (2021) Physiol Rep 9:e15067 (the set, with the
+original sources of each family). Baratto L. et al. (2002) Motor Control
+6:246-270 and Jacono M. et al. (2004) Motor Control 8:292-311 (sway density).
+Riley M.A. et al. (phase plane, as cited by Quijoux et al.). Oliveira L.F. et
+al. (1996) Physiol Meas 17:305-312 (principal sway direction).
 """
 
 from __future__ import annotations
@@ -176,9 +177,9 @@ def principal_sway_direction(cop_m: np.ndarray) -> float:
 
 
 def phase_plane_parameter(x_m: np.ndarray, v_m_s: np.ndarray) -> float:
-    """Phase-plane parameter ``sqrt(mean(x^2) + var(v))`` (Riley et al. 1995).
+    """Phase-plane parameter ``sqrt(mean(x^2) + var(v))`` (Riley et al., after Quijoux et al. 2021).
 
-    ``x_m`` relative to its reference point (the mean COP in Riley et al.),
+    ``x_m`` relative to its reference point (the mean COP),
     ``v_m_s`` the velocity of the same axis; the sum mixes m^2 and m^2/s^2
     as in the original, so the value is in m only with time in s.
 

@@ -67,3 +67,16 @@ def test_nan_is_refused_not_propagated(emg):
     for method in ("hodges", "tkeo", "bonato"):
         with pytest.raises(SignalError, match="NaN"):
             detect_onsets(x, FS, method=method, baseline=[0.0, 1.0])
+
+
+def test_short_pauses_do_not_split_a_contraction():
+    rng = np.random.default_rng(5)
+    t = np.arange(int(4.0 * FS)) / FS
+    gain = np.where(((t >= 1.0) & (t < 1.8)) | ((t >= 1.95) & (t < 2.8)), 8.0, 1.0)  # a 150 ms dip
+    x = rng.standard_normal(t.size) * gain
+    (one,) = detect_onsets(x, FS)  # default min_gap_s 0.3 s
+    assert abs(one.onset_s - 1.0) < 0.02 and abs(one.offset_s - 2.8) < 0.02
+    two = detect_onsets(x, FS, min_gap_s=0.0)
+    assert len(two) == 2 and abs(two[1].onset_s - 1.95) < 0.02
+    with pytest.raises(SignalError, match="min_gap_s"):
+        detect_onsets(x, FS, min_gap_s=-1.0)

@@ -115,3 +115,20 @@ def sample_entropy_counts(x, m, r):
         b_count += b
         a_count += a
     return a_count, b_count
+
+
+@njit(cache=True)
+def dwell_counts(cop, radius):
+    """Per sample t < n-1: samples, excluding t, in the unbroken run around t within ``radius`` of it."""
+    n = cop.shape[0]
+    out = np.empty(n - 1)
+    r2 = radius * radius
+    for t in range(n - 1):
+        stop = t + 1
+        while stop < n and (cop[stop, 0] - cop[t, 0]) ** 2 + (cop[stop, 1] - cop[t, 1]) ** 2 <= r2:
+            stop += 1
+        start = t - 1
+        while start >= 0 and (cop[start, 0] - cop[t, 0]) ** 2 + (cop[start, 1] - cop[t, 1]) ** 2 <= r2:
+            start -= 1
+        out[t] = (stop - 1) - (start + 1)
+    return out

@@ -18,10 +18,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 from scipy import signal
 
 from emgforce.errors import ForcePlateError
+from emgforce.forceplate._kernels import dwell_counts
 from emgforce.forceplate._validate import as_cop, as_series, check_fs, check_positive
 
 #: Jacono et al. (2004) smooth the sway-density curve at 2.5 Hz (4th-order Butterworth, zero phase)
@@ -81,23 +81,6 @@ def velocity_peaks(v_m_s: np.ndarray) -> VelocityPeaks:
     return VelocityPeaks(int(cross.size), mean(pos_v), mean(neg_v), mean(both))
 
 
-@njit(cache=True)
-def _dwell_counts(cop, radius):
-    """Per sample t < n-1: samples, excluding t, in the unbroken run around t within ``radius`` of it."""
-    n = cop.shape[0]
-    out = np.empty(n - 1)
-    r2 = radius * radius
-    for t in range(n - 1):
-        stop = t + 1
-        while stop < n and (cop[stop, 0] - cop[t, 0]) ** 2 + (cop[stop, 1] - cop[t, 1]) ** 2 <= r2:
-            stop += 1
-        start = t - 1
-        while start >= 0 and (cop[start, 0] - cop[t, 0]) ** 2 + (cop[start, 1] - cop[t, 1]) ** 2 <= r2:
-            start -= 1
-        out[t] = (stop - 1) - (start + 1)
-    return out
-
-
 def sway_density(cop_m: np.ndarray, fs_hz: float, radius_m: float = 0.003) -> np.ndarray:
     """Sway-density curve, s (Baratto et al. 2002; Jacono et al. 2004).
 
@@ -131,7 +114,7 @@ def sway_density(cop_m: np.ndarray, fs_hz: float, radius_m: float = 0.003) -> np
     if not fs > 2 * SWAY_DENSITY_LOWPASS_HZ:
         raise ForcePlateError(f"sway_density: fs_hz must exceed {2 * SWAY_DENSITY_LOWPASS_HZ} Hz, got {fs}")
     cop = as_cop(cop_m, "sway_density", 17)
-    dens = _dwell_counts(np.ascontiguousarray(cop), r) / fs
+    dens = dwell_counts(np.ascontiguousarray(cop), r) / fs
     b, a = signal.butter(4, SWAY_DENSITY_LOWPASS_HZ / (0.5 * fs), btype="lowpass")
     return signal.filtfilt(b, a, dens)
 

@@ -138,10 +138,21 @@ def test_drift_is_flagged_non_stationary():
     assert (trend_r2(sway) < 0.5).all()
     assert not any("non_stationary" in f for f in sway_descriptors(sway, 100.0).flags.values())
     lean = sway + np.linspace(0, 0.05, 3000)[:, None] * [0, 1]  # 5 cm forward lean over 30 s
-    res = sway_descriptors(lean, 100.0)
-    assert all("non_stationary" in res.flags[k] for k in res.keys())
+    for convention in ("emgforce", "quijoux2021"):
+        res = sway_descriptors(lean, 100.0, convention=convention)
+        assert all("non_stationary" in res.flags[k] for k in res.keys())
     t = np.arange(100.0)
     assert trend_r2(np.c_[t, -2 * t + 3]) == pytest.approx([1, 1])
+
+
+@pytest.mark.realdata
+def test_short_trial_flags_in_the_default_convention(shared_data):
+    cop, fs = real_cop(shared_data, "BDS00010")
+    res = sway_descriptors(cop[:1000], fs)  # 10 s: Welch segments of 5 s cannot resolve 0.15 Hz
+    assert np.isfinite(res["f50_ml_hz"]) and "too_short" in res.flags["f50_ml_hz"]
+    assert np.isnan(res["diffusion_long_m2_s"]) and "too_short" in res.flags["diffusion_long_m2_s"]
+    assert "mean_velocity_m_s" not in res.flags
+    assert "f50_ml_hz" not in sway_descriptors(cop[:2000], fs).flags  # 20 s is enough
 
 
 def test_unknown_convention_is_refused():
@@ -190,8 +201,17 @@ def test_sway_density_of_a_still_then_moving_cop():
 def test_swarii_of_a_constant_is_that_constant(x, y, fs):
     t = np.arange(int(2 * fs)) / fs
     out = swarii(t, np.tile([x, y], (t.size, 1)))
-    assert out.shape[0] == int(np.ceil(t[-1] * 25)) or out.shape[0] == int(np.ceil(t[-1] * 25)) + 1
+    assert abs(out.shape[0] - t[-1] * 25) <= 1  # one sample per 40 ms while below the last time
     np.testing.assert_allclose(out, np.tile([x, y], (out.shape[0], 1)), atol=1e-15)
+
+
+def test_swarii_of_a_line_is_the_line_inside():
+    """A symmetric weighted average of a straight line is the line (away from the ends)."""
+    fs = 100.0
+    t = np.arange(500) / fs
+    out = swarii(t, np.c_[2 * t, -t + 1])
+    grid = np.arange(out.shape[0]) * 0.04
+    np.testing.assert_allclose(out[2:-2], np.c_[2 * grid, -grid + 1][2:-2], atol=1e-12)
 
 
 def test_swarii_refuses_a_gap():

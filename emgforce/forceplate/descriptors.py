@@ -17,7 +17,7 @@ from emgforce.forceplate import sway as sw
 from emgforce.forceplate._validate import check_fs, check_positive, check_probability
 from emgforce.forceplate.diffusion import stabilogram_diffusion
 from emgforce.forceplate.entropy import sample_entropy
-from emgforce.forceplate.quijoux2021 import LOWPASS_HZ, RESAMPLE_HZ, quijoux2021_values
+from emgforce.forceplate.quijoux2021 import LOWPASS_HZ, QUIJOUX2021_KEYS, RESAMPLE_HZ, quijoux2021_values
 from emgforce.forceplate.sway_frequency import (
     FREQUENCY_KEYS,
     PRIETO_BAND_HZ,
@@ -264,7 +264,18 @@ def _flag_drift(raw: np.ndarray, values: dict[str, float], flags: dict[str, tupl
 
 
 def _quijoux2021(raw: np.ndarray, fs: float, radius_m: float) -> SwayResult:
-    values, reasons, flags, cop = quijoux2021_values(raw, fs, radius_m)
+    bad = ~np.isfinite(raw).all(axis=1)
+    try:
+        if bad.any():
+            raise ForcePlateError(f"COP has {int(bad.sum())} of {raw.shape[0]} samples NaN/inf (masked, unloaded "
+                                  "plate?); pass a continuous loaded segment (see CopResult.valid)")
+        values, reasons, flags, cop = quijoux2021_values(raw, fs, radius_m)
+    except ForcePlateError as exc:  # the whole segment is unusable: every value NaN, saying why
+        log.warning("sway_descriptors: %s", exc)
+        values = dict.fromkeys(QUIJOUX2021_KEYS, np.nan)
+        reasons = dict.fromkeys(QUIJOUX2021_KEYS, str(exc))
+        flags = dict.fromkeys(QUIJOUX2021_KEYS, (fl.TOO_SHORT,)) if "too short" in str(exc) else {}
+        return SwayResult(values, reasons, RESAMPLE_HZ, LOWPASS_HZ, RESAMPLE_HZ, 0, flags, "quijoux2021")
     _flag_drift(raw, values, flags)
     return SwayResult(values, reasons, RESAMPLE_HZ, LOWPASS_HZ, RESAMPLE_HZ, cop.shape[0], flags, "quijoux2021")
 

@@ -271,3 +271,10 @@ _SPECTRAL_KEYS = _keys((("total_power", "_m2_hz"), ("f50", "_hz"), ("f95", "_hz"
                        + tuple((name, "_m2_hz") for name, _, _ in ENERGY_BANDS) + (("frequency_quotient", ""),))
 _DIFFUSION_KEYS = _keys((("short_time_diffusion", "_m2"), ("long_time_diffusion", "_m2"), ("critical_time", "_s"),
                          ("critical_displacement", "_m2"), ("short_time_scaling", ""), ("long_time_scaling", "")))
+_POSITIONAL_KEYS = _keys((("mean_value", "_m"), ("mean_distance", "_m"), ("maximal_distance", "_m"),
+                         ("rms_distance", "_m"))) + (
+    "mean_distance_m", "maximal_distance_m", "rms_distance_m", "range_ml_m", "range_ap_m", "range_m", "range_ratio",
+    "planar_deviation_m", "coefficient_sway_direction", "area_prediction_ellipse95_m2", "principal_sway_direction_deg",
+)
+#: the 72 names of the convention
+QUIJOUX2021_KEYS = _POSITIONAL_KEYS + _DYNAMIC_KEYS + _SPECTRAL_KEYS + _DIFFUSION_KEYS

@@ -155,6 +155,21 @@ def test_short_trial_flags_in_the_default_convention(shared_data):
     assert "f50_ml_hz" not in sway_descriptors(cop[:2000], fs).flags  # 20 s is enough
 
 
+def test_unusable_segments_give_nan_with_reasons():
+    from emgforce.forceplate.quijoux2021 import QUIJOUX2021_KEYS
+
+    assert len(QUIJOUX2021_KEYS) == 72 and set(QUIJOUX2021_KEYS) == {ours for ours, _ in NAMES.values()}
+    masked = np.zeros((3000, 2))
+    masked[100] = np.nan
+    short = np.random.default_rng(0).normal(size=(30, 2)) * 1e-3
+    for cop, why, flag in ((masked, "NaN", None), (short, "too short", "too_short")):
+        res = sway_descriptors(cop, 100.0, convention="quijoux2021")
+        assert set(res.keys()) == set(QUIJOUX2021_KEYS)
+        assert all(np.isnan(v) for v in res.values.values())
+        assert all(why in res.reasons[k] for k in QUIJOUX2021_KEYS)
+        assert all((flag in res.flags.get(k, ())) == (flag is not None) for k in QUIJOUX2021_KEYS)
+
+
 def test_unknown_convention_is_refused():
     with pytest.raises(ForcePlateError, match="convention"):
         sway_descriptors(np.zeros((100, 2)), 100.0, convention="prieto")

@@ -212,19 +212,16 @@ def sway_descriptors(
     reasons: dict[str, str] = {}
     groups = _groups(probability, band_hz, nperseg, short_term_s, long_term_s, entropy_m, entropy_r)
 
-    bad = ~np.isfinite(raw).all(axis=1)
-    why = None
-    if bad.any():
-        why = (f"COP has {int(bad.sum())} of {raw.shape[0]} samples NaN/inf (masked, unloaded plate?); "
-               "pass a continuous loaded segment (see CopResult.valid)")
-    elif lowpass_hz is not None and raw.shape[0] <= _LOWPASS_PADLEN:
+    why = _masked(raw)
+    if why is None and lowpass_hz is not None and raw.shape[0] <= _LOWPASS_PADLEN:
         why = f"low-pass: segment too short ({raw.shape[0]} samples, needs more than {_LOWPASS_PADLEN})"
     if why is not None:
         log.warning("sway_descriptors: %s", why)
         for keys, _ in groups:
             for k in keys:
                 values[k], reasons[k] = np.nan, why
-        return SwayResult(values, reasons, fs0, lowpass_hz, resample_hz, raw.shape[0])
+        flags = dict.fromkeys(values, (fl.TOO_SHORT,)) if "too short" in why else {}
+        return SwayResult(values, reasons, fs0, lowpass_hz, resample_hz, raw.shape[0], flags)
 
     cop, fs = preprocess_cop(raw, fs0, lowpass_hz=lowpass_hz, resample_hz=resample_hz)
     flags: dict[str, tuple[str, ...]] = {}
@@ -234,7 +231,7 @@ def sway_descriptors(
         except ForcePlateError as exc:
             for k in keys:
                 values[k], reasons[k] = np.nan, str(exc)
-            if "too short" in str(exc):
+            if "too short" in str(exc):  # the descriptors' wording for a segment shorter than they need
                 fl.add_flag(flags, keys, fl.TOO_SHORT)
             continue
         for k in keys:
@@ -263,12 +260,19 @@ def _flag_drift(raw: np.ndarray, values: dict[str, float], flags: dict[str, tupl
         fl.add_flag(flags, values, fl.NON_STATIONARY)
 
 
-def _quijoux2021(raw: np.ndarray, fs: float, radius_m: float) -> SwayResult:
+def _masked(raw: np.ndarray) -> str | None:
+    """Why a COP with NaN/inf samples cannot be described, or None."""
     bad = ~np.isfinite(raw).all(axis=1)
+    if not bad.any():
+        return None
+    return (f"COP has {int(bad.sum())} of {raw.shape[0]} samples NaN/inf (masked, unloaded plate?); "
+            "pass a continuous loaded segment (see CopResult.valid)")
+
+
+def _quijoux2021(raw: np.ndarray, fs: float, radius_m: float) -> SwayResult:
     try:
-        if bad.any():
-            raise ForcePlateError(f"COP has {int(bad.sum())} of {raw.shape[0]} samples NaN/inf (masked, unloaded "
-                                  "plate?); pass a continuous loaded segment (see CopResult.valid)")
+        if (why := _masked(raw)) is not None:
+            raise ForcePlateError(why)
         values, reasons, flags, cop = quijoux2021_values(raw, fs, radius_m)
     except ForcePlateError as exc:  # the whole segment is unusable: every value NaN, saying why
         log.warning("sway_descriptors: %s", exc)

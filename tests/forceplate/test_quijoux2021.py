@@ -153,6 +153,8 @@ def test_short_trial_flags_in_the_default_convention(shared_data):
     assert np.isnan(res["diffusion_long_m2_s"]) and "too_short" in res.flags["diffusion_long_m2_s"]
     assert "mean_velocity_m_s" not in res.flags
     assert "f50_ml_hz" not in sway_descriptors(cop[:2000], fs).flags  # 20 s is enough
+    tiny = sway_descriptors(cop[:5], fs)  # too short even for the low-pass: all NaN, all flagged
+    assert all(np.isnan(v) and tiny.flags[k] == ("too_short",) for k, v in tiny.values.items())
 
 
 def test_unusable_segments_give_nan_with_reasons():

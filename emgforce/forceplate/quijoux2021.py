@@ -38,6 +38,7 @@ from scipy import signal, stats
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate._validate import as_cop, check_fs, check_positive
 from emgforce.forceplate.diffusion import mean_square_displacement
+from emgforce.forceplate.swarii import drop_artefacts, swarii
 from emgforce.forceplate.sway import sway_range
 from emgforce.forceplate.sway_dynamics import (
     phase_plane_parameter,
@@ -46,7 +47,6 @@ from emgforce.forceplate.sway_dynamics import (
     sway_density_peaks,
     velocity_peaks,
 )
-from emgforce.forceplate.swarii import drop_artefacts, swarii
 
 RESAMPLE_HZ = 25.0
 LOWPASS_HZ = 10.0

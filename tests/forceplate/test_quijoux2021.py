@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate import Plate, center_of_pressure, forces_from_raw, sway_descriptors
 from emgforce.forceplate.flags import trend_r2
-from emgforce.forceplate.sway_dynamics import principal_sway_direction, sway_density, velocity_peaks
 from emgforce.forceplate.swarii import swarii
+from emgforce.forceplate.sway_dynamics import principal_sway_direction, sway_density, velocity_peaks
 from tests.forceplate.test_realdata import duarte_cop_cm, load_c3d
 
 EXPECTED = json.loads((Path(__file__).parent / "data" / "quijoux2021_expected.json").read_text())

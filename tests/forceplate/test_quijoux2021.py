@@ -172,6 +172,19 @@ def test_unusable_segments_give_nan_with_reasons():
         assert all((flag in res.flags.get(k, ())) == (flag is not None) for k in QUIJOUX2021_KEYS)
 
 
+@pytest.mark.realdata
+@pytest.mark.parametrize("shift_m", [(0.5, -0.3), (-2.0, 1.0)])
+def test_moving_the_plate_origin_changes_only_the_mean_value(shared_data, shift_m):
+    cop, fs = real_cop(shared_data, "BDS00010_first30s")
+    a = sway_descriptors(cop, fs, convention="quijoux2021")
+    b = sway_descriptors(cop + shift_m, fs, convention="quijoux2021")
+    for k in a.keys():
+        if k.startswith("mean_value"):
+            assert b[k] - a[k] == pytest.approx(shift_m[k.endswith("_ap_m")], rel=1e-9)
+        elif not np.isnan(a[k]):
+            assert b[k] == pytest.approx(a[k], rel=1e-7, abs=1e-15), k
+
+
 def test_unknown_convention_is_refused():
     with pytest.raises(ForcePlateError, match="convention"):
         sway_descriptors(np.zeros((100, 2)), 100.0, convention="prieto")

@@ -14,6 +14,22 @@ healthy young and elderly adults. IEEE Trans Biomed Eng 43:956-966. Schubert P.,
 
 from __future__ import annotations
 
+__all__ = [
+    "Axes",
+    "confidence_circle_area",
+    "confidence_ellipse_area",
+    "fractal_dimension",
+    "mean_distance",
+    "mean_frequency",
+    "mean_velocity",
+    "path_length",
+    "prediction_ellipse_area",
+    "rms_distance",
+    "sway_area_per_second",
+    "sway_range",
+    "time_domain_mean_frequency",
+]
+
 from typing import NamedTuple
 
 import numpy as np

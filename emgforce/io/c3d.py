@@ -33,6 +33,16 @@ Mapping (see ``docs/c3d.md``)
 
 from __future__ import annotations
 
+__all__ = [
+    "FORCE_CHANNELS",
+    "FORCE_UNIT",
+    "MOMENT_UNIT",
+    "SUPPORTED_PLATE_TYPES",
+    "guess_muscle_side",
+    "read_c3d",
+    "write_c3d",
+]
+
 import dataclasses
 import logging
 import math

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["write_report"]
+
 import logging
 from pathlib import Path
 

@@ -47,3 +47,5 @@ def test_docs_build_strict(tmp_path):
     api = "".join(p.read_text(encoding="utf-8") for p in (site / "api").rglob("*.html"))
     assert not re.search(r":(func|class|meth|mod|attr|data|exc|obj):<code>", api)
     assert 'href="../io/#emgforce.io.c3d.read_c3d"' in (site / "api" / "tasks" / "index.html").read_text(encoding="utf-8")
+    # shared parameter docs (emgforce._docs) are expanded on the site as at import time
+    assert "%(cop_m)s" not in api and "Sampling rate of <code>cop_m</code>, Hz" in api

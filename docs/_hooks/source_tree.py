@@ -2,10 +2,10 @@
 
 ``drivers/`` sits at the top of the repository but installs as ``emgforce.drivers``
 (setuptools ``package-dir``). Griffe reads sources statically, so before the
-build this hook copies the sources into ``.docs-src/`` (git-ignored) in the
-installed layout; ``mkdocs.yml`` points the python handler there. Griffe also
-tries a module name as a path relative to the working directory first, so the
-build runs from that tree and returns afterwards.
+build this hook copies the sources into ``.docs-src/<pid>/`` (git-ignored; one
+tree per build, so concurrent builds never see a half-copied tree) in the
+installed layout. Griffe tries a module name as a path relative to the working
+directory first, so the build runs from that tree and returns afterwards.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TREE = ROOT / ".docs-src"
+TREE = ROOT / ".docs-src" / str(os.getpid())
 
 
 def on_config(config):
@@ -38,3 +38,4 @@ _CWD: str | None = None
 def on_shutdown():
     if _CWD is not None:
         os.chdir(_CWD)
+    shutil.rmtree(TREE, ignore_errors=True)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["TOO_SHORT", "NEGATIVE_SLOPE", "NON_STATIONARY", "trend_r2", "add_flag"]
+
 TOO_SHORT = "too_short"
 NEGATIVE_SLOPE = "negative_slope"
 NON_STATIONARY = "non_stationary"

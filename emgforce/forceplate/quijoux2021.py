@@ -48,6 +48,8 @@ from emgforce.forceplate.sway_dynamics import (
     velocity_peaks,
 )
 
+__all__ = ["preprocess_quijoux2021", "quijoux2021_values"]
+
 RESAMPLE_HZ = 25.0
 LOWPASS_HZ = 10.0
 #: Welch segment length of the reference, s
@@ -62,7 +64,7 @@ ENERGY_BANDS = (("energy_below_0p5", 0.0, 0.5), ("energy_0p5_2", 0.5, 2.0), ("en
 _AX = ("_ml", "_ap")
 
 
-def preprocess_quijoux2021(cop_m: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
+def preprocess_quijoux2021(cop_m: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     """Centre on the raw mean, SWARII to 25 Hz, low-pass 10 Hz: the reference's stabilogram.
 
     Returns
@@ -72,7 +74,7 @@ def preprocess_quijoux2021(cop_m: np.ndarray, fs_hz: float) -> tuple[np.ndarray,
     mean_m : ndarray, shape (2,)
         Mean of the raw COP, m.
     """
-    fs = check_fs(fs_hz, "preprocess_quijoux2021")
+    fs = check_fs(fs, "preprocess_quijoux2021")
     raw = as_cop(cop_m, "preprocess_quijoux2021", 16)
     mean = raw.mean(axis=0)
     t, c = drop_artefacts(np.arange(raw.shape[0]) / fs, raw - mean)
@@ -199,7 +201,7 @@ def _diffusion(c: np.ndarray, fs: float) -> dict[str, float]:
 
 
 def quijoux2021_values(
-    cop_m: np.ndarray, fs_hz: float, sway_density_radius_m: float = SWAY_DENSITY_RADIUS_M,
+    cop_m: np.ndarray, fs: float, sway_density_radius_m: float = SWAY_DENSITY_RADIUS_M,
 ) -> tuple[dict[str, float], dict[str, str], dict[str, tuple[str, ...]], np.ndarray]:
     """The 72 descriptors under the ``quijoux2021`` convention (see the module docstring).
 
@@ -225,7 +227,7 @@ def quijoux2021_values(
         Bad COP or rate, or a segment too short for the preprocessing.
     """
     radius = check_positive(sway_density_radius_m, "sway_density_radius_m", "quijoux2021")
-    c, mean = preprocess_quijoux2021(cop_m, fs_hz)
+    c, mean = preprocess_quijoux2021(cop_m, fs)
     fs = RESAMPLE_HZ
     values: dict[str, float] = {}
     reasons: dict[str, str] = {}

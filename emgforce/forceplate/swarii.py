@@ -21,6 +21,8 @@ import numpy as np
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate._validate import as_cop, check_positive
 
+__all__ = ["drop_artefacts", "swarii"]
+
 #: the published window (80 ms) less the 1e-6 s the reference code subtracts
 SWARII_WINDOW_S = 0.08 - 1e-6
 #: the reference's artefact thresholds on |dx| + |dy| between samples: 2 cm up, 0.5 cm back

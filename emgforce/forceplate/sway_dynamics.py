@@ -24,6 +24,8 @@ from emgforce.errors import ForcePlateError
 from emgforce.forceplate._kernels import dwell_counts
 from emgforce.forceplate._validate import as_cop, as_series, check_fs, check_positive
 
+__all__ = ["VelocityPeaks", "velocity_peaks", "sway_density", "sway_density_peaks", "principal_sway_direction", "phase_plane_parameter"]
+
 #: Jacono et al. (2004) smooth the sway-density curve at 2.5 Hz (4th-order Butterworth, zero phase)
 SWAY_DENSITY_LOWPASS_HZ = 2.5
 
@@ -81,12 +83,12 @@ def velocity_peaks(v_m_s: np.ndarray) -> VelocityPeaks:
     return VelocityPeaks(int(cross.size), mean(pos_v), mean(neg_v), mean(both))
 
 
-def sway_density(cop_m: np.ndarray, fs_hz: float, radius_m: float = 0.003) -> np.ndarray:
+def sway_density(cop_m: np.ndarray, fs: float, radius_m: float = 0.003) -> np.ndarray:
     """Sway-density curve, s (Baratto et al. 2002; Jacono et al. 2004).
 
     For each sample t but the last: the time the COP stays, before and after
     t without leaving, within ``radius_m`` of its position at t (number of
-    such samples other than t, divided by ``fs_hz``); then smoothed by a
+    such samples other than t, divided by ``fs``); then smoothed by a
     4th-order Butterworth low-pass at 2.5 Hz run forwards and backwards
     (``scipy.signal.filtfilt``, default padding).
 
@@ -94,7 +96,7 @@ def sway_density(cop_m: np.ndarray, fs_hz: float, radius_m: float = 0.003) -> np
     ----------
     cop_m : ndarray, shape (n, 2)
         COP, m.
-    fs_hz : float
+    fs : float
         Sampling rate, Hz (above 5 Hz).
     radius_m : float
         Radius, m (3 mm in Quijoux et al. 2021).
@@ -109,10 +111,10 @@ def sway_density(cop_m: np.ndarray, fs_hz: float, radius_m: float = 0.003) -> np
     ForcePlateError
         Bad COP, rate or radius, or a segment too short for the filter (16 samples).
     """
-    fs = check_fs(fs_hz, "sway_density")
+    fs = check_fs(fs, "sway_density")
     r = check_positive(radius_m, "radius_m", "sway_density")
     if not fs > 2 * SWAY_DENSITY_LOWPASS_HZ:
-        raise ForcePlateError(f"sway_density: fs_hz must exceed {2 * SWAY_DENSITY_LOWPASS_HZ} Hz, got {fs}")
+        raise ForcePlateError(f"sway_density: fs must exceed {2 * SWAY_DENSITY_LOWPASS_HZ} Hz, got {fs}")
     cop = as_cop(cop_m, "sway_density", 17)
     dens = dwell_counts(np.ascontiguousarray(cop), r) / fs
     b, a = signal.butter(4, SWAY_DENSITY_LOWPASS_HZ / (0.5 * fs), btype="lowpass")

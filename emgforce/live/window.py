@@ -123,6 +123,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.latencies_s: deque[float] = deque(maxlen=300)
         self.last_frame: Frame | None = None
         self.status_message = ""
+        self._shown_device_trial = None
         self.setWindowTitle(title)
         pg.setConfigOptions(antialias=False, background="w", foreground="k")
 
@@ -397,9 +398,19 @@ class LiveWindow(QtWidgets.QMainWindow):
     def _update_controls(self) -> None:
         active = self.controller.active
         mvc = active is not None and active.task == "mvc"
+        if active is not None and active.source == "device" and active is not self._shown_device_trial:
+            self._follow_device_trial(active)
         self.trial_button.setText("Stop trial [Space]" if active and not mvc else "Start trial [Space]")
         self.mvc_button.setText("Finish MVC [M]" if mvc else "Capture MVC [M]")
         self.rep_label.setText(f"reps: {self.controller.rep_count}")
+
+    def _follow_device_trial(self, trial) -> None:
+        """Show the trial the device started in the task and side boxes (once per trial, so the
+        operator can still change them for the next one)."""
+        self._shown_device_trial = trial
+        for box, value in ((self.task_box, trial.task), (self.side_box, trial.side)):
+            if value is not None and box.findText(value) >= 0:  # mvc is no task-box entry
+                box.setCurrentText(value)
 
     # -- drawing -------------------------------------------------------------------
     def start(self) -> None:

@@ -275,6 +275,16 @@ class LivePipeline:
             env = env[: max(first_index_at(stop_s, self.emg_fs_hz) - max(first, start), 0)]
         return env
 
+    def envelope_since(self, index: int) -> tuple[np.ndarray, int]:
+        """EMG envelope rows (signal unit) from sample ``index`` on, and the sample index of the first.
+
+        The first index is later than ``index`` when the ring no longer holds
+        that sample (read at least every ``window_s`` to miss nothing).
+        """
+        with self._lock:
+            rows, held = self.emg_ring.latest(max(self._emg_next - int(index), 0))
+            return rows, held + self._emg_next - self.emg_ring.total  # ring row -> sample index
+
     def reference_from_capture(self, envelope: np.ndarray, side: str | None = None) -> dict[str, float]:
         """MVC reference of a captured envelope, for the channels of ``side`` (all if None)."""
         if envelope.shape[0] < int(MVC_WINDOW_S * self.emg_fs_hz):

@@ -21,6 +21,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from emgforce.errors import DisplayError, EmgforceError
+from emgforce.live.patient import BAR_IN_BAND, PatientState, PatientView
 from emgforce.live.pipeline import Frame, LivePipeline
 from emgforce.live.trials import TrialController
 from emgforce.naming import MUSCLES, SIDES, TASKS, parse_emg_channel_name
@@ -57,7 +58,6 @@ check_qt_binding()
 __all__ = ["LiveWindow", "run_window", "SIDE_COLOURS", "BAR_IN_BAND", "BAR_OUT_OF_BAND"]
 
 SIDE_COLOURS = {"left": (31, 119, 180), "right": (214, 39, 40), None: (90, 90, 90)}
-BAR_IN_BAND = (44, 160, 44)
 BAR_OUT_OF_BAND = (150, 150, 150)
 BAND_FILL = (44, 160, 44, 50)
 COP_MIN_SPAN_M = 0.10  # smallest stabilogram view: sway of a few mm stays readable
@@ -135,8 +135,12 @@ class LiveWindow(QtWidgets.QMainWindow):
         self._build_bars(plots)
         self._build_cop(plots)
         outer.addLayout(self._build_controls())
+        outer.addWidget(self.status)
         self.setCentralWidget(central)
-        self.resize(1400, 700)
+        self.resize(1400, 700)  # resizable: nothing is cut off from 1280 x 720 up
+        self.patient: PatientView | None = None
+        self.guided = None  # a GuidedSet (emgforce.live.guided) driving trials and instructions
+        self.guided_status = None
 
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(max(1, int(round(1000.0 / fps))))
@@ -295,8 +299,11 @@ class LiveWindow(QtWidgets.QMainWindow):
         )
         self.window_box.valueChanged.connect(self.set_window)
         self.status = QtWidgets.QLabel()
-        # a status text of changing length must not re-layout (and so repaint) the plots every frame
-        self.status.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Preferred)
+        # a status text of changing length must not re-layout (and so repaint) the plots every frame:
+        # its own full-width line, two lines high, wrapping rather than cut off
+        self.status.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Fixed)
+        self.status.setWordWrap(True)
+        self.status.setFixedHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
         self.rep_label = QtWidgets.QLabel("reps: 0")
         font = self.rep_label.font()
         font.setPointSize(font.pointSize() + 6)
@@ -316,13 +323,14 @@ class LiveWindow(QtWidgets.QMainWindow):
             if text:
                 row.addWidget(QtWidgets.QLabel(text))
             row.addWidget(widget)
-        row.addWidget(self.status, stretch=1)
+        row.addStretch(1)
         for key, slot in (
             (QtCore.Qt.Key_Space, self.toggle_trial),
             (QtCore.Qt.Key_R, self.count_rep),
             (QtCore.Qt.Key_M, self.toggle_mvc),
             (QtCore.Qt.Key_Escape, self.stop_trial),
             (QtCore.Qt.Key_Z, self.toggle_cop_zoom),
+            (QtCore.Qt.Key_P, self.toggle_patient_view),
         ):
             shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
             shortcut.setContext(QtCore.Qt.ApplicationShortcut)
@@ -404,6 +412,42 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.mvc_button.setText("Finish MVC [M]" if mvc else "Capture MVC [M]")
         self.rep_label.setText(f"reps: {self.controller.rep_count}")
 
+    # -- patient view ------------------------------------------------------------------
+    def open_patient_view(self, fullscreen: bool = True) -> PatientView:
+        """Open the patient view (full screen on the second monitor when there is one)."""
+        if self.patient is None:
+            self.patient = PatientView(self.bar_sides or SIDES)
+            self.closing.connect(self.patient.close)
+        if fullscreen:
+            self.patient.show_on_patient_screen()
+        else:
+            self.patient.show()
+        if self.last_frame is not None:
+            self.patient.set_state(self.patient_state(self.last_frame))
+        return self.patient
+
+    def toggle_patient_view(self) -> None:
+        """Open or close the patient view (key P)."""
+        if self.patient is not None and self.patient.isVisible():
+            self.patient.close()
+        else:
+            self.open_patient_view()
+
+    def patient_state(self, frame: Frame) -> PatientState:
+        """What the patient view shows for ``frame``: GM %MVC per side, the instruction, countdown, reps."""
+        values = {
+            side: float(frame.emg_now[col]) if frame.emg_percent[col] else float("nan")
+            for side, col in self.bar_cols.items()
+        }
+        g = self.guided_status
+        if g is not None:
+            note = "" if g.last_time_in_band_s is None else f"last rep: {g.last_time_in_band_s:.1f} s in the green band"
+            return PatientState(values, g.target, g.instruction, g.countdown_s, g.countdown_total_s, g.reps,
+                                g.reps_target, note)
+        active = self.controller.active
+        text = self.controller.describe(active.label) if active is not None else "rest"
+        return PatientState(values, self.target, text, reps=self.controller.rep_count)
+
     def _follow_device_trial(self, trial) -> None:
         """Show the trial the device started in the task and side boxes (once per trial, so the
         operator can still change them for the next one)."""
@@ -428,7 +472,11 @@ class LiveWindow(QtWidgets.QMainWindow):
         self._draw_emg(frame)
         self._draw_bars(frame)
         self._draw_cop(frame)
+        if self.guided is not None:
+            self.guided_status = self._run(self.guided.update)
         self._draw_status(frame)
+        if self.patient is not None and self.patient.isVisible():
+            self.patient.set_state(self.patient_state(frame))
         self.last_frame = frame
         now = time.monotonic()
         self.frame_times.append(now)
@@ -558,6 +606,11 @@ class LiveWindow(QtWidgets.QMainWindow):
         if frame.emg_percent.any() and not frame.emg_percent.all():
             waiting = [ch.name for ch, p in zip(self.pipeline.emg_channels, frame.emg_percent) if not p]
             parts.append("no MVC yet: " + " ".join(waiting))
+        g = self.guided_status
+        if g is not None:
+            parts.append(f"guided: {g.instruction}" + (f" ({g.countdown_s:.0f} s)" if g.countdown_s else ""))
+            if g.last_time_in_band_s is not None:
+                parts.append(f"last rep {g.last_time_in_band_s:.1f} s in band")
         if self.status_message:
             parts.append(self.status_message)
         self.status.setText(" | ".join(parts))

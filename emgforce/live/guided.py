@@ -20,8 +20,8 @@ written like the keys' ones), tells the patient what to do next ("lift and hold
 medius is inside the band, and counts the repetitions with the offline
 analysis' own detector, :func:`emgforce.tasks.segment.detect_plateaus`, on the
 working GM envelope since the trial started (the same signal, smoothing, minimum
-contrast and minimum duration as :mod:`emgforce.tasks.analyze` uses without a
-force plate), so the live count is the offline count of the same trial. Each
+contrast and minimum duration as :class:`emgforce.tasks.reps.RepetitionTask`
+uses without a force plate), so the live count is the offline count of the same trial. Each
 rep found is written as ``rep`` and ``hold`` start/stop events, and its time in
 the band as ``in_band`` start/stop intervals.
 """
@@ -42,7 +42,9 @@ from emgforce.io.recording import first_index_at
 from emgforce.live.pipeline import LivePipeline
 from emgforce.live.trials import TrialController
 from emgforce.naming import MUSCLES, TASKS, parse_emg_channel_name, trial_label
-from emgforce.tasks.analyze import ENVELOPE_REP_SMOOTH_HZ, AnalysisOptions
+from emgforce.tasks.base import get_task, registered_tasks
+from emgforce.tasks.options import AnalysisOptions
+from emgforce.tasks.reps import ENVELOPE_REP_SMOOTH_HZ, RepetitionTask
 from emgforce.tasks.results import Phase
 from emgforce.tasks.segment import _runs, detect_plateaus
 
@@ -72,6 +74,9 @@ class SetSpec:
             trial_label(self.task, self.side)
         except ValueError as exc:
             raise GuidedSetError(str(exc)) from None
+        if not isinstance(get_task(self.task), RepetitionTask):
+            raise GuidedSetError(f"task {self.task!r} has no repetitions to guide; repetition tasks: "
+                                 f"{[t.key for t in registered_tasks() if isinstance(t, RepetitionTask)]}")
         if int(self.reps) != self.reps or self.reps < 1:
             raise GuidedSetError(f"reps must be a whole number >= 1, got {self.reps!r}")
         if not (self.hold_s >= 0 and self.rest_s >= 0):
@@ -220,12 +225,13 @@ class GuidedSet:
         return spec.target if spec is not None and spec.target is not None else self.default_target
 
     def _working(self, spec: SetSpec) -> list[int]:
-        """The GM channels of the set's side (both sides for a bilateral task), as the offline analysis."""
+        """The GM channels of the set's side (both for a bilateral task), as the offline task picks them."""
         abbrev = MUSCLES["gluteus_medius"][0]
+        side = None if get_task(spec.task).bilateral else spec.side
         cols = []
         for j, ch in enumerate(self.pipeline.emg_channels):
             muscle = ch.muscle or (parse_emg_channel_name(ch.name) or (None, None))[0]
-            if (muscle == "gluteus_medius" or ch.name.startswith(abbrev + "_")) and spec.side in (None, ch.side):
+            if (muscle == "gluteus_medius" or ch.name.startswith(abbrev + "_")) and side in (None, ch.side):
                 cols.append(j)
         if not cols:
             raise GuidedSetError(f"no gluteus medius channel for {spec.label}; EMG channels: "

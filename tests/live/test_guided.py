@@ -39,6 +39,7 @@ def test_a_toml_and_a_json_script_give_the_same_protocol(tmp_path):
     ({"task": "single_leg_bridge"}, "needs a side"),
     ({"task": "bridge", "side": "left"}, "has no side"),
     ({"task": "jump"}, "unknown task"),
+    ({"task": "stance", "side": "left"}, "no repetitions"),
     ({"task": "bridge", "reps": 0}, "reps"),
     ({"task": "bridge", "hold": 3}, "only"),
     ({"task": "bridge", "target": [60, 40]}, "low < high"),
@@ -76,7 +77,7 @@ def guided_run(tmp_path_factory):
     reference = {c.name: float(r) for c, r in zip(truth.emg_info.channels, ref) if c.side == "left"}
 
     out = tmp_path_factory.mktemp("guided") / "guided.h5"
-    device = SimulatedDevice(protocol, realtime=True, speed=25.0, markers=False, weak_side=None)
+    device = SimulatedDevice(protocol, realtime=True, speed=15.0, markers=False, weak_side=None)
     session = LiveSession(device, record_path=out, subject="S01", window_s=30.0, mvc_reference=reference)
     guided = GuidedSet(session.pipeline, session.controller,
                        GuidedProtocol((SetSpec("single_leg_bridge", "left", REPS, 3.0, 5.0, TARGET),),
@@ -89,7 +90,7 @@ def guided_run(tmp_path_factory):
         while session.running:
             assert time.monotonic() < deadline, "guided session did not end"
             statuses.append((session.pipeline.session_time_s, guided.update()))
-            time.sleep(0.01)
+            time.sleep(0.005)
     finally:
         session.stop()
     assert session.summary is not None and session.summary.ok
@@ -107,7 +108,7 @@ def test_the_live_count_of_a_guided_set_is_the_offline_count(guided_run):
     assert len(live) == REPS
     rec = read_recording(out)
     (trial,) = rec.trials(task="single_leg_bridge")
-    assert trial.side == "left" and trial.start_s == pytest.approx(slb.start_s, abs=0.1)
+    assert trial.side == "left" and slb.start_s <= trial.start_s < slb.start_s + 0.5  # at the first update after the lead-in
     # offline, ignoring the events the live set wrote: the analysis finds the same number of reps
     result = analyze_session(out, segmentation="signals")
     (tr,) = [t for t in result.trials if t.task == "single_leg_bridge"]

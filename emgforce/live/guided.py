@@ -239,7 +239,7 @@ class GuidedSet:
         return cols
 
     def _percent(self, cols: list[int]) -> bool:
-        return bool(np.all(np.isfinite(self.pipeline._reference[cols])))
+        return bool(np.all(np.isfinite(self.pipeline.reference_levels[cols])))
 
     def _read(self, spec: SetSpec) -> np.ndarray:
         """New rows of the working signal (mean of the working GM channels, %MVC when referenced)."""
@@ -250,7 +250,7 @@ class GuidedSet:
         cols = self._working(spec)
         x = rows[:, cols]
         if self._percent(cols):
-            x = 100.0 * x / self.pipeline._reference[cols]
+            x = 100.0 * x / self.pipeline.reference_levels[cols]
         return x.mean(axis=1)
 
     # -- the state machine -------------------------------------------------------------------

@@ -6,7 +6,12 @@ it into the plot items. Qt and pyqtgraph are imported by this module only;
 import it lazily.
 
 Keys: Space start/stop the selected trial, R count a rep, M start/stop an MVC
-capture for the selected side, Esc stop the running trial.
+capture for the selected side, Esc stop the running trial, Z zoom the
+stabilogram, P open/close the patient view (:mod:`emgforce.live.patient`).
+
+Latency is measured honestly: from the instant the newest drawn sample was
+taken (:class:`~emgforce.live.pipeline.SampleClock`) to the end of the paint
+that shows it (:meth:`LiveWindow.event`).
 """
 
 from __future__ import annotations
@@ -100,6 +105,7 @@ class LiveWindow(QtWidgets.QMainWindow):
 
     #: emitted when the window is about to close (still drawable)
     closing = QtCore.Signal()
+    _unpainted_sample_time = float("nan")  # newest sample of the frame not yet painted (see event())
 
     def __init__(
         self,
@@ -478,11 +484,20 @@ class LiveWindow(QtWidgets.QMainWindow):
         if self.patient is not None and self.patient.isVisible():
             self.patient.set_state(self.patient_state(frame))
         self.last_frame = frame
-        now = time.monotonic()
-        self.frame_times.append(now)
-        if np.isfinite(frame.newest_host_time):
-            self.latencies_s.append(now - frame.newest_host_time)
+        self.frame_times.append(time.monotonic())
+        # the latency is taken once this frame is on screen: see event()
+        self._unpainted_sample_time = frame.newest_sample_time
         return frame
+
+    def event(self, event) -> bool:  # noqa: D401 - Qt override
+        """Qt paints every changed widget of the window while handling its UpdateRequest; when that is
+        done, the newest sample drawn by :meth:`refresh` is on screen: its latency is measured here."""
+        handled = super().event(event)
+        if event.type() == QtCore.QEvent.UpdateRequest:
+            sample_time, self._unpainted_sample_time = self._unpainted_sample_time, float("nan")
+            if np.isfinite(sample_time):
+                self.latencies_s.append(time.monotonic() - sample_time)
+        return handled
 
     def _draw_emg(self, frame: Frame) -> None:
         # once a channel is in %MVC, channels still without a reference are not drawn (their

@@ -147,6 +147,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.patient: PatientView | None = None
         self.guided = None  # a GuidedSet (emgforce.live.guided) driving trials and instructions
         self.guided_status = None
+        self.audio = None  # an AudioFeedback (emgforce.live.audio) following the working GM
 
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(max(1, int(round(1000.0 / fps))))
@@ -454,6 +455,16 @@ class LiveWindow(QtWidgets.QMainWindow):
         text = self.controller.describe(active.label) if active is not None else "rest"
         return PatientState(values, self.target, text, reps=self.controller.rep_count)
 
+    def _working_pct(self, state: PatientState) -> float:
+        """%MVC of the working side's GM: the guided set's or the trial's side, else the higher one."""
+        spec = self.guided.spec if self.guided is not None else None
+        active = self.controller.active
+        side = spec.side if spec is not None else active.side if active is not None else None
+        values = [v for v in state.values_pct.values() if np.isfinite(v)]
+        if side in state.values_pct:
+            return state.values_pct[side]
+        return max(values) if values else float("nan")
+
     def _follow_device_trial(self, trial) -> None:
         """Show the trial the device started in the task and side boxes (once per trial, so the
         operator can still change them for the next one)."""
@@ -481,8 +492,13 @@ class LiveWindow(QtWidgets.QMainWindow):
         if self.guided is not None:
             self.guided_status = self._run(self.guided.update)
         self._draw_status(frame)
-        if self.patient is not None and self.patient.isVisible():
-            self.patient.set_state(self.patient_state(frame))
+        if (self.patient is not None and self.patient.isVisible()) or self.audio is not None:
+            state = self.patient_state(frame)
+            if self.patient is not None and self.patient.isVisible():
+                self.patient.set_state(state)
+            if self.audio is not None:
+                self.audio.target = state.target
+                self.audio.set_level(self._working_pct(state))
         self.last_frame = frame
         self.frame_times.append(time.monotonic())
         # the latency is taken once this frame is on screen: see event()

@@ -175,6 +175,9 @@ def run(args: argparse.Namespace) -> int:
             f"{1000 * lat[len(lat) // 2]:.0f} ms, 95th percentile {1000 * lat[int(0.95 * (len(lat) - 1))]:.0f} ms "
             f"(+ envelope filter delay {1000 * session.pipeline.emg_delay_s:.0f} ms)"
         )
+    if window.patient is not None and window.patient.latencies_s:
+        lat = sorted(window.patient.latencies_s)
+        print(f"patient view: latency from the sample to the painted frame: median {1000 * lat[len(lat) // 2]:.0f} ms")
     if session.error is not None:
         print(f"emgforce live: device stopped: {session.error}", file=sys.stderr)
         return 1

@@ -11,6 +11,8 @@ refusing a broken Qt binding).
 from __future__ import annotations
 
 import math
+import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -81,6 +83,8 @@ class PatientView(QtWidgets.QWidget):
         The sides with a gluteus medius channel, left to right.
     """
 
+    _unpainted_sample_time = float("nan")  # newest sample of the state not yet painted (see event())
+
     def __init__(self, sides=("left", "right"), parent=None) -> None:
         super().__init__(parent)
         self.sides = tuple(sides)
@@ -90,10 +94,24 @@ class PatientView(QtWidgets.QWidget):
         self.setAutoFillBackground(False)
         #: (text, rect) of every text drawn by the last paint (what the tests read back)
         self.drawn_texts: list[tuple[str, QtCore.QRectF]] = []
+        #: seconds from the newest sample's instant to the end of the paint showing it, recent frames
+        self.latencies_s: deque[float] = deque(maxlen=300)
 
-    def set_state(self, state: PatientState) -> None:
+    def set_state(self, state: PatientState, sample_time: float = float("nan")) -> None:
+        """Show ``state``; ``sample_time`` (``time.monotonic()`` instant of the newest sample in it)
+        makes the end of the paint that shows it a latency measurement (:attr:`latencies_s`)."""
         self.state = state
+        self._unpainted_sample_time = sample_time
         self.update()
+
+    def event(self, event) -> bool:  # noqa: D401 - Qt override
+        """As :meth:`emgforce.live.window.LiveWindow.event`: latency once the state is painted."""
+        handled = super().event(event)
+        if event.type() == QtCore.QEvent.UpdateRequest:
+            sample_time, self._unpainted_sample_time = self._unpainted_sample_time, float("nan")
+            if math.isfinite(sample_time):
+                self.latencies_s.append(time.monotonic() - sample_time)
+        return handled
 
     # -- geometry (pixels of this widget) -------------------------------------------------------
     @property

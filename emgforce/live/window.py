@@ -495,7 +495,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         if (self.patient is not None and self.patient.isVisible()) or self.audio is not None:
             state = self.patient_state(frame)
             if self.patient is not None and self.patient.isVisible():
-                self.patient.set_state(state)
+                self.patient.set_state(state, frame.newest_sample_time)
             if self.audio is not None:
                 self.audio.target = state.target
                 self.audio.set_level(self._working_pct(state))

@@ -51,7 +51,9 @@ def test_latency_is_recorded_after_the_paint_from_the_sample_instant(app, script
     pipe = LivePipeline(dev.describe(), window_s=5.0)
     window = LiveWindow(pipe, TrialController(pipe), window_s=5.0)
     window.show()
+    patient = window.open_patient_view(fullscreen=False)
     app.processEvents()
+    patient.latencies_s.clear()
     dev.open()
     dev.start()
     t0 = time.monotonic()
@@ -63,10 +65,11 @@ def test_latency_is_recorded_after_the_paint_from_the_sample_instant(app, script
     refreshed = time.monotonic()
     assert frame.newest_sample_time == pytest.approx(t0 + (50 * 20 - 1) / 2000.0, abs=1e-9)
     before = len(window.latencies_s)
-    assert before == 0  # drawn, not yet painted: nothing measured
-    app.processEvents()  # Qt paints the window
+    assert before == 0 and not patient.latencies_s  # drawn, not yet painted: nothing measured
+    app.processEvents()  # Qt paints both windows
     painted = time.monotonic()
-    assert len(window.latencies_s) == 1
-    # measured when the paint was over: between the refresh and now, counted from the sample's instant
-    assert refreshed <= frame.newest_sample_time + window.latencies_s[0] <= painted
+    assert len(window.latencies_s) == 1 and len(patient.latencies_s) == 1
+    # measured when each paint was over: between the refresh and now, counted from the sample's instant
+    for lat in (window.latencies_s[0], patient.latencies_s[0]):
+        assert refreshed <= frame.newest_sample_time + lat <= painted
     window.close()

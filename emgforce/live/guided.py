@@ -77,10 +77,14 @@ class SetSpec:
         if not isinstance(get_task(self.task), RepetitionTask):
             raise GuidedSetError(f"task {self.task!r} has no repetitions to guide; repetition tasks: "
                                  f"{[t.key for t in registered_tasks() if isinstance(t, RepetitionTask)]}")
-        if int(self.reps) != self.reps or self.reps < 1:
+        if not isinstance(self.reps, (int, float)) or int(self.reps) != self.reps or self.reps < 1:
             raise GuidedSetError(f"reps must be a whole number >= 1, got {self.reps!r}")
-        if not (self.hold_s >= 0 and self.rest_s >= 0):
+        if not (isinstance(self.hold_s, (int, float)) and isinstance(self.rest_s, (int, float))
+                and self.hold_s >= 0 and self.rest_s >= 0):
             raise GuidedSetError(f"hold_s and rest_s must be >= 0 s, got {self.hold_s!r}, {self.rest_s!r}")
+        object.__setattr__(self, "reps", int(self.reps))
+        object.__setattr__(self, "hold_s", float(self.hold_s))
+        object.__setattr__(self, "rest_s", float(self.rest_s))
         if self.target is not None:
             low, high = self.target
             if not 0 <= low < high:
@@ -372,8 +376,8 @@ class GuidedSet:
         return GuidedStatus(
             instruction=text,
             phase=phase,
-            countdown_s=countdown,
-            countdown_total_s=total,
+            countdown_s=None if countdown is None else float(countdown),
+            countdown_total_s=None if total is None else float(total),
             reps=len(results) if phase not in ("ready",) else 0,
             reps_target=spec.reps if spec is not None and phase != "between" else None,
             target=self.target,

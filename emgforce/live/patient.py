@@ -67,7 +67,8 @@ class PatientState:
 
     @property
     def reps_text(self) -> str:
-        return f"rep {self.reps} / {self.reps_target}" if self.reps_target else f"reps {self.reps}"
+        """Reps done, e.g. ``reps 3 / 10``."""
+        return f"reps {self.reps} / {self.reps_target}" if self.reps_target else f"reps {self.reps}"
 
 
 def _colour(rgb) -> QtGui.QColor:

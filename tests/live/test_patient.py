@@ -79,10 +79,10 @@ def test_patient_view_shows_bars_countdown_and_reps(app, size, tmp_path):
         a = math.radians(angle_deg)  # clockwise from 12 o'clock; image y grows downwards
         assert is_colour(image, cx + radius * math.sin(a), cy - radius * math.cos(a), rgb, tol=20), angle_deg
 
-    # texts: the countdown rounds up, the reps read "rep 3 / 10", each painted inside the view, not cut off
+    # texts: the countdown rounds up, the reps read "reps 3 / 10", each painted inside the view, not cut off
     texts = dict(view.drawn_texts)
     assert STATE.countdown_text == "3 s" and "3 s" in texts
-    assert "rep 3 / 10" in texts and STATE.instruction in texts and STATE.note in texts
+    assert "reps 3 / 10" in texts and STATE.instruction in texts and STATE.note in texts
     assert "LEFT  50 %" in texts and "RIGHT  80 %" in texts
     full = QtCore.QRectF(0, 0, *size)
     for text, rect in view.drawn_texts:

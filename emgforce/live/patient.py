@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-__all__ = ["PatientState", "PatientView", "BACKGROUND", "BAR_IN_BAND", "BAR_OUT_OF_BAND_PATIENT", "TEXT"]
+__all__ = ["PaintLatency", "PatientState", "PatientView", "BACKGROUND", "BAR_IN_BAND", "BAR_OUT_OF_BAND_PATIENT", "TEXT"]
 
 #: a bar inside the target band, in both views
 BAR_IN_BAND = (44, 160, 44)
@@ -75,7 +75,30 @@ def _colour(rgb) -> QtGui.QColor:
     return QtGui.QColor(*rgb)
 
 
-class PatientView(QtWidgets.QWidget):
+class PaintLatency:
+    """Mixin of a top-level widget: the latency of each frame, taken when Qt has painted it.
+
+    :meth:`expect_paint` names the ``time.monotonic()`` instant the newest
+    sample of the frame just drawn was taken; Qt paints every changed widget
+    of a window while it handles the window's UpdateRequest, and once that is
+    done the time since that instant goes to :attr:`latencies_s`.
+    """
+
+    _unpainted_sample_time = float("nan")
+
+    def expect_paint(self, sample_time: float) -> None:
+        self._unpainted_sample_time = sample_time
+
+    def event(self, event) -> bool:  # noqa: D401 - Qt override
+        handled = super().event(event)
+        if event.type() == QtCore.QEvent.UpdateRequest:
+            sample_time, self._unpainted_sample_time = self._unpainted_sample_time, float("nan")
+            if math.isfinite(sample_time):
+                self.latencies_s.append(time.monotonic() - sample_time)
+        return handled
+
+
+class PatientView(PaintLatency, QtWidgets.QWidget):
     """Big bars, instruction, countdown ring and rep count; see :class:`PatientState`.
 
     Parameters
@@ -83,8 +106,6 @@ class PatientView(QtWidgets.QWidget):
     sides : sequence of str
         The sides with a gluteus medius channel, left to right.
     """
-
-    _unpainted_sample_time = float("nan")  # newest sample of the state not yet painted (see event())
 
     def __init__(self, sides=("left", "right"), parent=None) -> None:
         super().__init__(parent)
@@ -102,17 +123,8 @@ class PatientView(QtWidgets.QWidget):
         """Show ``state``; ``sample_time`` (``time.monotonic()`` instant of the newest sample in it)
         makes the end of the paint that shows it a latency measurement (:attr:`latencies_s`)."""
         self.state = state
-        self._unpainted_sample_time = sample_time
+        self.expect_paint(sample_time)
         self.update()
-
-    def event(self, event) -> bool:  # noqa: D401 - Qt override
-        """As :meth:`emgforce.live.window.LiveWindow.event`: latency once the state is painted."""
-        handled = super().event(event)
-        if event.type() == QtCore.QEvent.UpdateRequest:
-            sample_time, self._unpainted_sample_time = self._unpainted_sample_time, float("nan")
-            if math.isfinite(sample_time):
-                self.latencies_s.append(time.monotonic() - sample_time)
-        return handled
 
     # -- geometry (pixels of this widget) -------------------------------------------------------
     @property

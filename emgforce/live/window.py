@@ -11,7 +11,7 @@ stabilogram, P open/close the patient view (:mod:`emgforce.live.patient`).
 
 Latency is measured honestly: from the instant the newest drawn sample was
 taken (:class:`~emgforce.live.pipeline.SampleClock`) to the end of the paint
-that shows it (:meth:`LiveWindow.event`).
+that shows it (:class:`~emgforce.live.patient.PaintLatency`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from emgforce.errors import DisplayError, EmgforceError
-from emgforce.live.patient import BAR_IN_BAND, PatientState, PatientView
+from emgforce.live.patient import BAR_IN_BAND, PaintLatency, PatientState, PatientView
 from emgforce.live.pipeline import Frame, LivePipeline
 from emgforce.live.trials import TrialController
 from emgforce.naming import MUSCLES, SIDES, TASKS, parse_emg_channel_name
@@ -86,7 +86,7 @@ def _muscle_title(key: str) -> str:
     return MUSCLES[key][1] if key in MUSCLES else key.replace("_", " ")
 
 
-class LiveWindow(QtWidgets.QMainWindow):
+class LiveWindow(PaintLatency, QtWidgets.QMainWindow):
     """EMG envelopes, GM activation bars with a target band, and the COP stabilogram.
 
     Parameters
@@ -105,7 +105,6 @@ class LiveWindow(QtWidgets.QMainWindow):
 
     #: emitted when the window is about to close (still drawable)
     closing = QtCore.Signal()
-    _unpainted_sample_time = float("nan")  # newest sample of the frame not yet painted (see event())
 
     def __init__(
         self,
@@ -501,19 +500,8 @@ class LiveWindow(QtWidgets.QMainWindow):
                 self.audio.set_level(self._working_pct(state))
         self.last_frame = frame
         self.frame_times.append(time.monotonic())
-        # the latency is taken once this frame is on screen: see event()
-        self._unpainted_sample_time = frame.newest_sample_time
+        self.expect_paint(frame.newest_sample_time)  # the latency is taken once this frame is on screen
         return frame
-
-    def event(self, event) -> bool:  # noqa: D401 - Qt override
-        """Qt paints every changed widget of the window while handling its UpdateRequest; when that is
-        done, the newest sample drawn by :meth:`refresh` is on screen: its latency is measured here."""
-        handled = super().event(event)
-        if event.type() == QtCore.QEvent.UpdateRequest:
-            sample_time, self._unpainted_sample_time = self._unpainted_sample_time, float("nan")
-            if np.isfinite(sample_time):
-                self.latencies_s.append(time.monotonic() - sample_time)
-        return handled
 
     def _draw_emg(self, frame: Frame) -> None:
         # once a channel is in %MVC, channels still without a reference are not drawn (their

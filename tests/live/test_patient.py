@@ -163,3 +163,39 @@ def test_operator_window_fits_1280x720_and_1920x1080(app, scripted_device, size)
     for plot in (window.emg_view, window.bar_plot, window.cop_plot):
         assert plot.width() > 150 and plot.height() > 300
     window.close()
+
+
+def test_the_patient_view_goes_full_screen_on_the_only_screen(app):
+    """Offscreen there is one screen: the view takes it, full screen (a second one would be preferred)."""
+    from PySide6 import QtGui
+
+    view = PatientView(("left", "right"))
+    screen = view.show_on_patient_screen()
+    app.processEvents()
+    assert QtGui.QGuiApplication.screens() == [QtGui.QGuiApplication.primaryScreen()]
+    assert screen is QtGui.QGuiApplication.primaryScreen() and view.screen() is screen
+    assert view.isFullScreen() and view.geometry() == screen.geometry()
+    view.close()
+
+
+def test_audio_follows_the_working_side_in_the_window(app, scripted_device):
+    """Right-side trial: the tone follows GM_R (80 %MVC -> 220 * 4 ** 0.8 Hz), not GM_L (50 %MVC)."""
+    from emgforce.live.audio import AudioFeedback
+    from tests.live.test_audio import peak_hz
+
+    dev = scripted_device(steps([(0.0, (1e-3,) * 4), (5.0, (0.5e-3, 0.8e-3, 0.2e-3, 0.3e-3))]), with_force=False)
+    pipe = LivePipeline(dev.describe(), window_s=10.0)
+    ctl = TrialController(pipe)
+    window = LiveWindow(pipe, ctl, window_s=10.0, target=(40, 60))
+    window.audio = AudioFeedback("tone", fs=44100.0)
+    run(dev, pipe, 0.5)
+    for side in ("left", "right"):
+        ctl.start_trial("mvc", side)
+        run(dev, pipe, 2.0)
+        ctl.stop_trial()
+    ctl.start_trial("squat", "right")
+    run(dev, pipe, 4.5)
+    window.refresh()
+    window.audio.render(4410)
+    assert peak_hz(window.audio.render(44100)) == pytest.approx(220.0 * 4.0 ** 0.8, rel=0.01)
+    window.close()

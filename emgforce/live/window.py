@@ -482,14 +482,16 @@ class LiveWindow(PaintLatency, QtWidgets.QMainWindow):
         ref = self._run(self.controller.poll)
         if ref:
             self.status_message = "MVC reference set: " + ", ".join(f"{k} {v:.3g}" for k, v in ref.items())
+        if self.guided is not None:  # may start or stop a set's trial and counts its reps
+            self.guided_status = self._run(self.guided.update)
+            if self.guided_status is not None and self.guided_status.target != self.target:
+                self.set_target(*self.guided_status.target)  # the set's own band, in both views
         self._update_controls()  # device markers change trials and reps too; unchanged texts cost nothing
         width = max(100, int(self.emg_view.width()))
         frame = self.pipeline.frame(self.window_s, n_bins=width, trail_s=self.trail_s)
         self._draw_emg(frame)
         self._draw_bars(frame)
         self._draw_cop(frame)
-        if self.guided is not None:
-            self.guided_status = self._run(self.guided.update)
         self._draw_status(frame)
         if (self.patient is not None and self.patient.isVisible()) or self.audio is not None:
             state = self.patient_state(frame)

@@ -175,3 +175,51 @@ def test_the_instructions_follow_the_set(guided_run):
     counts = [s.reps for _, s in statuses if s.phase in ("work", "lower", "rest")]
     assert counts == sorted(counts) and counts[-1] >= REPS - 1
     assert statuses[-1][1].reps == REPS and statuses[-1][1].last_time_in_band_s > 2.0
+
+
+def test_a_guided_set_drives_both_views(app, scripted_device):
+    """Closed-form reps: GM_L 1 mV for the MVC, then 0.1 mV rest and three 4 s plateaus at 0.5 mV
+    (50 %MVC) 7 s apart. The set's band replaces the window's, the views show its instruction and count."""
+    from emgforce.live.pipeline import LivePipeline
+    from emgforce.live.trials import TrialController
+    from emgforce.live.window import LiveWindow
+    from tests.live.conftest import run, steps
+
+    rest, work = (0.1e-3, 0.1e-3, 0.1e-3, 0.1e-3), (0.5e-3, 0.1e-3, 0.1e-3, 0.1e-3)
+    schedule = [(0.0, (1e-3,) * 4), (3.0, rest)]
+    for k in range(3):
+        schedule += [(7.0 + 7 * k, work), (11.0 + 7 * k, rest)]
+    dev = scripted_device(steps(schedule), with_force=False)
+    pipe = LivePipeline(dev.describe(), window_s=10.0)
+    ctl = TrialController(pipe)
+    window = LiveWindow(pipe, ctl, window_s=10.0, target=(40, 60))
+    patient = window.open_patient_view(fullscreen=False)
+    run(dev, pipe, 0.5)
+    ctl.start_trial("mvc", "left")
+    run(dev, pipe, 2.0)
+    ctl.stop_trial()
+    run(dev, pipe, 2.5)  # 5 s
+    window.guided = GuidedSet(pipe, ctl, GuidedProtocol((SetSpec("single_leg_bridge", "left", 3, 2.0, 1.0, (30.0, 60.0)),),
+                                                        lead_in_s=1.0))
+    seen, targets = [], []
+    while pipe.session_time_s < 30.0:
+        run(dev, pipe, 0.1)
+        window.refresh()
+        seen.append((pipe.session_time_s, patient.state, window.rep_label.text()))
+        targets.append((pipe.session_time_s, window.target))
+    # the set's band during the set, the default band once all sets are done
+    assert all(target == (30.0, 60.0) for t, target in targets if 6.5 < t < 20.0)
+    assert targets[-1][1] == (40.0, 60.0)
+    assert [len(r) for r in window.guided.results] == [3]
+    starts = [r.phase.start_s for r in window.guided.results[0]]
+    assert starts == pytest.approx([7.0, 14.0, 21.0], abs=0.1)  # steps: the rise is the step itself
+    holding = [(t, s) for t, s, _ in seen if 8.0 < t < 10.0]
+    assert all(s.instruction == "single-leg bridge, left: lift and hold 2 s" or s.instruction.startswith("well held")
+               for _, s in holding)
+    assert any(s.instruction.startswith("well held") for _, s in holding)  # 2 s in the band: hold done
+    assert all(abs(s.values_pct["left"] - 50.0) < 0.5 for t, s in holding if t > 8.5)  # settled envelope
+    assert any(label == "reps: 1" for t, _, label in seen if 12.5 < t < 14.0)
+    final = seen[-1][1]
+    assert final.instruction.startswith("well done") and final.reps == 3
+    assert ctl.active is None  # the set's trial stopped after its last rep
+    window.close()

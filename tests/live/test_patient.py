@@ -31,6 +31,18 @@ def column_runs(image, x, y0, y1, rgb):
     return [y for y in range(int(y0), int(y1)) if is_colour(image, x, y, rgb)]
 
 
+def bar_fraction(image, view, side, fill):
+    """Filled pixels of a bar's column over its whole track, as the screenshot shows it: one solid
+    run from the bar's bottom up."""
+    r = view.bar_rect(side)
+    x = r.center().x()
+    filled = column_runs(image, x, 0, image.height(), fill)
+    track = [y for y in range(image.height()) if not is_colour(image, x, y, BACKGROUND, tol=4)
+             and r.top() - 1 <= y <= r.bottom() + 1]
+    assert filled and filled == list(range(filled[0], filled[-1] + 1)) and filled[-1] >= r.bottom() - 1.5
+    return len(filled) / len(track), len(track)
+
+
 STATE = PatientState(
     values_pct={"left": 50.0, "right": 80.0},
     target=(40.0, 60.0),
@@ -58,15 +70,8 @@ def test_patient_view_shows_bars_countdown_and_reps(app, size, tmp_path):
     # bars: the filled height over the whole track is value / top (top = 100 %MVC here), measured in pixels
     assert view.top_pct == 100.0
     for side, value, fill in (("left", 50.0, BAR_IN_BAND), ("right", 80.0, BAR_OUT_OF_BAND_PATIENT)):
-        r = view.bar_rect(side)
-        x = r.center().x()
-        filled = column_runs(image, x, 0, size[1], fill)
-        # the track: every pixel of the column from the bar's top to its bottom that is not background
-        track = [y for y in range(size[1]) if not is_colour(image, x, y, BACKGROUND, tol=4)
-                 and r.top() - 1 <= y <= r.bottom() + 1]
-        assert filled and filled == list(range(filled[0], filled[-1] + 1))  # one solid run
-        assert filled[-1] >= r.bottom() - 1.5  # from the bottom ...
-        assert len(filled) / len(track) == pytest.approx(value / 100.0, abs=2.0 / len(track))  # ... to the value
+        fraction, track = bar_fraction(image, view, side, fill)
+        assert fraction == pytest.approx(value / 100.0, abs=2.0 / track)
     # in the band the bar is green, outside blue; the band shows behind the empty part of the track
     assert not column_runs(image, view.bar_rect("left").center().x(), 0, size[1], BAR_OUT_OF_BAND_PATIENT)
     assert not column_runs(image, view.bar_rect("right").center().x(), 0, size[1], BAR_IN_BAND)
@@ -108,13 +113,16 @@ def test_countdown_text_and_scale(app):
     view.close()
 
 
-def test_the_operator_window_drives_the_patient_view(app, scripted_device):
-    """MVC at 1 mV, then GM_L 0.5 mV (50 %MVC) and GM_R 0.8 mV (80 %MVC): the patient view shows them."""
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_the_operator_window_drives_the_patient_view(app, scripted_device, size, tmp_path):
+    """MVC at 1 mV, then GM_L 0.5 mV (50 %MVC) and GM_R 0.8 mV (80 %MVC): the patient view shows them,
+    bar heights read back from its screenshot."""
     dev = scripted_device(steps([(0.0, (1e-3,) * 4), (5.0, (0.5e-3, 0.8e-3, 0.2e-3, 0.3e-3))]), with_force=False)
     pipe = LivePipeline(dev.describe(), window_s=10.0)
     ctl = TrialController(pipe)
     window = LiveWindow(pipe, ctl, window_s=10.0, target=(40, 60))
     patient = window.open_patient_view(fullscreen=False)
+    patient.resize(*size)
     run(dev, pipe, 0.5)
     for side in ("left", "right"):
         ctl.start_trial("mvc", side)
@@ -128,6 +136,16 @@ def test_the_operator_window_drives_the_patient_view(app, scripted_device):
     assert state.values_pct["left"] == pytest.approx(50.0, rel=0.005)
     assert state.values_pct["right"] == pytest.approx(80.0, rel=0.005)
     assert state.instruction == "single leg bridge (left)" and state.reps == 1 and state.target == (40.0, 60.0)
+    app.processEvents()
+    path = tmp_path / "patient.png"
+    assert patient.grab().save(str(path))
+    image = QtGui.QImage(str(path))
+    assert (image.width(), image.height()) == size
+    for side, pct, fill in (("left", 50.0, BAR_IN_BAND), ("right", 80.0, BAR_OUT_OF_BAND_PATIENT)):
+        fraction, track = bar_fraction(image, patient, side, fill)
+        assert fraction == pytest.approx(pct / 100.0, abs=2.0 / track + 0.005)
+    texts = dict(patient.drawn_texts)
+    assert "reps 1" in texts and "single leg bridge (left)" in texts and "LEFT  50 %" in texts
     window.close()
     assert not patient.isVisible()  # closes with the operator window
 

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 #: order of the causal COP low-pass (at COP_LOWPASS_HZ) applied before path length and drawing
 COP_LOWPASS_ORDER = 2
 
-__all__ = ["Frame", "LivePipeline", "find_streams"]
+__all__ = ["Frame", "LivePipeline", "SampleClock", "find_streams"]
 
 
 @dataclass(frozen=True)
@@ -102,10 +102,17 @@ class SampleClock:
     is the estimate. Device buffering shows as latency (a sample waits in a
     10 ms block before it is sent); only the transport delay of the fastest
     recent block is not seen.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate of the stream, Hz.
+    window_s : float
+        Length of one window of host time over which the smallest bound is kept.
     """
 
-    def __init__(self, fs_hz: float, window_s: float = 10.0) -> None:
-        self.fs_hz = float(fs_hz)
+    def __init__(self, fs: float, window_s: float = 10.0) -> None:
+        self.fs = float(fs)
         self.window_s = float(window_s)
         self._bucket_start = -math.inf
         self._current = math.inf  # smallest bound in this window
@@ -115,12 +122,12 @@ class SampleClock:
         """A block whose newest sample is ``newest_index`` arrived at ``host_time``."""
         if host_time - self._bucket_start >= self.window_s:
             self._bucket_start, self._previous, self._current = host_time, self._current, math.inf
-        self._current = min(self._current, host_time - newest_index / self.fs_hz)
+        self._current = min(self._current, host_time - newest_index / self.fs)
 
     def time_of(self, index: int) -> float:
         """Host instant of sample ``index`` (NaN before the first block)."""
         start = min(self._current, self._previous)
-        return start + index / self.fs_hz if math.isfinite(start) else float("nan")
+        return start + index / self.fs if math.isfinite(start) else float("nan")
 
 
 def find_streams(info: DeviceInfo) -> tuple[StreamInfo | None, StreamInfo | None]:

@@ -77,20 +77,26 @@ def guided_run(tmp_path_factory):
     reference = {c.name: float(r) for c, r in zip(truth.emg_info.channels, ref) if c.side == "left"}
 
     out = tmp_path_factory.mktemp("guided") / "guided.h5"
-    device = SimulatedDevice(protocol, realtime=True, speed=15.0, markers=False, weak_side=None)
+    device = SimulatedDevice(protocol, realtime=False, markers=False, weak_side=None)
     session = LiveSession(device, record_path=out, subject="S01", window_s=30.0, mvc_reference=reference)
     guided = GuidedSet(session.pipeline, session.controller,
                        GuidedProtocol((SetSpec("single_leg_bridge", "left", REPS, 3.0, 5.0, TARGET),),
                                       lead_in_s=slb.start_s),
                        target=(10.0, 20.0))
     statuses = []
-    session.start()
+    feed = session.pipeline.feed
+
+    def feed_and_update(blocks):  # the display's refresh, once per 50 ms block, deterministic
+        feed(blocks)
+        statuses.append((session.pipeline.session_time_s, guided.update()))
+
+    session.pipeline.feed = feed_and_update
+    session.start(protocol.duration_s)
     deadline = time.monotonic() + 180
     try:
         while session.running:
             assert time.monotonic() < deadline, "guided session did not end"
-            statuses.append((session.pipeline.session_time_s, guided.update()))
-            time.sleep(0.005)
+            time.sleep(0.01)
     finally:
         session.stop()
     assert session.summary is not None and session.summary.ok
@@ -108,7 +114,7 @@ def test_the_live_count_of_a_guided_set_is_the_offline_count(guided_run):
     assert len(live) == REPS
     rec = read_recording(out)
     (trial,) = rec.trials(task="single_leg_bridge")
-    assert trial.side == "left" and slb.start_s <= trial.start_s < slb.start_s + 0.5  # at the first update after the lead-in
+    assert trial.side == "left" and slb.start_s <= trial.start_s <= slb.start_s + 0.05  # first update after the lead-in
     # offline, ignoring the events the live set wrote: the analysis finds the same number of reps
     result = analyze_session(out, segmentation="signals")
     (tr,) = [t for t in result.trials if t.task == "single_leg_bridge"]

@@ -101,6 +101,17 @@ class LiveWindow(PaintLatency, QtWidgets.QMainWindow):
         Redraw rate of the QTimer.
     trail_s : float
         COP trail (and running ellipse / velocity) length.
+
+    Attributes
+    ----------
+    patient : PatientView or None
+        The patient view, once opened (:meth:`open_patient_view`, key P).
+    guided : emgforce.live.guided.GuidedSet or None
+        Set it to let a guided set drive trials, band and instructions.
+    audio : emgforce.live.audio.AudioFeedback or None
+        Set it (and start it) for sound following the working GM.
+    latencies_s : deque of float
+        Sample-to-painted latency of the recent frames (:class:`PaintLatency`).
     """
 
     #: emitted when the window is about to close (still drawable)
@@ -459,9 +470,9 @@ class LiveWindow(PaintLatency, QtWidgets.QMainWindow):
         spec = self.guided.spec if self.guided is not None else None
         active = self.controller.active
         side = spec.side if spec is not None else active.side if active is not None else None
-        values = [v for v in state.values_pct.values() if np.isfinite(v)]
         if side in state.values_pct:
             return state.values_pct[side]
+        values = [v for v in state.values_pct.values() if np.isfinite(v)]
         return max(values) if values else float("nan")
 
     def _follow_device_trial(self, trial) -> None:
@@ -629,7 +640,8 @@ class LiveWindow(PaintLatency, QtWidgets.QMainWindow):
             parts.append("no MVC yet: " + " ".join(waiting))
         g = self.guided_status
         if g is not None:
-            parts.append(f"guided: {g.instruction}" + (f" ({g.countdown_s:.0f} s)" if g.countdown_s else ""))
+            countdown = PatientState(countdown_s=g.countdown_s).countdown_text  # as the patient reads it
+            parts.append(f"guided: {g.instruction}" + (f" ({countdown})" if g.countdown_s else ""))
             if g.last_time_in_band_s is not None:
                 parts.append(f"last rep {g.last_time_in_band_s:.1f} s in band")
         if self.status_message:

@@ -84,9 +84,6 @@ def make_device(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from emgforce.errors import EmgforceError
-    from emgforce.live.session import LiveSession
-
     if args.window_s <= 0 or args.trail_s <= 0 or args.fps <= 0:
         print("emgforce live: --window-s, --trail-s and --fps must be positive", file=sys.stderr)
         return 2
@@ -99,9 +96,28 @@ def run(args: argparse.Namespace) -> int:
         from emgforce.live.guided import GuidedProtocol
 
         guided_protocol = GuidedProtocol.load(args.guided)  # a bad script fails before any device opens
+    import emgforce.live.window  # noqa: F401 - refuses a broken Qt binding: before any device
+
+    audio = None
+    if args.audio is not None:  # no sound device or extra: refused before any device or file opens
+        from emgforce.live.audio import AudioFeedback
+
+        audio = AudioFeedback(args.audio, target=tuple(args.target))
+        audio.start()
+    try:
+        return _run(args, guided_protocol, audio)
+    finally:
+        if audio is not None:
+            audio.stop()
+
+
+def _run(args: argparse.Namespace, guided_protocol, audio) -> int:
+    """The device, the session and the window, once the checks of :func:`run` have passed."""
     import pyqtgraph as pg
 
-    from emgforce.live.window import LiveWindow, run_window  # refuses a broken Qt binding: before any device
+    from emgforce.errors import EmgforceError
+    from emgforce.live.session import LiveSession
+    from emgforce.live.window import LiveWindow, run_window
 
     device = make_device(args)
     params = None
@@ -146,11 +162,7 @@ def run(args: argparse.Namespace) -> int:
 
         session.outlet = ProcessedOutlet(session.pipeline, args.outlet)
         print(f"publishing %MVC and COP as LSL stream {args.outlet!r} at {session.outlet.rate_hz:g} Hz")
-    if args.audio is not None:
-        from emgforce.live.audio import AudioFeedback
-
-        window.audio = AudioFeedback(args.audio, target=tuple(args.target))
-        window.audio.start()
+    window.audio = audio
     if args.patient or args.patient_screenshot is not None:
         window.open_patient_view()
         if args.patient_screenshot is not None:
@@ -163,9 +175,6 @@ def run(args: argparse.Namespace) -> int:
     except EmgforceError as exc:  # still report what was recorded
         failure = exc
         print(f"emgforce live: {exc}", file=sys.stderr)
-    finally:
-        if window.audio is not None:
-            window.audio.stop()
     lat, frames, fps = sorted(window.latencies_s), len(window.frame_times), window.fps
     if session.summary is not None:
         print(session.summary.format())

@@ -131,3 +131,13 @@ def test_a_bad_guided_script_fails_before_the_device_opens(tmp_path, capsys):
     script.write_text('[[set]]\ntask = "stance"\nside = "left"\n')
     assert main(["live", "--seconds", "1", "--guided", str(script)]) == 1
     assert "no repetitions to guide" in capsys.readouterr().err
+
+
+def test_audio_without_its_extra_fails_before_any_file_is_made(tmp_path, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # as if the audio extra were not installed
+    out = tmp_path / "never.h5"
+    assert main(["live", "--seconds", "1", "--audio", "tone", "--record", str(out)]) == 1
+    assert "pip install 'emgforce[audio]'" in capsys.readouterr().err
+    assert not out.exists()

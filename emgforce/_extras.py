@@ -30,6 +30,7 @@ EXTRA_OF = {
     "nidaqmx": "nidaq",
     "uldaq": "mcc",
     "labjack": "labjack",
+    "sounddevice": "audio",
 }
 
 

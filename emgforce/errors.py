@@ -100,3 +100,7 @@ class AnalysisError(EmgforceError):
 
 class DisplayError(EmgforceError, RuntimeError):
     """The live display cannot run here (Qt binding missing or known to be broken)."""
+
+
+class GuidedSetError(EmgforceError, ValueError):
+    """A guided-set script (emgforce.live.guided) is malformed or names an unknown task or side."""

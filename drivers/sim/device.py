@@ -96,6 +96,10 @@ class SimulatedDevice(Device):
         Block numbers lost "in transit" in every stream: they are never
         delivered; the next block's ``first_index`` jumps and its ``missing``
         says by how many samples (a trailing loss comes as an empty block).
+    markers : bool
+        Deliver the script's trial and rep markers through :meth:`read_markers`
+        (default). False plays a subject following someone else's instructions
+        (a guided set writes its own markers); the ground truth keeps them.
     disconnect_at_s : float, optional
         Session time at which the device vanishes: samples before it are
         delivered, then :meth:`read` raises :class:`DeviceDisconnectedError`.
@@ -117,6 +121,7 @@ class SimulatedDevice(Device):
         block_s: float = 0.05,
         drop_blocks: Sequence[int] = (),
         disconnect_at_s: float | None = None,
+        markers: bool = True,
         **simulate_kwargs: Any,
     ) -> None:
         if not block_s > 0:
@@ -134,6 +139,7 @@ class SimulatedDevice(Device):
         self.block_s = float(block_s)
         self.drop_blocks = tuple(sorted({int(k) for k in drop_blocks}))
         self.disconnect_at_s = disconnect_at_s
+        self.markers = bool(markers)
         self._simulate_kwargs = simulate_kwargs
         self._session: SimulatedSession | None = None
         self._cursors: list[_Cursor] = []
@@ -203,7 +209,7 @@ class SimulatedDevice(Device):
             dropped = [(self._index(k, fs), self._index(k + 1, fs)) for k in self.drop_blocks]
             lost = [(a, min(b, n)) for a, b in dropped if a < n]
             self._cursors.append(_Cursor(name, data, fs, self.block_s, end, lost))
-        self._markers = list(s.markers)
+        self._markers = list(s.markers) if self.markers else []
         self._k = 0
         self._t0 = time.monotonic()
         self._running = True

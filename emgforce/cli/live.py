@@ -53,6 +53,19 @@ def register(subparsers) -> None:
     p.add_argument("--fps", type=float, default=30.0, help="redraw rate (default 30)")
     p.add_argument("--seconds", type=float, default=None, help="close after this many seconds (automated runs)")
     p.add_argument("--screenshot", type=Path, metavar="PNG", help="save a screenshot of the window when it closes")
+    p.add_argument("--patient", action="store_true",
+                   help="open the patient view full screen (on the second monitor when there is one; key P)")
+    p.add_argument("--patient-screenshot", type=Path, metavar="PNG",
+                   help="save a screenshot of the patient view when the window closes (implies --patient)")
+    p.add_argument("--guided", type=Path, metavar="SCRIPT",
+                   help="run guided sets from a .toml/.json script (see 'emgforce.live.guided'): instructions, "
+                        "hold countdown, reps found live and written as events")
+    p.add_argument("--audio", choices=("tone", "chime"), default=None,
+                   help="sound: a tone whose pitch follows the working GM's %%MVC, or a chime on entering the "
+                        "band (off by default; needs the audio extra)")
+    p.add_argument("--outlet", nargs="?", const="emgforce-processed", default=None, metavar="NAME",
+                   help="publish live %%MVC per channel and the COP as an LSL stream (default name "
+                        "emgforce-processed; needs the lsl extra)")
     p.set_defaults(func=run)
 
 
@@ -73,21 +86,43 @@ def make_device(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from emgforce.errors import EmgforceError
-    from emgforce.live.session import LiveSession
-
     if args.window_s <= 0 or args.trail_s <= 0 or args.fps <= 0:
         print("emgforce live: --window-s, --trail-s and --fps must be positive", file=sys.stderr)
         return 2
-    if args.screenshot is not None and not args.screenshot.parent.is_dir():
-        print(f"emgforce live: the folder of --screenshot {args.screenshot} does not exist; create it first",
-              file=sys.stderr)
-        return 2
+    for option, path in (("--screenshot", args.screenshot), ("--patient-screenshot", args.patient_screenshot)):
+        if path is not None and not path.parent.is_dir():
+            print(f"emgforce live: the folder of {option} {path} does not exist; create it first", file=sys.stderr)
+            return 2
+    guided_protocol = None
+    if args.guided is not None:
+        from emgforce.live.guided import GuidedProtocol
+
+        guided_protocol = GuidedProtocol.load(args.guided)  # a bad script fails before any device opens
     from emgforce._extras import require
 
-    pg = require("pyqtgraph", "the live display")
+    require("pyqtgraph", "the live display")
+    import emgforce.live.window  # noqa: F401 - refuses a broken Qt binding: before any device
 
-    from emgforce.live.window import LiveWindow, run_window  # refuses a broken Qt binding: before any device
+    audio = None
+    if args.audio is not None:  # no sound device or extra: refused before any device or file opens
+        from emgforce.live.audio import AudioFeedback
+
+        audio = AudioFeedback(args.audio, target=tuple(args.target))
+        audio.start()
+    try:
+        return _run(args, guided_protocol, audio)
+    finally:
+        if audio is not None:
+            audio.stop()
+
+
+def _run(args: argparse.Namespace, guided_protocol, audio) -> int:
+    """The device, the session and the window, once the checks of :func:`run` have passed."""
+    import pyqtgraph as pg
+
+    from emgforce.errors import EmgforceError
+    from emgforce.live.session import LiveSession
+    from emgforce.live.window import LiveWindow, run_window
 
     device = make_device(args)
     params = None
@@ -123,6 +158,22 @@ def run(args: argparse.Namespace) -> int:
         title=f"emgforce live - {args.device}" + (f" -> {args.record}" if args.record else ""),
     )
 
+    if guided_protocol is not None:
+        from emgforce.live.guided import GuidedSet
+
+        window.guided = GuidedSet(session.pipeline, session.controller, guided_protocol, target=tuple(args.target))
+    if args.outlet is not None:
+        from emgforce.live.outlet import ProcessedOutlet
+
+        session.outlet = ProcessedOutlet(session.pipeline, args.outlet)
+        print(f"publishing %MVC and COP as LSL stream {args.outlet!r} at {session.outlet.rate_hz:g} Hz")
+    window.audio = audio
+    if args.patient or args.patient_screenshot is not None:
+        window.open_patient_view()
+        if args.patient_screenshot is not None:
+            patient, shot = window.patient, args.patient_screenshot
+            window.closing.connect(lambda: patient.grab().save(str(shot)))
+
     failure = None
     try:
         run_window(window, session, seconds=args.seconds, screenshot=args.screenshot)
@@ -134,9 +185,13 @@ def run(args: argparse.Namespace) -> int:
         print(session.summary.format())
     if lat:
         print(
-            f"{frames} frames, {fps:.1f} fps; display latency median {1000 * lat[len(lat) // 2]:.0f} ms "
+            f"{frames} frames, {fps:.1f} fps; latency from the sample to the painted frame: median "
+            f"{1000 * lat[len(lat) // 2]:.0f} ms, 95th percentile {1000 * lat[int(0.95 * (len(lat) - 1))]:.0f} ms "
             f"(+ envelope filter delay {1000 * session.pipeline.emg_delay_s:.0f} ms)"
         )
+    if window.patient is not None and window.patient.latencies_s:
+        lat = sorted(window.patient.latencies_s)
+        print(f"patient view: latency from the sample to the painted frame: median {1000 * lat[len(lat) // 2]:.0f} ms")
     if session.error is not None:
         print(f"emgforce live: device stopped: {session.error}", file=sys.stderr)
         return 1

@@ -9,7 +9,11 @@ Layers, each usable alone:
   :class:`~emgforce.live.pipeline.Frame` objects with running sway statistics;
 * :mod:`~emgforce.live.trials` -- trial start/stop, reps and MVC capture (markers);
 * :mod:`~emgforce.live.session` -- a device feeding the pipeline, optionally recording;
-* :mod:`~emgforce.live.window` -- the pyqtgraph window (imports Qt; import it explicitly).
+* :mod:`~emgforce.live.guided` -- guided sets from a script, reps found live;
+* :mod:`~emgforce.live.audio` -- tone / chime feedback (numpy synthesis, ``audio`` extra to play);
+* :mod:`~emgforce.live.outlet` -- %MVC and COP published as an LSL stream (``lsl`` extra);
+* :mod:`~emgforce.live.window` -- the operator window and :mod:`~emgforce.live.patient`
+  the patient view (both import Qt; import them explicitly).
 
 Nothing heavy is imported with this package; the names below load on first use.
 """
@@ -26,6 +30,12 @@ _EXPORTS = {
     "TrialController": "trials",
     "LiveSession": "session",
     "reference_from_recording": "reference",
+    "SampleClock": "pipeline",
+    "GuidedProtocol": "guided",
+    "GuidedSet": "guided",
+    "SetSpec": "guided",
+    "AudioFeedback": "audio",
+    "ProcessedOutlet": "outlet",
 }
 
 __all__ = sorted(_EXPORTS)

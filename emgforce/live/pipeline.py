@@ -11,6 +11,7 @@ window.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 #: order of the causal COP low-pass (at COP_LOWPASS_HZ) applied before path length and drawing
 COP_LOWPASS_ORDER = 2
 
-__all__ = ["Frame", "LivePipeline", "find_streams"]
+__all__ = ["Frame", "LivePipeline", "SampleClock", "find_streams"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,10 @@ class Frame:
         Time of the newest sample of the EMG (else force) stream.
     newest_host_time : float
         ``time.monotonic()`` at which the newest drawn sample was received.
+    newest_sample_time : float
+        ``time.monotonic()`` instant at which the newest drawn EMG (else force)
+        sample was taken, from the stream's :class:`SampleClock`; the display's
+        latency is measured from it.
     """
 
     emg_t_s: np.ndarray
@@ -84,6 +89,45 @@ class Frame:
     sway_velocity_m_s: float
     session_time_s: float
     newest_host_time: float
+    newest_sample_time: float = float("nan")
+
+
+class SampleClock:
+    """The host instant (``time.monotonic()``) at which each sample of one stream was taken.
+
+    A sample cannot arrive before it is taken, so for every block
+    ``host_time - newest_index / fs`` bounds the stream's start instant from
+    above; the smallest bound over the blocks of the last one to two
+    ``window_s`` (so a device clock drifting against the host's is followed)
+    is the estimate. Device buffering shows as latency (a sample waits in a
+    10 ms block before it is sent); only the transport delay of the fastest
+    recent block is not seen.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate of the stream, Hz.
+    window_s : float
+        Length of one window of host time over which the smallest bound is kept.
+    """
+
+    def __init__(self, fs: float, window_s: float = 10.0) -> None:
+        self.fs = float(fs)
+        self.window_s = float(window_s)
+        self._bucket_start = -math.inf
+        self._current = math.inf  # smallest bound in this window
+        self._previous = math.inf  # and in the one before
+
+    def observe(self, newest_index: int, host_time: float) -> None:
+        """A block whose newest sample is ``newest_index`` arrived at ``host_time``."""
+        if host_time - self._bucket_start >= self.window_s:
+            self._bucket_start, self._previous, self._current = host_time, self._current, math.inf
+        self._current = min(self._current, host_time - newest_index / self.fs)
+
+    def time_of(self, index: int) -> float:
+        """Host instant of sample ``index`` (NaN before the first block)."""
+        start = min(self._current, self._previous)
+        return start + index / self.fs if math.isfinite(start) else float("nan")
 
 
 def find_streams(info: DeviceInfo) -> tuple[StreamInfo | None, StreamInfo | None]:
@@ -138,6 +182,7 @@ class LivePipeline:
             )
         self._lock = threading.Lock()
         self._newest_host_time = float("nan")
+        self._clocks = {st.name: SampleClock(st.fs_hz) for st in (self.emg_stream, self.force_stream) if st is not None}
         self._fz_threshold_n = COP_FZ_THRESHOLD_N if fz_threshold_n is None else float(fz_threshold_n)
         self._capture: list[np.ndarray] | None = None
         self._capture_start = 0  # sample index of the first captured row
@@ -207,6 +252,11 @@ class LivePipeline:
         """Current reference (signal unit at 100 %MVC) of the channels that have one."""
         return {c.name: float(r) for c, r in zip(self.emg_channels, self._reference) if np.isfinite(r)}
 
+    @property
+    def reference_levels(self) -> np.ndarray:
+        """Envelope value at 100 %MVC per EMG channel, NaN where there is none yet."""
+        return self._reference.copy()
+
     def set_mvc_reference(self, reference: dict[str, float]) -> None:
         """Set the 100 %MVC envelope level of some channels (others keep theirs).
 
@@ -275,6 +325,29 @@ class LivePipeline:
             env = env[: max(first_index_at(stop_s, self.emg_fs_hz) - max(first, start), 0)]
         return env
 
+    def envelope_since(self, index: int) -> tuple[np.ndarray, int]:
+        """EMG envelope rows (signal unit) from sample ``index`` on, and the sample index of the first.
+
+        The first index is later than ``index`` when the ring no longer holds
+        that sample (read at least every ``window_s`` to miss nothing).
+        """
+        with self._lock:
+            rows, held = self.emg_ring.latest(max(self._emg_next - int(index), 0))
+            return rows, held + self._emg_next - self.emg_ring.total  # ring row -> sample index
+
+    def cop_since(self, index: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Filtered COP rows (m, NaN where unloaded) and Fz (N) from force sample ``index`` on, and
+        the sample index of the first row (as :meth:`envelope_since`)."""
+        with self._lock:
+            n = max(self._force_next - int(index), 0)
+            cop, held = self.cop_ring.latest(n)
+            fz, _ = self.fz_ring.latest(n)
+            return cop, fz[:, 0], held + self._force_next - self.cop_ring.total
+
+    def sample_time(self, stream: str, index: int) -> float:
+        """``time.monotonic()`` instant at which sample ``index`` of ``stream`` was taken (:class:`SampleClock`)."""
+        return self._clocks[stream].time_of(index)
+
     def reference_from_capture(self, envelope: np.ndarray, side: str | None = None) -> dict[str, float]:
         """MVC reference of a captured envelope, for the channels of ``side`` (all if None)."""
         if envelope.shape[0] < int(MVC_WINDOW_S * self.emg_fs_hz):
@@ -300,6 +373,8 @@ class LivePipeline:
             else:
                 continue
             self._newest_host_time = block.host_time
+            if block.n_samples:
+                self._clocks[block.stream].observe(block.first_index + block.n_samples - 1, block.host_time)
 
     def _gap(self, block: Block, expected: int) -> int:
         gap = int(block.first_index) - expected
@@ -328,6 +403,10 @@ class LivePipeline:
                 self._capture.append(env)
 
     def _feed_force(self, block: Block) -> None:
+        with self._lock:  # rings and time move together (see cop_since)
+            self._feed_force_locked(block)
+
+    def _feed_force_locked(self, block: Block) -> None:
         forces = _physical(block.data, self.force_stream)[:, self._force_cols]
         gap = self._gap(block, self._force_next)
         if gap:
@@ -384,16 +463,19 @@ class LivePipeline:
         c = len(self.emg_channels)
         reference = self._reference
         percent = np.isfinite(reference)
-        session_time = float("nan")
+        session_time = sample_time = float("nan")
         if self.emg_stream is not None and self.emg_ring.total:
             fs = self.emg_fs_hz
-            idx, rows, total = self.emg_ring.latest_decimated(int(round(window_s * fs)), n_bins)
+            with self._lock:  # the newest drawn row and its sample index, read together
+                idx, rows, total = self.emg_ring.latest_decimated(int(round(window_s * fs)), n_bins)
+                newest = self._emg_next - 1
             emg_t = (idx - (total - 1)) / fs
             emg = rows.copy()
             if percent.any():
                 emg[:, percent] = percent_mvc(rows[:, percent], reference[percent])
             emg_now = emg[-1] if emg.shape[0] else np.full(c, np.nan)
-            session_time = (self._emg_next - 1) / fs
+            session_time = newest / fs
+            sample_time = self._clocks[self.emg_stream.name].time_of(newest)
         else:
             emg_t, emg, emg_now = np.empty(0), np.empty((0, c)), np.full(c, np.nan)
         if percent.all() and c:
@@ -420,6 +502,7 @@ class LivePipeline:
                 velocity = float(path[-1, 0] - path[0, 0]) / (cop.shape[0] / fs_f)
             if np.isnan(session_time):
                 session_time = (self._force_next - 1) / fs_f
+                sample_time = self._clocks[self.force_stream.name].time_of(self._force_next - 1)
         return Frame(
             emg_t_s=emg_t,
             emg=emg,
@@ -434,6 +517,7 @@ class LivePipeline:
             sway_velocity_m_s=velocity,
             session_time_s=session_time,
             newest_host_time=host_time,
+            newest_sample_time=sample_time,
         )
 
 

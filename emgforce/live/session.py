@@ -99,6 +99,8 @@ class LiveSession:
                 on_marker=self._on_device_marker,
             )
         self.controller = TrialController(self.pipeline, self._emit, mvc_duration_s=mvc_duration_s)
+        #: a :class:`~emgforce.live.outlet.ProcessedOutlet` pushed after every feed, if set
+        self.outlet = None
         self.read_timeout_s = float(read_timeout_s)
         self.error: BaseException | None = None
         self._stop = threading.Event()
@@ -107,7 +109,16 @@ class LiveSession:
         self.summary = None
 
     def _on_block(self, block) -> None:
-        self.pipeline.feed([block])
+        self._feed([block])
+
+    def _feed(self, blocks) -> None:
+        self.pipeline.feed(blocks)
+        if self.outlet is not None:
+            try:
+                self.outlet.push()
+            except Exception:  # noqa: BLE001 - a subscriber's trouble must not stop acquisition
+                log.exception("processed-signal outlet failed; it is closed, acquisition goes on")
+                self.outlet = None
 
     def _on_device_marker(self, marker: Marker) -> None:
         try:
@@ -140,7 +151,7 @@ class LiveSession:
             while not self._stop.is_set():
                 blocks = self.device.read(timeout=self.read_timeout_s)
                 if blocks:
-                    self.pipeline.feed(blocks)
+                    self._feed(blocks)
                 for marker in self.device.read_markers():
                     self._on_device_marker(marker)
                 if self._end_s is not None and self.pipeline.session_time_s >= self._end_s:

@@ -75,8 +75,8 @@ class TrialController:
         self.rep_count = 0
         self._session_mvc: dict[str, float] = {}
 
-    def _mark(self, label: str, kind: str) -> Marker:
-        marker = Marker(label=label, kind=kind, time_s=self.pipeline.session_time_s)
+    def _mark(self, label: str, kind: str, time_s: float | None = None) -> Marker:
+        marker = Marker(label=label, kind=kind, time_s=self.pipeline.session_time_s if time_s is None else time_s)
         self.markers.append(marker)
         if self._emit is not None:
             self._emit(marker)
@@ -182,6 +182,16 @@ class TrialController:
             self._mark("rep", "mark")
             self.rep_count += 1
             return self.rep_count
+
+    def mark_at(self, label: str, kind: str, time_s: float) -> Marker:
+        """Record a user marker at a past session time (a rep the live detector has just found)."""
+        with self._lock:
+            return self._mark(label, kind, float(time_s))
+
+    def set_rep_count(self, count: int) -> None:
+        """Show ``count`` reps in the running trial (reps counted by a detector, not by R)."""
+        with self._lock:
+            self.rep_count = int(count)
 
     def poll(self) -> dict[str, float] | None:
         """Stop a user MVC capture that has lasted ``mvc_duration_s``; returns the new reference."""

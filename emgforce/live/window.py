@@ -6,7 +6,12 @@ it into the plot items. Qt and pyqtgraph are imported by this module only;
 import it lazily.
 
 Keys: Space start/stop the selected trial, R count a rep, M start/stop an MVC
-capture for the selected side, Esc stop the running trial.
+capture for the selected side, Esc stop the running trial, Z zoom the
+stabilogram, P open/close the patient view (:mod:`emgforce.live.patient`).
+
+Latency is measured honestly: from the instant the newest drawn sample was
+taken (:class:`~emgforce.live.pipeline.SampleClock`) to the end of the paint
+that shows it (:class:`~emgforce.live.patient.PaintLatency`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from emgforce.errors import DisplayError, EmgforceError
+from emgforce.live.patient import BAR_IN_BAND, PaintLatency, PatientState, PatientView
 from emgforce.live.pipeline import Frame, LivePipeline
 from emgforce.live.trials import TrialController
 from emgforce.naming import MUSCLES, SIDES, TASKS, parse_emg_channel_name
@@ -57,7 +63,6 @@ check_qt_binding()
 __all__ = ["LiveWindow", "run_window", "SIDE_COLOURS", "BAR_IN_BAND", "BAR_OUT_OF_BAND"]
 
 SIDE_COLOURS = {"left": (31, 119, 180), "right": (214, 39, 40), None: (90, 90, 90)}
-BAR_IN_BAND = (44, 160, 44)
 BAR_OUT_OF_BAND = (150, 150, 150)
 BAND_FILL = (44, 160, 44, 50)
 COP_MIN_SPAN_M = 0.10  # smallest stabilogram view: sway of a few mm stays readable
@@ -81,7 +86,7 @@ def _muscle_title(key: str) -> str:
     return MUSCLES[key][1] if key in MUSCLES else key.replace("_", " ")
 
 
-class LiveWindow(QtWidgets.QMainWindow):
+class LiveWindow(PaintLatency, QtWidgets.QMainWindow):
     """EMG envelopes, GM activation bars with a target band, and the COP stabilogram.
 
     Parameters
@@ -96,6 +101,17 @@ class LiveWindow(QtWidgets.QMainWindow):
         Redraw rate of the QTimer.
     trail_s : float
         COP trail (and running ellipse / velocity) length.
+
+    Attributes
+    ----------
+    patient : PatientView or None
+        The patient view, once opened (:meth:`open_patient_view`, key P).
+    guided : emgforce.live.guided.GuidedSet or None
+        Set it to let a guided set drive trials, band and instructions.
+    audio : emgforce.live.audio.AudioFeedback or None
+        Set it (and start it) for sound following the working GM.
+    latencies_s : deque of float
+        Sample-to-painted latency of the recent frames (:class:`PaintLatency`).
     """
 
     #: emitted when the window is about to close (still drawable)
@@ -123,6 +139,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.latencies_s: deque[float] = deque(maxlen=300)
         self.last_frame: Frame | None = None
         self.status_message = ""
+        self._shown_device_trial = None
         self.setWindowTitle(title)
         pg.setConfigOptions(antialias=False, background="w", foreground="k")
 
@@ -134,8 +151,13 @@ class LiveWindow(QtWidgets.QMainWindow):
         self._build_bars(plots)
         self._build_cop(plots)
         outer.addLayout(self._build_controls())
+        outer.addWidget(self.status)
         self.setCentralWidget(central)
-        self.resize(1400, 700)
+        self.resize(1400, 700)  # resizable: nothing is cut off from 1280 x 720 up
+        self.patient: PatientView | None = None
+        self.guided = None  # a GuidedSet (emgforce.live.guided) driving trials and instructions
+        self.guided_status = None
+        self.audio = None  # an AudioFeedback (emgforce.live.audio) following the working GM
 
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(max(1, int(round(1000.0 / fps))))
@@ -294,8 +316,11 @@ class LiveWindow(QtWidgets.QMainWindow):
         )
         self.window_box.valueChanged.connect(self.set_window)
         self.status = QtWidgets.QLabel()
-        # a status text of changing length must not re-layout (and so repaint) the plots every frame
-        self.status.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Preferred)
+        # a status text of changing length must not re-layout (and so repaint) the plots every frame:
+        # its own full-width line, two lines high, wrapping rather than cut off
+        self.status.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Fixed)
+        self.status.setWordWrap(True)
+        self.status.setFixedHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
         self.rep_label = QtWidgets.QLabel("reps: 0")
         font = self.rep_label.font()
         font.setPointSize(font.pointSize() + 6)
@@ -315,13 +340,14 @@ class LiveWindow(QtWidgets.QMainWindow):
             if text:
                 row.addWidget(QtWidgets.QLabel(text))
             row.addWidget(widget)
-        row.addWidget(self.status, stretch=1)
+        row.addStretch(1)
         for key, slot in (
             (QtCore.Qt.Key_Space, self.toggle_trial),
             (QtCore.Qt.Key_R, self.count_rep),
             (QtCore.Qt.Key_M, self.toggle_mvc),
             (QtCore.Qt.Key_Escape, self.stop_trial),
             (QtCore.Qt.Key_Z, self.toggle_cop_zoom),
+            (QtCore.Qt.Key_P, self.toggle_patient_view),
         ):
             shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
             shortcut.setContext(QtCore.Qt.ApplicationShortcut)
@@ -397,9 +423,65 @@ class LiveWindow(QtWidgets.QMainWindow):
     def _update_controls(self) -> None:
         active = self.controller.active
         mvc = active is not None and active.task == "mvc"
+        if active is not None and active.source == "device" and active is not self._shown_device_trial:
+            self._follow_device_trial(active)
         self.trial_button.setText("Stop trial [Space]" if active and not mvc else "Start trial [Space]")
         self.mvc_button.setText("Finish MVC [M]" if mvc else "Capture MVC [M]")
         self.rep_label.setText(f"reps: {self.controller.rep_count}")
+
+    # -- patient view ------------------------------------------------------------------
+    def open_patient_view(self, fullscreen: bool = True) -> PatientView:
+        """Open the patient view (full screen on the second monitor when there is one)."""
+        if self.patient is None:
+            self.patient = PatientView(self.bar_sides or SIDES)
+            self.closing.connect(self.patient.close)
+        if fullscreen:
+            self.patient.show_on_patient_screen()
+        else:
+            self.patient.show()
+        if self.last_frame is not None:
+            self.patient.set_state(self.patient_state(self.last_frame))
+        return self.patient
+
+    def toggle_patient_view(self) -> None:
+        """Open or close the patient view (key P)."""
+        if self.patient is not None and self.patient.isVisible():
+            self.patient.close()
+        else:
+            self.open_patient_view()
+
+    def patient_state(self, frame: Frame) -> PatientState:
+        """What the patient view shows for ``frame``: GM %MVC per side, the instruction, countdown, reps."""
+        values = {
+            side: float(frame.emg_now[col]) if frame.emg_percent[col] else float("nan")
+            for side, col in self.bar_cols.items()
+        }
+        g = self.guided_status
+        if g is not None:
+            note = "" if g.last_time_in_band_s is None else f"last rep: {g.last_time_in_band_s:.1f} s in the green band"
+            return PatientState(values, g.target, g.instruction, g.countdown_s, g.countdown_total_s, g.reps,
+                                g.reps_target, note)
+        active = self.controller.active
+        text = self.controller.describe(active.label) if active is not None else "rest"
+        return PatientState(values, self.target, text, reps=self.controller.rep_count)
+
+    def _working_pct(self, state: PatientState) -> float:
+        """%MVC of the working side's GM: the guided set's or the trial's side, else the higher one."""
+        spec = self.guided.spec if self.guided is not None else None
+        active = self.controller.active
+        side = spec.side if spec is not None else active.side if active is not None else None
+        if side in state.values_pct:
+            return state.values_pct[side]
+        values = [v for v in state.values_pct.values() if np.isfinite(v)]
+        return max(values) if values else float("nan")
+
+    def _follow_device_trial(self, trial) -> None:
+        """Show the trial the device started in the task and side boxes (once per trial, so the
+        operator can still change them for the next one)."""
+        self._shown_device_trial = trial
+        for box, value in ((self.task_box, trial.task), (self.side_box, trial.side)):
+            if value is not None and box.findText(value) >= 0:  # mvc is no task-box entry
+                box.setCurrentText(value)
 
     # -- drawing -------------------------------------------------------------------
     def start(self) -> None:
@@ -411,6 +493,10 @@ class LiveWindow(QtWidgets.QMainWindow):
         ref = self._run(self.controller.poll)
         if ref:
             self.status_message = "MVC reference set: " + ", ".join(f"{k} {v:.3g}" for k, v in ref.items())
+        if self.guided is not None:  # may start or stop a set's trial and counts its reps
+            self.guided_status = self._run(self.guided.update)
+            if self.guided_status is not None and self.guided_status.target != self.target:
+                self.set_target(*self.guided_status.target)  # the set's own band, in both views
         self._update_controls()  # device markers change trials and reps too; unchanged texts cost nothing
         width = max(100, int(self.emg_view.width()))
         frame = self.pipeline.frame(self.window_s, n_bins=width, trail_s=self.trail_s)
@@ -418,11 +504,16 @@ class LiveWindow(QtWidgets.QMainWindow):
         self._draw_bars(frame)
         self._draw_cop(frame)
         self._draw_status(frame)
+        if (self.patient is not None and self.patient.isVisible()) or self.audio is not None:
+            state = self.patient_state(frame)
+            if self.patient is not None and self.patient.isVisible():
+                self.patient.set_state(state, frame.newest_sample_time)
+            if self.audio is not None:
+                self.audio.target = state.target
+                self.audio.set_level(self._working_pct(state))
         self.last_frame = frame
-        now = time.monotonic()
-        self.frame_times.append(now)
-        if np.isfinite(frame.newest_host_time):
-            self.latencies_s.append(now - frame.newest_host_time)
+        self.frame_times.append(time.monotonic())
+        self.expect_paint(frame.newest_sample_time)  # the latency is taken once this frame is on screen
         return frame
 
     def _draw_emg(self, frame: Frame) -> None:
@@ -547,6 +638,12 @@ class LiveWindow(QtWidgets.QMainWindow):
         if frame.emg_percent.any() and not frame.emg_percent.all():
             waiting = [ch.name for ch, p in zip(self.pipeline.emg_channels, frame.emg_percent) if not p]
             parts.append("no MVC yet: " + " ".join(waiting))
+        g = self.guided_status
+        if g is not None:
+            countdown = PatientState(countdown_s=g.countdown_s).countdown_text  # as the patient reads it
+            parts.append(f"guided: {g.instruction}" + (f" ({countdown})" if g.countdown_s else ""))
+            if g.last_time_in_band_s is not None:
+                parts.append(f"last rep {g.last_time_in_band_s:.1f} s in band")
         if self.status_message:
             parts.append(self.status_message)
         self.status.setText(" | ".join(parts))

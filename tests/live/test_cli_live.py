@@ -85,3 +85,59 @@ def test_live_help_reads_as_written(capsys):
         main(["live", "--help"])
     out = " ".join(capsys.readouterr().out.split())  # undo argparse's line wrapping
     assert "%MVC once a" in out and "95 % ellipse" in out and "%%" not in out
+
+
+def test_live_patient_view_guided_set_and_outlet_from_the_cli(app, tmp_path, capsys):
+    """The short protocol's scripted MVCs (from 1 s) set %MVC; a guided bridge set starts after 1 s of
+    lead-in; the patient view is saved as it closes; a real inlet finds the processed stream."""
+    import uuid
+
+    import pylsl
+    from PySide6 import QtGui
+
+    from emgforce.io import read_recording
+    from emgforce.live.patient import BACKGROUND
+
+    script = tmp_path / "set.toml"
+    script.write_text('lead_in_s = 1\n[[set]]\ntask = "single_leg_bridge"\nside = "left"\nreps = 3\n')
+    name = f"emgforce-cli-{uuid.uuid4().hex[:8]}"
+    found = []
+
+    def look() -> None:  # while the window runs
+        found.extend(pylsl.resolve_byprop("name", name, 1, 1.0))
+
+    from PySide6 import QtCore
+
+    QtCore.QTimer.singleShot(1000, look)
+    out, png = tmp_path / "g.h5", tmp_path / "patient.png"
+    rc = main(["live", "--device", "sim", "--protocol", "short", "--seconds", "2.5", "--record", str(out),
+               "--guided", str(script), "--patient-screenshot", str(png), "--outlet", name])
+    printed = capsys.readouterr().out
+    assert rc == 0, printed
+    assert f"LSL stream {name!r}" in printed and "sample to the painted frame" in printed
+    assert found and found[0].type() == "EMGForceProcessed"
+    image = QtGui.QImage(str(png))
+    assert image.width() >= 640 and image.height() >= 360
+    assert _has_colour(image, (255, 255, 255), tol=40) > 500  # its texts
+    assert _has_colour(image, BACKGROUND, tol=4) > 0.3 * image.width() * image.height()
+    rec = read_recording(out)
+    # the guided set started its trial after its lead-in (the device's own markers are there as well)
+    starts = [e for e in rec.events if e.label == "single_leg_bridge_left" and e.kind == "start"]
+    assert len(starts) == 1 and starts[0].time_s >= 1.0
+
+
+def test_a_bad_guided_script_fails_before_the_device_opens(tmp_path, capsys):
+    script = tmp_path / "set.toml"
+    script.write_text('[[set]]\ntask = "stance"\nside = "left"\n')
+    assert main(["live", "--seconds", "1", "--guided", str(script)]) == 1
+    assert "no repetitions to guide" in capsys.readouterr().err
+
+
+def test_audio_without_its_extra_fails_before_any_file_is_made(tmp_path, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # as if the audio extra were not installed
+    out = tmp_path / "never.h5"
+    assert main(["live", "--seconds", "1", "--audio", "tone", "--record", str(out)]) == 1
+    assert 'pip install "emgforce[audio]"' in capsys.readouterr().err
+    assert not out.exists()

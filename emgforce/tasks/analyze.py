@@ -21,7 +21,7 @@ from emgforce.io.recording import time_slice
 from emgforce.naming import ACTIVITY_LABELS, MUSCLES, SIDES, TASKS, parse_emg_channel_name, parse_trial_label
 from emgforce.tasks import segment
 from emgforce.tasks.metrics import activation_metrics, coefficient_of_variation, load_split
-from emgforce.tasks.results import Message, Metric, Phase, SessionResult, TrialResult
+from emgforce.tasks.results import Message, Metric, Phase, SessionResult, TrialResult, session_info
 from emgforce.tasks.symmetry import LSI_FORMULA, SI_FORMULA, compare_sides, summary_line
 
 log = logging.getLogger(__name__)
@@ -923,6 +923,7 @@ def analyze_session(
         source=source,
         session=session,
         subject=_subject_dict(rec.subject),
+        info=session_info(rec),
         normalisation_requested=opts.normalisation,
         normalisation=norm,
         reference=ref,

@@ -62,3 +62,7 @@ class AnalysisError(EmgforceError):
 
 class DisplayError(EmgforceError, RuntimeError):
     """The live display cannot run here (Qt binding missing or known to be broken)."""
+
+
+class ReportError(EmgforceError, ValueError):
+    """A report cannot be written as asked (bad template, unreadable saved report, no sessions to compare)."""

@@ -1,4 +1,4 @@
-"""Raw plate channels -> forces and moments; offset removal."""
+"""Offset removal of plate channels; :func:`forces_from_raw` (raw channels -> forces) lives with the plate description."""
 
 from __future__ import annotations
 
@@ -6,69 +6,9 @@ import numpy as np
 
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate._validate import check_fs
-from emgforce.forceplate.plate import KISTLER_TYPES, Plate
+from emgforce.plates import forces_from_raw
 
-
-def _as_2d(raw: np.ndarray, n_ch: int, what: str) -> np.ndarray:
-    x = np.asarray(raw, dtype=float)
-    if x.ndim != 2 or x.shape[1] != n_ch:
-        raise ForcePlateError(f"{what} must have shape (n_samples, {n_ch}), got {x.shape}")
-    return x
-
-
-def forces_from_raw(raw: np.ndarray, plate: Plate) -> np.ndarray:
-    """Convert raw plate channels to Fx Fy Fz Mx My Mz about the plate origin.
-
-    Parameters
-    ----------
-    raw : ndarray, shape (n_samples, plate.n_channels)
-        Raw channels in volts (or, for C3D plates, the scaled analog values).
-    plate : Plate
-        Gains are divided out first, then the calibration matrix is applied.
-        Kistler channels (fx12, fx34, fy14, fy23, fz1..fz4) are combined with
-        the sensor offsets a, b (Kistler multicomponent force plate manual):
-        ``Fx = fx12 + fx34``, ``Fy = fy14 + fy23``, ``Fz = sum(fz)``,
-        ``Mx = b (fz1 + fz2 - fz3 - fz4)``, ``My = a (-fz1 + fz2 + fz3 - fz4)``,
-        ``Mz = b (fx34 - fx12) + a (fy14 - fy23)``, about the centre of the
-        sensor plane (``origin_m = (0, 0, -az0)``). C3D TYPE 1 channels
-        (Fx Fy Fz Px Py Tz) are turned into moments about ``origin_m``.
-
-    Returns
-    -------
-    ndarray, shape (n_samples, 6)
-        Forces in N and moments in N*m, plate frame, in the plate's sign
-        convention. NaN input samples stay NaN.
-
-    Raises
-    ------
-    ForcePlateError
-        Wrong channel count for the plate type.
-    """
-    x = _as_2d(raw, plate.n_channels, f"raw channels of a {plate.type} plate")
-    x = x / plate.gains
-    if plate.calibration_matrix is not None:
-        x = x @ plate.calibration_matrix.T
-    if plate.type in KISTLER_TYPES:
-        a, b = plate.a_m, plate.b_m
-        fx12, fx34, fy14, fy23, fz1, fz2, fz3, fz4 = x.T
-        return np.column_stack(
-            [
-                fx12 + fx34,
-                fy14 + fy23,
-                fz1 + fz2 + fz3 + fz4,
-                b * (fz1 + fz2 - fz3 - fz4),
-                a * (-fz1 + fz2 + fz3 - fz4),
-                b * (fx34 - fx12) + a * (fy14 - fy23),
-            ]
-        )
-    if plate.type == "C3D_TYPE1":
-        fx, fy, fz, px, py, tz = x.T
-        # lever arm from the plate origin to the COP on the top surface
-        rx, ry, rz = px - plate.origin_m[0], py - plate.origin_m[1], -plate.origin_m[2]
-        return np.column_stack(
-            [fx, fy, fz, ry * fz - rz * fy, rz * fx - rx * fz, tz + rx * fy - ry * fx]
-        )
-    return x
+__all__ = ["forces_from_raw", "zero_offset"]
 
 
 def zero_offset(

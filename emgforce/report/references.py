@@ -29,7 +29,19 @@ class Reference:
 
 
 #: task key -> verified reference (see the module docstring)
-REFERENCES: dict[str, Reference] = {}
+REFERENCES: dict[str, Reference] = {
+    # abstract of DiStefano LJ, Blackburn JT, Marshall SW, Padua DA. Gluteal muscle activation during
+    # common therapeutic exercises. J Orthop Sports Phys Ther 2009;39(7):532-540: GM "(mean +/- SD,
+    # 81% +/- 42% MVIC)" in side-lying hip abduction, the exercise with the highest GM activation
+    "side_lying_abduction": Reference(
+        task="side_lying_abduction",
+        mean_pct=81.0,
+        sd_pct=42.0,
+        source="DiStefano et al. 2009, JOSPT 39(7)",
+        population="healthy adults",
+        exercise="side-lying hip abduction",
+    ),
+}
 
 
 def reference_for(task: str) -> Reference | None:

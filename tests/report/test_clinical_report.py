@@ -281,3 +281,34 @@ def test_saved_report_reads_back_identically(report, result):
 def test_default_template_is_the_full_report():
     t = ReportTemplate()
     assert t.sections[0] == "header" and "appendix" in t.sections and t.logo_data_uri() is None
+
+
+def test_reference_band_is_drawn_where_verified_and_labelled(result):
+    """A session with a side-lying abduction trial gets the DiStefano 2009 band (81 +/- 42 %MVIC);
+    tasks without a verified reference get none (Ekstrom 2007 figures are unverified)."""
+    import copy
+
+    from emgforce.tasks.results import Metric, TrialResult
+
+    res = copy.copy(result)
+    res.trials = list(result.trials) + [
+        TrialResult("side_lying_abduction_left", "side_lying_abduction", "left", 0, 0.0, 5.0, "events", "mvc",
+                    metrics=[Metric("emg_mean", 70.0, "%MVC", "left", "GM_L")]),
+    ]
+    fig = plot_activation_bars(res)
+    try:
+        ax = fig.axes[0]
+        ticks = [t.get_text() for t in ax.get_xticklabels()]
+        assert ticks[-1] == "side lying abduction" and "bridge" in ticks
+        bands = [c for c in ax.collections if type(c).__name__ in ("PolyCollection", "FillBetweenPolyCollection")]
+        assert len(bands) == 1
+        y = bands[0].get_paths()[0].vertices[:, 1]
+        assert (y.min(), y.max()) == (pytest.approx(81.0 - 42.0), pytest.approx(81.0 + 42.0))
+        x = bands[0].get_paths()[0].vertices[:, 0]
+        assert len(ticks) - 1.5 < x.min() < x.max() < len(ticks) - 0.5  # over its own task only
+        caption = " ".join(t.get_text() for t in fig.texts).replace("\n", " ")
+        assert "DiStefano et al. 2009" in caption and "healthy adults" in caption and "81 +/- 42 %MVIC" in caption
+        assert "reference: mean +/- SD (sources below)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    finally:
+        pyplot().close(fig)
+    assert set(REFERENCES) == {"side_lying_abduction"}  # the (check) values of domain.md stay unverified

@@ -18,6 +18,7 @@ from emgforce.drivers.sim.protocol import Step
 from emgforce.errors import ReportError
 from emgforce.io import write_recording
 from emgforce.report.progress import GM_ACTIVATION, LSI, PROGRESS_COLUMNS, progress
+from emgforce.report.template import load_template
 from emgforce.report.write import write_report
 from emgforce.tasks.analyze import analyze_session
 from tests.tasks.simsession import to_recording, truth_mean
@@ -157,3 +158,18 @@ def test_refuses_sessions_of_different_patients(sessions):
         progress([])
     one = progress([a])
     assert one.summary == ["One session (visit-a): no change to report yet"]
+
+
+def test_batch_and_progress_use_the_lab_template(sessions, tmp_path):
+    from emgforce.batch import run_batch
+
+    (tmp_path / "lab.toml").write_text('lab_name = "Hip Lab"\nsections = ["header", "summary"]\n')
+    template = load_template(tmp_path / "lab.toml")
+    res = run_batch([sessions[0][0]], tmp_path / "out", jobs=1, progress=False, figures=template)
+    assert not res.failures
+    html = (tmp_path / "out" / "visit-a" / "report.html").read_text()
+    assert "Hip Lab" in html and "<h2>Summary</h2>" in html and "Appendix" not in html and "<img" not in html
+    out = tmp_path / "progress"
+    assert main(["progress", str(sessions[0][0]), str(sessions[1][0]), "-o", str(out),
+                 "--template", str(tmp_path / "lab.toml")]) == 0
+    assert "Hip Lab" in (out / "progress.html").read_text()

@@ -25,6 +25,7 @@ from emgforce.tasks.results import SessionResult
 A4_IN = (8.27, 11.69)
 _LINES_PER_PAGE = 70
 _WRAP = 110
+_STRIP_IN = 0.3  # footer strip under a figure page
 
 
 def text_table(columns: Sequence[str], rows: Iterable[Sequence[str]], max_width: int = 42) -> list[str]:
@@ -97,10 +98,25 @@ class PdfReport:
             plt.close(fig)
 
     def add_figure(self, fig: Any, title: str) -> None:
-        """One page holding ``fig`` (drawn at its own size)."""
+        """One page holding ``fig`` (drawn at its own size plus a strip for the footer)."""
         self.pages.append(title)
+        _add_bottom_strip(fig, _STRIP_IN)
         self._footer(fig)
         self._pdf.savefig(fig)
+
+
+def _add_bottom_strip(fig: Any, inches: float) -> None:
+    """Make ``fig`` taller by ``inches`` at the bottom, keeping every axes and text where it was
+    relative to the top: room for the page footer without overlapping axis labels."""
+    w, h = fig.get_size_inches()
+    scale, shift = h / (h + inches), inches / (h + inches)
+    fig.set_size_inches(w, h + inches)
+    for ax in fig.axes:
+        x0, y0, width, height = ax.get_position().bounds
+        ax.set_position((x0, shift + y0 * scale, width, height * scale))
+    for text in [*fig.texts, *([fig._suptitle] if fig._suptitle is not None else [])]:
+        x, y = text.get_position()
+        text.set_position((x, shift + y * scale))
 
 
 def session_pdf_pages(result: SessionResult, template: ReportTemplate) -> list[tuple[str, list[str], bool]]:

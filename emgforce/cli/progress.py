@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from emgforce.cli.analyze import add_analysis_options, add_report_options, analysis_kwargs, report_template
+from emgforce.cli.analyze import (
+    add_analysis_options,
+    add_report_options,
+    analysis_kwargs,
+    report_template,
+)
 
 
 def register(subparsers) -> None:

@@ -8,9 +8,8 @@ point by point with their standard deviation.
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
+from typing import Any
 
 import numpy as np
 
@@ -91,7 +90,7 @@ def rep_curves(result: Any) -> dict[tuple[str, str, str], dict[str, Any]]:
     return out
 
 
-def activation_stats(result: SessionResult) -> dict[tuple[str, str], dict[str, Any]]:
+def activation_stats(result: Any) -> dict[tuple[str, str], dict[str, Any]]:
     """GM activation per task and side: mean, SD and n over repetitions (or trials without reps).
 
     One-sided tasks use the trials where that side works; bilateral tasks both

@@ -73,7 +73,7 @@ def plot_envelopes(result: SessionResult) -> Any | None:
         top.text(0.5 * (tr.start_s + tr.stop_s), 1.02, tr.label, transform=top.get_xaxis_transform(),
                  ha="center", va="bottom", fontsize=7, rotation=30)
     axes[-1, 0].set_xlabel("time (s)")
-    fig.suptitle(f"EMG linear envelopes over the session (blue: left, orange: right)", y=0.995, fontsize=10)
+    fig.suptitle("EMG linear envelopes over the session (blue: left, orange: right)", y=0.995, fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -4,6 +4,7 @@ searched and copied."""
 
 from __future__ import annotations
 
+import io
 import textwrap
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
@@ -18,7 +19,7 @@ from emgforce.report.content import (
     settings_rows,
     symmetry_rows,
 )
-from emgforce.report.figures import pyplot
+from emgforce.report.figures import DPI, pyplot
 from emgforce.report.template import ReportTemplate
 from emgforce.tasks.results import SessionResult
 
@@ -32,7 +33,10 @@ def text_table(columns: Sequence[str], rows: Iterable[Sequence[str]], max_width:
     """Rows as fixed-width text lines (cells cut to ``max_width`` characters)."""
     rows = [[str(c)[:max_width] for c in r] for r in rows]
     widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
-    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
     return [line(columns), line(["-" * w for w in widths]), *[line(r) for r in rows]]
 
 
@@ -50,7 +54,7 @@ class PdfReport:
         self.pages: list[str] = []
         self._stack = ExitStack()
 
-    def __enter__(self) -> "PdfReport":
+    def __enter__(self) -> PdfReport:
         import matplotlib
         from matplotlib.backends.backend_pdf import PdfPages
 
@@ -61,7 +65,7 @@ class PdfReport:
         }))
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stack.close()
 
     def _footer(self, fig: Any) -> None:
@@ -97,12 +101,22 @@ class PdfReport:
             self._pdf.savefig(fig)
             plt.close(fig)
 
-    def add_figure(self, fig: Any, title: str) -> None:
-        """One page holding ``fig`` (drawn at its own size plus a strip for the footer)."""
+    def add_figure(self, fig: Any, title: str) -> bytes:
+        """One page holding ``fig`` (its own size plus a strip for the footer); closes the figure.
+
+        Returns
+        -------
+        bytes
+            The figure as PNG (without the footer), for the HTML page and the PNG file.
+        """
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI)
         self.pages.append(title)
         _add_bottom_strip(fig, _STRIP_IN)
         self._footer(fig)
         self._pdf.savefig(fig)
+        pyplot().close(fig)
+        return buf.getvalue()
 
 
 def _add_bottom_strip(fig: Any, inches: float) -> None:

@@ -60,7 +60,6 @@ class SessionPoint:
     session: str
     source: str
     date: datetime | None
-    affected_side: str | None
 
 
 @dataclass
@@ -202,7 +201,7 @@ def progress(sessions: Sequence[str | Path | SessionResult], **analysis: Any) ->
         messages.append(f"no recording date in {', '.join(undated)}: placed after the dated sessions, in the order given")
     # sessions with a date first (by date), then those without, in the order given
     dated.sort(key=lambda x: (x[0] is None, x[0].timestamp() if x[0] else 0.0, x[1]))
-    points = [SessionPoint(r.session, r.source, d, r.subject.get("affected_side")) for d, _, r in dated]
+    points = [SessionPoint(r.session, r.source, d) for d, _, r in dated]
     out = ProgressResult(patient, affected, points, messages=messages)
     first: dict[tuple[str, str, str], dict[str, Any]] = {}
     for point, (_, _, r) in zip(points, dated):

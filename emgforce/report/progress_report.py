@@ -4,7 +4,6 @@ and ``progress.pdf``, with one figure per task and one for the sway."""
 from __future__ import annotations
 
 import html
-import io
 import logging
 import math
 from pathlib import Path
@@ -15,7 +14,14 @@ import numpy as np
 from emgforce.naming import SIDES
 from emgforce.report.content import fmt
 from emgforce.report.labels import side_colour
-from emgforce.report.progress import GM_ACTIVATION, LSI, PROGRESS_COLUMNS, SWAY_METRICS, ProgressResult, quantity_words
+from emgforce.report.progress import (
+    GM_ACTIVATION,
+    LSI,
+    PROGRESS_COLUMNS,
+    SWAY_METRICS,
+    ProgressResult,
+    quantity_words,
+)
 from emgforce.report.tables import write_tidy_csv
 from emgforce.report.template import ReportTemplate
 
@@ -101,7 +107,6 @@ def write_progress(p: ProgressResult, outdir: str | Path, *, template: ReportTem
     dict
         Artefact name -> path.
     """
-    from emgforce.report.figures import DPI, pyplot
     from emgforce.report.html import figure, page_foot, page_head, table
     from emgforce.report.pdf import PdfReport, text_table
 
@@ -115,18 +120,13 @@ def write_progress(p: ProgressResult, outdir: str | Path, *, template: ReportTem
     method = ("Change: value minus the first session's. SDC95 (smallest detectable change) = 1.96 x sqrt(SE_first^2 + SE_now^2), "
               "SE = SD / sqrt(n) of the repetitions (or trials) within a session: a change beyond it is larger than the "
               "rep-to-rep variability explains. Day-to-day electrode placement adds variability not in it.")
-    plt = pyplot()
     pngs: dict[str, bytes] = {}
     with PdfReport(out / "progress.pdf", template, p.patient, title) as pdf:
         head = [f"Patient: {p.patient}", f"Affected side: {p.affected_side or 'not given'}", "", "Sessions (by date):", *sessions,
                 "", "Summary:", *[f"- {s}" for s in p.summary], "", method, *[f"Note: {m}" for m in p.messages]]
         pdf.add_text(title, head, logo=True)
         for name, fig in progress_figures(p):
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=DPI)
-            pngs[name] = buf.getvalue()
-            pdf.add_figure(fig, name.replace("_", " "))
-            plt.close(fig)
+            pngs[name] = pdf.add_figure(fig, name.replace("_", " "))
         pdf.add_text("Values per session", text_table(_COLUMNS, _table_rows(p), max_width=30), monospace=True)
     paths["pdf"] = pdf.path
     parts = page_head(f"{title}: {p.patient}", template)

@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from emgforce.errors import ReportError
-from emgforce.tasks.results import SCHEMA_VERSION, TIDY_COLUMNS, Message, Metric, Phase, SessionResult, TrialResult
+from emgforce.tasks.results import (
+    SCHEMA_VERSION,
+    TIDY_COLUMNS,
+    Message,
+    Metric,
+    Phase,
+    SessionResult,
+    TrialResult,
+)
 from emgforce.tasks.symmetry import SymmetryResult
 
 
@@ -22,6 +30,10 @@ def write_json(result: SessionResult, path: str | Path) -> Path:
 
 def _num(value: Any) -> float:
     return math.nan if value is None else float(value)
+
+
+def _phase(d: dict[str, Any]) -> Phase:
+    return Phase(*(_num(d[k]) for k in ("start_s", "hold_start_s", "hold_stop_s", "stop_s")))
 
 
 def read_json(path: str | Path) -> SessionResult:
@@ -44,14 +56,12 @@ def read_json(path: str | Path) -> SessionResult:
         raise ReportError(f"{path} has report schema {doc['schema_version']}; this emgforce reads {SCHEMA_VERSION}")
     trials = []
     for t in doc["trials"]:
-        phase = lambda p: Phase(*(_num(p[k]) for k in ("start_s", "hold_start_s", "hold_stop_s", "stop_s")))  # noqa: E731
         stance = t.get("stance")
         trials.append(TrialResult(
             label=t["label"], task=t["task"], side=t["side"], index=t["index"], start_s=_num(t["start_s"]),
             stop_s=_num(t["stop_s"]), segmentation=t["segmentation"], normalisation=t["normalisation"],
-            reps=[phase(r) for r in t["reps"]],
-            stance=None if stance is None else Phase(_num(stance["start_s"]), _num(stance["hold_start_s"]),
-                                                    _num(stance["hold_stop_s"]), _num(stance["stop_s"])),
+            reps=[_phase(r) for r in t["reps"]],
+            stance=None if stance is None else _phase(stance),
             balance_losses=[(_num(b["start_s"]), _num(b["stop_s"])) for b in t["balance_losses"]],
             metrics=[Metric(m["name"], _num(m["value"]), m["unit"], m["side"], m["muscle"], m["rep"]) for m in t["metrics"]],
             messages=[Message(**m) for m in t["messages"]],

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import base64
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from emgforce.errors import ReportError
@@ -41,22 +41,27 @@ class ReportTemplate:
     figures: tuple[str, ...] = FIGURE_GROUPS
 
     def __post_init__(self) -> None:
+        # accept lists and str paths from Python callers as the TOML reader does
+        object.__setattr__(self, "sections", tuple(self.sections))
+        object.__setattr__(self, "figures", tuple(self.figures))
+        if self.logo is not None:
+            object.__setattr__(self, "logo", Path(self.logo))
         for key, allowed in (("sections", SECTIONS), ("figures", FIGURE_GROUPS)):
             unknown = [s for s in getattr(self, key) if s not in allowed]
             if unknown:
                 raise ReportError(f"unknown {key} {unknown} in the report template; choose from {list(allowed)}")
         if self.logo is not None:
-            if Path(self.logo).suffix.lower() not in _LOGO_TYPES:
+            if self.logo.suffix.lower() not in _LOGO_TYPES:
                 raise ReportError(f"the logo must be a PNG or SVG file, got {self.logo}")
-            if not Path(self.logo).is_file():
+            if not self.logo.is_file():
                 raise ReportError(f"the logo {self.logo} of the report template does not exist")
 
     def logo_data_uri(self) -> str | None:
         """The logo as a ``data:`` URI (embedded: the report stays one file), or None."""
         if self.logo is None:
             return None
-        mime = _LOGO_TYPES[Path(self.logo).suffix.lower()]
-        return f"data:{mime};base64,{base64.b64encode(Path(self.logo).read_bytes()).decode('ascii')}"
+        mime = _LOGO_TYPES[self.logo.suffix.lower()]
+        return f"data:{mime};base64,{base64.b64encode(self.logo.read_bytes()).decode('ascii')}"
 
 
 def _toml_loads(text: str) -> dict:

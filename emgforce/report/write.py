@@ -3,7 +3,6 @@ HTML page and a PDF beside it."""
 
 from __future__ import annotations
 
-import io
 import logging
 from pathlib import Path
 
@@ -43,11 +42,10 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": write_json(result, out / "report.json"), "csv": write_tidy_csv(result.tidy(), out / "tidy.csv")}
     if figures:
-        from emgforce.report.figures import DPI, pyplot, session_figures
+        from emgforce.report.figures import session_figures
         from emgforce.report.html import write_html
         from emgforce.report.pdf import PdfReport, session_pdf_pages, session_pdf_tail
 
-        plt = pyplot()
         pngs: dict[str, bytes] = {}
         subject = result.subject.get("id") or result.session
         groups = template.figures if "figures" in template.sections else ()
@@ -55,13 +53,9 @@ def write_report(
             for title, lines, mono in session_pdf_pages(result, template):
                 pdf.add_text(title, lines, monospace=mono, logo=title == template.title)
             for name, fig in session_figures(result, groups):
-                buf = io.BytesIO()
-                fig.savefig(buf, format="png", dpi=DPI)
-                pngs[name] = buf.getvalue()
+                pngs[name] = pdf.add_figure(fig, name.replace("_", " "))
                 paths[name] = out / f"{name}.png"
                 paths[name].write_bytes(pngs[name])
-                pdf.add_figure(fig, name.replace("_", " "))
-                plt.close(fig)
             for title, lines, mono in session_pdf_tail(result, template):
                 pdf.add_text(title, lines, monospace=mono)
         paths["pdf"] = pdf.path

@@ -18,7 +18,12 @@ from emgforce import __version__
 from emgforce.errors import ReportError
 from emgforce.report import curves
 from emgforce.report.content import appendix_rows
-from emgforce.report.figures import plot_activation_bars, plot_rep_curves, plot_stabilogram, pyplot
+from emgforce.report.figures import (
+    plot_activation_bars,
+    plot_rep_curves,
+    plot_stabilogram,
+    pyplot,
+)
 from emgforce.report.labels import SIDE_COLOURS, clinician_value, plain_name
 from emgforce.report.references import REFERENCES
 from emgforce.report.tables import read_json

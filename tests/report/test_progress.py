@@ -10,11 +10,10 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
+from emgforce.drivers.sim import Protocol, _script, simulate
+from emgforce.drivers.sim.protocol import Step
 
 from emgforce.cli import main
-from emgforce.drivers.sim import Protocol, simulate
-from emgforce.drivers.sim import _script
-from emgforce.drivers.sim.protocol import Step
 from emgforce.errors import ReportError
 from emgforce.io import write_recording
 from emgforce.report.progress import GM_ACTIVATION, LSI, PROGRESS_COLUMNS, progress

@@ -3,7 +3,8 @@
 Per session and task this takes the gluteus medius activation of each side
 (mean over the repetitions, or over the trials of tasks without repetitions,
 exactly as the session report's bars), the limb symmetry index of those two
-means, and the single-leg stance sway (95 % prediction-ellipse area, mean
+means (only when both are in %MVC: each channel's own peak is no common
+scale), and the single-leg stance sway (95 % prediction-ellipse area, mean
 velocity, ML RMS distance) per stance side. Each value is compared with the
 first session's, and the change is called *beyond the measurement's
 variability* when it exceeds the smallest detectable change
@@ -35,6 +36,7 @@ from emgforce.naming import SIDES
 from emgforce.report.content import session_datetime
 from emgforce.report.curves import activation_stats
 from emgforce.report.labels import clinician_value, plain_name
+from emgforce.tasks.prepare import NORM_UNIT
 from emgforce.tasks.results import SessionResult, tidy_dataframe
 from emgforce.tasks.symmetry import limb_symmetry_index
 
@@ -125,7 +127,8 @@ def session_rows(result: SessionResult, affected: str | None) -> list[dict[str, 
     unaff = "right" if aff == "left" else "left"
     for task in dict.fromkeys(t for t, _ in stats):
         a, u = stats.get((task, aff)), stats.get((task, unaff))
-        if a is None or u is None:
+        # each channel on its own scale (%peak, or one side fell back): a ratio of the sides means nothing
+        if a is None or u is None or a["unit"] != u["unit"] or a["unit"] != NORM_UNIT["mvc"]:
             continue
         lsi = limb_symmetry_index(a["mean"], u["mean"])
         # delta method: relative SEs add in quadrature for a ratio
@@ -211,6 +214,10 @@ def progress(sessions: Sequence[str | Path | SessionResult], **analysis: Any) ->
             change = row["value"] - base["value"]
             # LSI rows carry their standard error in 'sd' with n = 1
             sdc = Z95 * math.hypot(_se(base["sd"], base["n"]), _se(row["sd"], row["n"]))
+            if row["unit"] != base["unit"]:  # e.g. %MVC then %peak (no MVC trial): no change in any unit
+                messages.append(f"{point.session}: {row['task']} {quantity_words(row['quantity'])} {row['side']} is in "
+                                f"{row['unit']}, the first session's in {base['unit']}: no change computed")
+                change = sdc = math.nan
             exceeds = "" if base is row or not math.isfinite(sdc) else ("yes" if abs(change) > sdc else "no")
             out.rows.append({
                 "patient": patient, "session": point.session, "date": point.date.isoformat() if point.date else "",
@@ -238,6 +245,10 @@ def _summary(p: ProgressResult) -> list[str]:
         if len(s) < 2:
             continue
         a, b = s[0], s[-1]
+        if a["unit"] != b["unit"]:
+            lines.append(f"{task.replace('_', ' ')}: {quantity_words(quantity)} {side} not comparable "
+                         f"({a['unit']} in the first session, {b['unit']} in the last)")
+            continue
         who = f", {side}{' (affected)' if side and side == p.affected_side else ''}" if side else ""
         verdict = {"yes": "beyond", "no": "within"}.get(b["exceeds_sdc"])
         sdc = f"{verdict} the smallest detectable change ({b['sdc95']:.2g} {b['unit']})" if verdict else "variability unknown (one trial per session)"

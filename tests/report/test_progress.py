@@ -172,3 +172,24 @@ def test_batch_and_progress_use_the_lab_template(sessions, tmp_path):
     assert main(["progress", str(sessions[0][0]), str(sessions[1][0]), "-o", str(out),
                  "--template", str(tmp_path / "lab.toml")]) == 0
     assert "Hip Lab" in (out / "progress.html").read_text()
+
+
+def test_no_change_across_units_and_undated_sessions_last(sessions):
+    """A session without MVC trial falls back to %peak: its change from a %MVC session is not
+    computed (never a silent wrong number); sessions without a date go last, in the order given."""
+    import math
+
+    a = analyze_session(sessions[0][0], keep_traces=False)
+    b = analyze_session(sessions[1][0], keep_traces=False, normalisation="peak_task")
+    c = analyze_session(sessions[2][0], keep_traces=False)
+    c.info = dict(c.info, start_time=None)
+    p = progress([c, b, a])
+    assert [s.session for s in p.sessions] == ["visit-a", "visit-b", "visit-c"]
+    assert any("no recording date in visit-c" in m for m in p.messages)
+    right = p.series("single_leg_bridge", GM_ACTIVATION, "right")
+    assert [r["unit"] for r in right] == ["%MVC", "%peak", "%MVC"]
+    assert math.isnan(right[1]["change"]) and right[1]["exceeds_sdc"] == ""
+    assert any("visit-b" in m and "%peak" in m and "no change computed" in m for m in p.messages)
+    assert right[2]["change"] == pytest.approx(right[2]["value"] - right[0]["value"]) and right[2]["exceeds_sdc"] == "yes"
+    # no LSI from %peak values: each side is on its own channel's scale
+    assert [r["session"] for r in p.series("single_leg_bridge", LSI)] == ["visit-a", "visit-c"]

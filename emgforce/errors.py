@@ -8,6 +8,25 @@ class EmgforceError(Exception):
     """Base class of all emgforce errors."""
 
 
+class MissingExtraError(EmgforceError, ImportError):
+    """An optional dependency is not installed; the message names the extra that brings it.
+
+    Parameters
+    ----------
+    extra : str
+        The extra of ``pip install "emgforce[extra]"``.
+    module : str
+        The missing module.
+    purpose : str
+        What needs it (``"the live display"``).
+    """
+
+    def __init__(self, extra: str, module: str, purpose: str) -> None:
+        super().__init__(f'{purpose} needs {module}, which is not installed: pip install "emgforce[{extra}]"')
+        self.extra = extra
+        self.module = module
+
+
 class SignalError(EmgforceError, ValueError):
     """Invalid signal input: wrong shape, dtype, sampling rate or filter parameters."""
 

@@ -36,6 +36,7 @@ TASKS: dict[str, tuple[bool, str]] = {
     "squat": (True, "single-leg squat"),
     "bridge": (False, "supine bridge"),
     "single_leg_bridge": (True, "single-leg bridge"),
+    "side_lying_abduction": (True, "side-lying hip abduction (side = the abducting, upper leg)"),
 }
 
 ACTIVITY_LABELS = ("rep", "hold", "lift", "touchdown")

@@ -2,7 +2,7 @@
 
 Part of the stream contract (a force stream's ``StreamInfo.plate`` is
 :meth:`Plate.to_dict`): importers, drivers and analysis all use it, so it
-imports nothing of emgforce's but the errors. A :class:`Plate` says how raw
+imports nothing of emgforce's but small helpers. A :class:`Plate` says how raw
 channels become the six force/moment components about the plate origin
 (:func:`forces_from_raw`) and where the plate sits in the lab
 (:func:`emgforce.forceplate.center_of_pressure`). ``emgforce.forceplate``
@@ -31,11 +31,13 @@ sign of the free moment do.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from emgforce._deprecation import renamed_kwargs
 from emgforce.errors import ForcePlateError
 
 __all__ = ["KISTLER_TYPES", "PLATE_CHANNELS", "SIGN_CONVENTIONS", "Plate", "forces_from_raw"]
@@ -169,9 +171,16 @@ class Plate:
         return self._rotation.copy()
 
     @property
-    def centre_m(self) -> np.ndarray:
-        """Geometric centre of the top surface in the lab frame, m."""
+    def center_m(self) -> np.ndarray:
+        """Geometric center of the top surface in the lab frame, m."""
         return self.corners_m.mean(axis=0)
+
+    @property
+    def centre_m(self) -> np.ndarray:
+        """Deprecated alias of :attr:`center_m` (removed in the next release)."""
+        warnings.warn("Plate.centre_m is deprecated and will be removed in the next release; use Plate.center_m",
+                      DeprecationWarning, stacklevel=2)
+        return self.center_m
 
     @property
     def load_sign(self) -> float:
@@ -180,11 +189,12 @@ class Plate:
 
     # -- constructors -------------------------------------------------------
     @classmethod
+    @renamed_kwargs(centre_m="center_m")
     def level(
         cls,
         type: str,
         size_m: tuple[float, float] = (0.6, 0.4),
-        centre_m: tuple[float, float, float] = (0.0, 0.0, 0.0),
+        center_m: tuple[float, float, float] = (0.0, 0.0, 0.0),
         *,
         z_down: bool = True,
         **kwargs: Any,
@@ -199,7 +209,7 @@ class Plate:
         w, d = size_m[0] / 2.0, size_m[1] / 2.0
         sy = -1.0 if z_down else 1.0  # lab-y sign of the plate +y direction
         quadrants = [(1, 1), (-1, 1), (-1, -1), (1, -1)]  # C3D corner order in plate axes
-        corners = np.array([[sx * w, sy * qy * d, 0.0] for sx, qy in quadrants]) + np.asarray(centre_m, float)
+        corners = np.array([[sx * w, sy * qy * d, 0.0] for sx, qy in quadrants]) + np.asarray(center_m, float)
         return cls(type=type, corners_m=corners, **kwargs)
 
     @classmethod

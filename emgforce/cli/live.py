@@ -81,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"emgforce live: the folder of --screenshot {args.screenshot} does not exist; create it first",
               file=sys.stderr)
         return 2
-    import pyqtgraph as pg
+    from emgforce._extras import require
+
+    pg = require("pyqtgraph", "the live display")
 
     from emgforce.live.window import LiveWindow, run_window  # refuses a broken Qt binding: before any device
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emgforce._deprecation import renamed_kwargs
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate._validate import check_fs
 from emgforce.plates import forces_from_raw
@@ -11,12 +12,13 @@ from emgforce.plates import forces_from_raw
 __all__ = ["forces_from_raw", "zero_offset"]
 
 
+@renamed_kwargs(fs_hz="fs")
 def zero_offset(
     data: np.ndarray,
     *,
     indices: tuple[int, int] | None = None,
     seconds: tuple[float, float] | None = None,
-    fs_hz: float | None = None,
+    fs: float | None = None,
     return_offset: bool = False,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Remove per-channel offsets measured over an unloaded period.
@@ -28,8 +30,8 @@ def zero_offset(
     indices : (start, stop), optional
         Sample range ``[start, stop)`` of the unloaded period.
     seconds : (t0, t1), optional
-        The same in seconds from sample 0; needs ``fs_hz``.
-    fs_hz : float, optional
+        The same in seconds from sample 0; needs ``fs``.
+    fs : float, optional
         Sampling rate for ``seconds``.
     return_offset : bool
         Also return the subtracted offset.
@@ -51,12 +53,12 @@ def zero_offset(
     if x.ndim != 2:
         raise ForcePlateError(f"data must be (n_samples, n_channels), got shape {x.shape}")
     if (indices is None) == (seconds is None):
-        raise ForcePlateError("give the unloaded period as either indices=(start, stop) or seconds=(t0, t1) with fs_hz")
+        raise ForcePlateError("give the unloaded period as either indices=(start, stop) or seconds=(t0, t1) with fs")
     if seconds is not None:
-        if fs_hz is None:
-            raise ForcePlateError("zero_offset: seconds=... needs fs_hz")
-        fs_hz = check_fs(fs_hz, "zero_offset")
-        indices = (int(round(seconds[0] * fs_hz)), int(round(seconds[1] * fs_hz)))
+        if fs is None:
+            raise ForcePlateError("zero_offset: seconds=... needs fs")
+        fs = check_fs(fs, "zero_offset")
+        indices = (int(round(seconds[0] * fs)), int(round(seconds[1] * fs)))
     start, stop = int(indices[0]), int(indices[1])
     if not 0 <= start < stop <= x.shape[0]:
         raise ForcePlateError(f"unloaded period [{start}, {stop}) is empty or outside the {x.shape[0]} samples")

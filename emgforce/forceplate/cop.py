@@ -115,7 +115,7 @@ def center_of_pressure(
     valid = np.empty(n, dtype=np.bool_)
     load = np.empty(n)
     cop_kernel(
-        f, plate.origin_m, plate.rotation, plate.centre_m, plate.load_sign,
+        f, plate.origin_m, plate.rotation, plate.center_m, plate.load_sign,
         threshold, frame == "lab", cop, free_moment, valid, load,
     )
     if n and not valid.any():

@@ -49,7 +49,6 @@ from emgforce.streams import CHANNEL_KINDS, ChannelInfo
 from emgforce import __version__
 from emgforce.errors import (
     EmgforceError,
-    RecordingError,
     RecordingExistsError,
     RecordingFormatError,
     RecordingNotFoundError,
@@ -74,11 +73,9 @@ _EVENT_KIND_PREFIX = "emgforce "
 
 
 def _ezc3d():
-    try:
-        import ezc3d
-    except ImportError as exc:  # pragma: no cover - ezc3d is in the [c3d] extra
-        raise RecordingError("C3D support needs ezc3d: pip install 'emgforce[c3d]'") from exc
-    return ezc3d
+    from emgforce._extras import require
+
+    return require("ezc3d", "C3D support")
 
 
 # --- reading ------------------------------------------------------------------------

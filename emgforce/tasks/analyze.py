@@ -199,7 +199,8 @@ def analyze_session(
     ctx = Context(rec, opts)
     # rep/hold start-stop pairs are sub-events inside trials, not trials
     trials = [t for t in rec.trials() if t.label not in ACTIVITY_LABELS]
-    unknown = sorted({t.label for t in trials if t.task not in TASKS})
+    known = set(TASKS) | {t.key for t in registered_tasks()}
+    unknown = sorted({t.label for t in trials if t.task not in known})
     if unknown:
         ctx.note("info", f"trials with labels outside the protocol's tasks get the generic analysis: {', '.join(unknown)}")
     if not trials:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["BUILTIN_MODULES", "Task", "get_task", "register", "registered_tasks"]
 
 #: modules of emgforce.tasks holding the protocol's tasks, in protocol order
-BUILTIN_MODULES = ("mvc", "rest", "stance", "squat", "bridge")
+BUILTIN_MODULES = ("mvc", "rest", "stance", "squat", "bridge", "side_lying")
 
 _REGISTRY: dict[str, Task] = {}
 _loaded = False

@@ -19,7 +19,7 @@ from emgforce.naming import SIDES, TASKS, parse_emg_channel_name
 N_POINTS = 101
 
 
-def time_normalise(t_s: np.ndarray, x: np.ndarray, start_s: float, stop_s: float, n_points: int = N_POINTS) -> np.ndarray:
+def time_normalize(t_s: np.ndarray, x: np.ndarray, start_s: float, stop_s: float, n_points: int = N_POINTS) -> np.ndarray:
     """``x(t)`` between ``start_s`` and ``stop_s`` resampled onto ``n_points`` equally spaced instants.
 
     Parameters
@@ -81,7 +81,7 @@ def rep_curves(result: Any) -> dict[tuple[str, str, str], dict[str, Any]]:
                 continue
             muscle, side = parsed
             for rep in tr.reps:
-                curve = time_normalise(t, values, rep.start_s, rep.stop_s)
+                curve = time_normalize(t, values, rep.start_s, rep.stop_s)
                 if np.all(np.isfinite(curve)):
                     entry = out.setdefault((tr.task, muscle, side), {"curves": [], "unit": env["unit"][channel], "channel": channel})
                     entry["curves"].append(curve)

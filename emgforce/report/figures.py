@@ -4,7 +4,7 @@ Each ``plot_*`` function draws one figure from a :class:`SessionResult` (its
 ``traces`` hold decimated signals) and returns the matplotlib Figure, or None
 when the session has no data for it; :func:`session_figures` yields every
 figure the report shows. Sides always have the colours of
-:data:`emgforce.report.labels.SIDE_COLOURS`; lengths are in mm and areas in cm^2.
+:data:`emgforce.report.labels.SIDE_COLORS`; lengths are in mm and areas in cm^2.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 
 from emgforce.naming import MUSCLES, SIDES, TASKS
 from emgforce.report.curves import activation_stats, mean_sd, rep_curves
-from emgforce.report.labels import side_colour
+from emgforce.report.labels import side_color
 from emgforce.report.references import reference_for
 from emgforce.tasks.results import SessionResult, TrialResult
 
@@ -65,7 +65,7 @@ def plot_envelopes(result: SessionResult) -> Any | None:
         for k, tr in enumerate(result.trials):
             ax.axvspan(tr.start_s, tr.stop_s, color=_TASK_SHADES[k % 2], lw=0)
         side = result.traces.get("channel_side", {}).get(name)
-        ax.plot(t, env["channels"][name], lw=0.7, color=side_colour(side))
+        ax.plot(t, env["channels"][name], lw=0.7, color=side_color(side))
         ax.set_ylabel(f"{name}\n[{env['unit'][name]}]", fontsize=8)
         ax.margins(x=0)
     top = axes[0, 0]
@@ -99,11 +99,11 @@ def plot_rep_curves(result: SessionResult) -> Any | None:
                     continue
                 unit = entry["unit"]
                 mean, sd = mean_sd(entry["curves"])
-                colour = side_colour(side)
+                color = side_color(side)
                 n = entry["curves"].shape[0]
-                ax.plot(x, mean, color=colour, lw=1.5, label=f"{side}{_affected(result, side)}, n={n} reps")
+                ax.plot(x, mean, color=color, lw=1.5, label=f"{side}{_affected(result, side)}, n={n} reps")
                 if n > 1:
-                    ax.fill_between(x, mean - sd, mean + sd, color=colour, alpha=0.2, lw=0)
+                    ax.fill_between(x, mean - sd, mean + sd, color=color, alpha=0.2, lw=0)
             if i == 0:
                 ax.set_title(_task_words(task), fontsize=9)
             if j == 0:
@@ -132,7 +132,7 @@ def plot_activation_bars(result: SessionResult) -> Any | None:
     for k, side in enumerate(SIDES):
         vals = [stats.get((t, side), {"mean": math.nan, "sd": math.nan}) for t in tasks]
         means = [v["mean"] for v in vals]
-        bars = ax.bar(x + (k - 0.5) * width, means, width=width, color=side_colour(side), label=f"{side}{_affected(result, side)}")
+        bars = ax.bar(x + (k - 0.5) * width, means, width=width, color=side_color(side), label=f"{side}{_affected(result, side)}")
         has_sd = [i for i, v in enumerate(vals) if math.isfinite(v["sd"])]  # one trial: no SD, no error bar
         if has_sd:
             ax.errorbar(x[has_sd] + (k - 0.5) * width, [means[i] for i in has_sd], yerr=[vals[i]["sd"] for i in has_sd],
@@ -180,9 +180,9 @@ def plot_stabilogram(result: SessionResult, trial: TrialResult) -> Any | None:
         return None
     plt = pyplot()
     xy = np.asarray(cop["cop_m"]) * 1000.0
-    colour = side_colour(trial.side)
+    color = side_color(trial.side)
     fig, ax = plt.subplots(figsize=(5, 5))
-    ax.plot(xy[:, 0], xy[:, 1], lw=0.6, color=colour, alpha=0.8, label=f"COP path, {trial.side or 'both feet'}")
+    ax.plot(xy[:, 0], xy[:, 1], lw=0.6, color=color, alpha=0.8, label=f"COP path, {trial.side or 'both feet'}")
     ax.plot(xy[0, 0], xy[0, 1], "o", ms=4, color="k", label="start")
     ell = cop.get("ellipse")
     if ell is not None:
@@ -224,14 +224,14 @@ def plot_reps(result: SessionResult, trial: TrialResult) -> Any | None:
             per_rep.setdefault(m.muscle, []).append((m.rep, m.value))
             unit = m.unit
     width = 0.8 / max(len(per_rep), 1)
-    # colour is the side (as everywhere); the muscle is the hatch, and each bar is labelled
+    # color is the side (as everywhere); the muscle is the hatch, and each bar is labelled
     muscles = sorted({ch.rpartition("_")[0] or ch for ch in per_rep})
     hatches = {m: h for m, h in zip(muscles, ("", "//", "..", "xx", "\\\\"))}
     for k, (ch, vals) in enumerate(sorted(per_rep.items())):
         reps, v = zip(*vals)
         side = result.traces.get("channel_side", {}).get(ch)
         ax1.bar(np.asarray(reps) + 1 + (k - (len(per_rep) - 1) / 2) * width, v, width=width, label=ch,
-                color=side_colour(side), hatch=hatches.get(ch.rpartition("_")[0] or ch), edgecolor="white")
+                color=side_color(side), hatch=hatches.get(ch.rpartition("_")[0] or ch), edgecolor="white")
     ax1.set_xticks(np.arange(1, len(trial.reps) + 1))
     ax1.set_xlabel("repetition")
     # squats have no hold: their per-rep activation is over the whole movement (tasks.analyze)

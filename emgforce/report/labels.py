@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 
 #: one colour per side in every figure; Okabe & Ito (2008) colour-blind-safe palette
-SIDE_COLOURS = {"left": "#0072B2", "right": "#D55E00"}
+SIDE_COLORS = {"left": "#0072B2", "right": "#D55E00"}
 #: colour of quantities that belong to no side (double-leg tasks, whole-body COP)
-NEUTRAL_COLOUR = "#555555"
+NEUTRAL_COLOR = "#555555"
 
 #: SI unit -> (clinician unit, factor applied to the value)
 CLINICIAN_UNITS = {
@@ -109,6 +109,6 @@ def clinician_value(value: float, unit: str) -> tuple[float, str]:
     return (value * factor if math.isfinite(value) else math.nan), target
 
 
-def side_colour(side: str | None) -> str:
+def side_color(side: str | None) -> str:
     """The colour of a side in every figure (neutral grey for none)."""
-    return SIDE_COLOURS.get(side or "", NEUTRAL_COLOUR)
+    return SIDE_COLORS.get(side or "", NEUTRAL_COLOR)

@@ -13,7 +13,7 @@ import numpy as np
 
 from emgforce.naming import SIDES
 from emgforce.report.content import fmt
-from emgforce.report.labels import side_colour
+from emgforce.report.labels import side_color
 from emgforce.report.progress import (
     GM_ACTIVATION,
     LSI,
@@ -44,12 +44,12 @@ def _panel(ax: Any, p: ProgressResult, task: str, quantity: str, sides: tuple[st
         x = np.array([pos[r["session"]] for r in s], dtype=float)
         y = np.array([r["value"] for r in s])
         sd = np.array([r["sd"] for r in s])
-        colour = side_colour(side or None)
+        color = side_color(side or None)
         who = f"{side}{' (affected)' if side == p.affected_side else ''}" if side else "affected / unaffected"
-        ax.plot(x, y, "o-", color=colour, label=who, lw=1.5, ms=5)
+        ax.plot(x, y, "o-", color=color, label=who, lw=1.5, ms=5)
         ok = np.isfinite(sd)
         if ok.any():
-            ax.errorbar(x[ok], y[ok], yerr=sd[ok], fmt="none", ecolor=colour, elinewidth=0.8, capsize=3)
+            ax.errorbar(x[ok], y[ok], yerr=sd[ok], fmt="none", ecolor=color, elinewidth=0.8, capsize=3)
         unit = s[0]["unit"]
         ax.set_ylabel(f"{quantity_words(quantity)} [{unit}]", fontsize=8)
     ax.set_xticks(range(len(labels)), labels, fontsize=7, rotation=20)
@@ -107,6 +107,9 @@ def write_progress(p: ProgressResult, outdir: str | Path, *, template: ReportTem
     dict
         Artefact name -> path.
     """
+    from emgforce._extras import require
+
+    require("matplotlib", "the progress report (figures, HTML, PDF)")
     from emgforce.report.html import figure, page_foot, page_head, table
     from emgforce.report.pdf import PdfReport, text_table
 

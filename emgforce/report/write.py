@@ -42,7 +42,7 @@ def write_report(
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": write_json(result, out / "report.json"), "csv": write_tidy_csv(result.tidy(), out / "tidy.csv")}
-    figures = figures and warn_missing("matplotlib", "the figures and report.html", log)
+    figures = figures and warn_missing("matplotlib", "the figures, report.html and report.pdf", log)
     if figures:
         from emgforce.report.figures import session_figures
         from emgforce.report.html import write_html

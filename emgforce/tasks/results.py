@@ -207,10 +207,9 @@ def session_info(rec: Any) -> dict[str, Any]:
 
 def tidy_dataframe(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Any:
     """Tidy rows as a pandas DataFrame; ``rep`` (empty string = none) becomes a nullable integer."""
-    try:
-        import pandas as pd
-    except ImportError as exc:
-        raise ImportError("to_dataframe() needs pandas, which is not installed: pip install 'emgforce[dataframe]'") from exc
+    from emgforce._extras import require
+
+    pd = require("pandas", "to_dataframe()")
     df = pd.DataFrame(rows, columns=list(columns))
     if "rep" in df:
         df["rep"] = pd.array([None if r == "" else r for r in df["rep"]], dtype="Int64")

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from emgforce import __version__
-from emgforce.errors import ReportError
+from emgforce.errors import MissingExtraError, ReportError
 from emgforce.report import curves
 from emgforce.report.content import appendix_rows
 from emgforce.report.figures import (
@@ -24,7 +24,7 @@ from emgforce.report.figures import (
     plot_stabilogram,
     pyplot,
 )
-from emgforce.report.labels import SIDE_COLOURS, clinician_value, plain_name
+from emgforce.report.labels import SIDE_COLORS, clinician_value, plain_name
 from emgforce.report.references import REFERENCES
 from emgforce.report.tables import read_json
 from emgforce.report.template import ReportTemplate, load_template
@@ -122,17 +122,17 @@ def test_pdf_has_the_expected_pages(report, result):
     assert len(pages) == 2 + n_fig + len(tail) and len(tail) >= 3
 
 
-def test_time_normalise_matches_scipy_and_closed_form():
+def test_time_normalize_matches_scipy_and_closed_form():
     from scipy.interpolate import interp1d
 
     rng = np.random.default_rng(1)
     t = np.sort(rng.uniform(0, 10, 300))
     x = np.sin(t) + rng.normal(0, 0.1, t.size)
-    got = curves.time_normalise(t, x, 2.0, 7.5)
+    got = curves.time_normalize(t, x, 2.0, 7.5)
     assert np.allclose(got, interp1d(t, x)(np.linspace(2.0, 7.5, 101)))
-    ramp = curves.time_normalise(np.linspace(0, 4, 9), np.linspace(0, 4, 9), 1.0, 3.0)
+    ramp = curves.time_normalize(np.linspace(0, 4, 9), np.linspace(0, 4, 9), 1.0, 3.0)
     assert np.allclose(ramp, np.linspace(1.0, 3.0, 101))  # a ramp maps to a ramp: 0 % = start, 100 % = stop
-    assert np.all(np.isnan(curves.time_normalise(t, x, 9.0, 12.0)))  # never extrapolated
+    assert np.all(np.isnan(curves.time_normalize(t, x, 9.0, 12.0)))  # never extrapolated
 
 
 def test_rep_curves_figure(result):
@@ -145,7 +145,7 @@ def test_rep_curves_figure(result):
         labels = [t.get_text() for t in gm_slb.get_legend().get_texts()]
         assert labels == ["left, n=2 reps", "right (affected), n=2 reps"]
         colours = [ln.get_color() for ln in gm_slb.lines]
-        assert colours == [SIDE_COLOURS["left"], SIDE_COLOURS["right"]]
+        assert colours == [SIDE_COLORS["left"], SIDE_COLORS["right"]]
         # the drawn mean is the mean of the reps resampled independently from the trace
         env = result.traces["envelope"]
         tr = next(t for t in result.trials if t.label == "single_leg_bridge_right")
@@ -170,7 +170,7 @@ def test_activation_bars_are_mean_and_sd_of_reps(result):
         tr = next(t for t in result.trials if t.label == "single_leg_bridge_right")
         reps = [m.value for m in tr.metrics if m.name == "rep_emg_mean" and m.muscle == "GM_R"]
         assert right_bars[k].get_height() == pytest.approx(np.mean(reps))
-        assert right_bars[k].get_facecolor()[:3] == pytest.approx(tuple(int(SIDE_COLOURS["right"][i:i + 2], 16) / 255 for i in (1, 3, 5)))
+        assert right_bars[k].get_facecolor()[:3] == pytest.approx(tuple(int(SIDE_COLORS["right"][i:i + 2], 16) / 255 for i in (1, 3, 5)))
         caps = [c for c in ax.collections if c.get_segments()]
         segs = [s for c in caps for s in c.get_segments() if np.isclose(s[0][0], right_bars[k].get_x() + right_bars[k].get_width() / 2)]
         assert segs and np.ptp(segs[0][:, 1]) == pytest.approx(2 * np.std(reps, ddof=1))
@@ -189,7 +189,7 @@ def test_stabilogram_in_mm_with_ellipse_in_cm2(result):
         area_cm2 = tr.metric("sway_area_prediction_ellipse95_m2").value * 1e4
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         assert f"95 % prediction ellipse, {area_cm2:.2f} cm$^2$" in labels and "COP path, left" in labels
-        assert ax.lines[0].get_color() == SIDE_COLOURS["left"]
+        assert ax.lines[0].get_color() == SIDE_COLORS["left"]
         assert np.allclose(ax.lines[0].get_xydata(), np.asarray(result.traces["cop"]["stance_left"]["cop_m"]) * 1000.0)
     finally:
         pyplot().close(fig)
@@ -272,7 +272,7 @@ def test_to_dataframe_is_the_tidy_table(result):
 
 def test_to_dataframe_without_pandas_names_the_extra(result, monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
-    with pytest.raises(ImportError, match=r"emgforce\[dataframe\]"):
+    with pytest.raises(MissingExtraError, match=r"to_dataframe\(\) needs pandas.*emgforce\[dataframe\]"):
         result.to_dataframe()
 
 

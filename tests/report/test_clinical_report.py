@@ -288,29 +288,29 @@ def test_default_template_is_the_full_report():
     assert t.sections[0] == "header" and "appendix" in t.sections and t.logo_data_uri() is None
 
 
-def test_reference_band_is_drawn_where_verified_and_labelled(result):
-    """A session with a side-lying abduction trial gets the DiStefano 2009 band (81 +/- 42 %MVIC);
-    tasks without a verified reference get none (Ekstrom 2007 figures are unverified)."""
-    import copy
+def test_reference_band_is_drawn_where_verified_and_labelled():
+    """A session with side-lying abduction gets the DiStefano 2009 band (81 +/- 42 %MVIC) over that
+    task; tasks without a verified reference get none (the Ekstrom 2007 figures are unverified)."""
+    from emgforce.drivers.sim import Protocol, simulate
+    from emgforce.drivers.sim.protocol import Step
 
-    from emgforce.tasks.results import Metric, TrialResult
-
-    res = copy.copy(result)
-    res.trials = list(result.trials) + [
-        TrialResult("side_lying_abduction_left", "side_lying_abduction", "left", 0, 0.0, 5.0, "events", "mvc",
-                    metrics=[Metric("emg_mean", 70.0, "%MVC", "left", "GM_L")]),
-    ]
+    steps = [Step("mvc", s, duration_s=5.0, rest_after_s=2.0) for s in ("left", "right")]
+    steps += [Step("bridge", reps=2, rest_after_s=2.0, rep_phases_s=(1.0, 2.0, 1.0, 1.0))]
+    steps += [Step("side_lying_abduction", s, reps=2, rest_after_s=2.0) for s in ("left", "right")]
+    res = analyze_session(to_recording(simulate(Protocol(tuple(steps), lead_in_s=1.0, tail_s=1.0), seed=2, weak_side=None)))
     fig = plot_activation_bars(res)
     try:
         ax = fig.axes[0]
         ticks = [t.get_text() for t in ax.get_xticklabels()]
-        assert ticks[-1] == "side lying abduction" and "bridge" in ticks
+        assert ticks == ["bridge", "side lying abduction"]
+        bars = [c for c in ax.containers if type(c).__name__ == "BarContainer"]
+        assert [b[1].get_height() for b in bars] == [pytest.approx(81.0, rel=0.15)] * 2  # the simulator's level
         bands = [c for c in ax.collections if type(c).__name__ in ("PolyCollection", "FillBetweenPolyCollection")]
         assert len(bands) == 1
         y = bands[0].get_paths()[0].vertices[:, 1]
         assert (y.min(), y.max()) == (pytest.approx(81.0 - 42.0), pytest.approx(81.0 + 42.0))
         x = bands[0].get_paths()[0].vertices[:, 0]
-        assert len(ticks) - 1.5 < x.min() < x.max() < len(ticks) - 0.5  # over its own task only
+        assert 0.5 < x.min() < x.max() < 1.5  # over its own task only
         caption = " ".join(t.get_text() for t in fig.texts).replace("\n", " ")
         assert "DiStefano et al. 2009" in caption and "healthy adults" in caption and "81 +/- 42 %MVIC" in caption
         assert "reference: mean +/- SD (sources below)" in [t.get_text() for t in ax.get_legend().get_texts()]

@@ -154,12 +154,14 @@ def plot_activation_bars(result: SessionResult) -> Any | None:
     ax.margins(y=0.15)
     ax.legend(fontsize=7, loc="upper left")
     notes = [reference_for(t).label() for t in tasks if unit == "%MVC" and reference_for(t) is not None]
-    caption = "Error bars: +/- 1 SD over repetitions (tasks without repetitions: over trials)."
+    caption = ("Bars: mean of the repetitions' activation (in the hold; squats: over the movement), tasks without "
+               "repetitions: mean over the trial. Error bars: +/- 1 SD over repetitions (or trials).")
     if notes:
         caption += " Reference bands: " + "; ".join(notes)
-    fig.text(0.01, 0.01, textwrap.fill(caption, 150), fontsize=6.5, va="bottom")
+    lines = textwrap.wrap(caption, 150)
+    fig.text(0.01, 0.01, "\n".join(lines), fontsize=6.5, va="bottom")
     ax.set_title("Gluteus medius activation per task and side", fontsize=10)
-    fig.tight_layout(rect=(0, 0.04 + 0.02 * len(notes), 1, 1))
+    fig.tight_layout(rect=(0, 0.02 + 0.03 * len(lines), 1, 1))
     return fig
 
 

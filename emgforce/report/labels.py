@@ -25,7 +25,7 @@ CLINICIAN_UNITS = {
 }
 
 _WORDS = {
-    "emg_mean": "mean activation",
+    "emg_mean": "mean activation over the trial",
     "emg_peak": "peak activation",
     "emg_iemg": "integrated activation",
     "emg_time_above_s": "time above threshold",
@@ -36,7 +36,7 @@ _WORDS = {
     "hold_mean_s": "mean hold duration",
     "hold_cv_pct": "hold duration variation (CV)",
     "rep_hold_s": "hold duration",
-    "rep_emg_mean": "mean activation in the repetition",
+    "rep_emg_mean": "mean activation per repetition (hold; squat: whole repetition)",
     "rep_emg_peak": "peak activation in the repetition",
     "rep_emg_mean_cv_pct": "rep-to-rep variation of activation (CV)",
     "rep_onset_latency_s": "activation onset latency in the repetition",

@@ -165,7 +165,9 @@ def session_pdf_tail(result: SessionResult, template: ReportTemplate) -> list[tu
         lines = ["Values in clinician units; the code name is the 'metric' column of tidy.csv and report.json (SI units).",
                  "Per-repetition values: report.html and tidy.csv.", ""]
         for t in result.trials:
-            rows = appendix_rows(t, per_rep=False)
-            lines += [f"{t.label} #{t.index} ({t.start_s:.2f}-{t.stop_s:.2f} s)"] + text_table(APPENDIX_COLUMNS, rows) + [""]
+            keep = [i for i, c in enumerate(APPENDIX_COLUMNS) if c != "rep"]
+            rows = [[r[i] for i in keep] for r in appendix_rows(t, per_rep=False)]
+            columns = [APPENDIX_COLUMNS[i] for i in keep]
+            lines += [f"{t.label} #{t.index} ({t.start_s:.2f}-{t.stop_s:.2f} s)"] + text_table(columns, rows) + [""]
         pages.append(("Appendix: all metrics per trial", lines, True))
     return pages

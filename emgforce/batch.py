@@ -9,6 +9,17 @@ scheduler is given.
 
 from __future__ import annotations
 
+__all__ = [
+    "BATCH_COLUMNS",
+    "SESSION_PATTERNS",
+    "BatchFailure",
+    "BatchResult",
+    "ProgressBar",
+    "analyze_one",
+    "find_sessions",
+    "run_batch",
+]
+
 import logging
 import os
 import sys

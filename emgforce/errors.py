@@ -3,6 +3,25 @@
 Each error names what went wrong and, where possible, what to do about it.
 """
 
+__all__ = [
+    "AnalysisError",
+    "DeviceDisconnectedError",
+    "DeviceError",
+    "DeviceFinishedError",
+    "DeviceNotAvailableError",
+    "DisplayError",
+    "EmgforceError",
+    "ForcePlateError",
+    "MissingExtraError",
+    "RecordingError",
+    "RecordingExistsError",
+    "RecordingFormatError",
+    "RecordingNotFoundError",
+    "RecordingVersionError",
+    "RecordingWriteError",
+    "SignalError",
+]
+
 
 class EmgforceError(Exception):
     """Base class of all emgforce errors."""

@@ -15,6 +15,20 @@ Conventions
 
 from __future__ import annotations
 
+__all__ = [
+    "ABBREV_MUSCLE",
+    "ACTIVITY_LABELS",
+    "MUSCLES",
+    "SIDES",
+    "SIDE_SUFFIX",
+    "SUFFIX_SIDE",
+    "TASKS",
+    "emg_channel_name",
+    "parse_emg_channel_name",
+    "parse_trial_label",
+    "trial_label",
+]
+
 SIDES: tuple[str, ...] = ("left", "right")
 SIDE_SUFFIX = {"left": "L", "right": "R"}
 SUFFIX_SIDE = {v: k for k, v in SIDE_SUFFIX.items()}

@@ -65,3 +65,12 @@ def test_plate_center_spelling():
     with pytest.warns(DeprecationWarning, match="center_m"):
         q = Plate.level("AMTI6", centre_m=(0.1, 0.2, 0.0))
     np.testing.assert_array_equal(q.corners_m, p.corners_m)
+
+
+def test_shared_parameter_docs_are_written_once():
+    from emgforce import _docs
+
+    doc = forceplate.mean_velocity.__doc__
+    assert _docs.PARAMS["fs_cop"].splitlines()[1].strip() in doc and "%(" not in doc
+    with pytest.raises(KeyError):
+        _docs.expand("    %(no_such_parameter)s\n")

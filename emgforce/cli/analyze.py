@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "NORMALISATIONS",
+    "add_analysis_options",
+    "add_report_options",
+    "analysis_kwargs",
+    "register",
+    "report_template",
+    "run",
+]
+
 import argparse
 import sys
 from pathlib import Path

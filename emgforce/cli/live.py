@@ -5,6 +5,8 @@ Qt, pyqtgraph, h5py and the signal core are imported inside :func:`run` only.
 
 from __future__ import annotations
 
+__all__ = ["MAX_WINDOW_S", "make_device", "register", "run"]
+
 import argparse
 import sys
 from pathlib import Path

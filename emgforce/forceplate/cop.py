@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["CopResult", "center_of_pressure"]
+
 import logging
 from dataclasses import dataclass
 

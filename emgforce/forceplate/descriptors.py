@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["AXES", "SwayResult", "preprocess_cop", "sway_descriptors"]
+
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass

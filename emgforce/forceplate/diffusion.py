@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["DiffusionResult", "mean_square_displacement", "stabilogram_diffusion"]
+
 from dataclasses import dataclass, field
 
 import numpy as np

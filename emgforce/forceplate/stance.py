@@ -6,6 +6,14 @@ Event labels follow :data:`emgforce.naming.ACTIVITY_LABELS`: ``"lift"`` and
 
 from __future__ import annotations
 
+__all__ = [
+    "StabilizationResult",
+    "StanceEvent",
+    "detect_balance_losses",
+    "detect_leg_lift",
+    "time_to_stabilization",
+]
+
 from dataclasses import dataclass
 
 import numpy as np

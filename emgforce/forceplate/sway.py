@@ -14,12 +14,29 @@ healthy young and elderly adults. IEEE Trans Biomed Eng 43:956-966. Schubert P.,
 
 from __future__ import annotations
 
+__all__ = [
+    "Axes",
+    "confidence_circle_area",
+    "confidence_ellipse_area",
+    "fractal_dimension",
+    "mean_distance",
+    "mean_frequency",
+    "mean_velocity",
+    "path_length",
+    "prediction_ellipse_area",
+    "rms_distance",
+    "sway_area_per_second",
+    "sway_range",
+    "time_domain_mean_frequency",
+]
+
 from typing import NamedTuple
 
 import numpy as np
 from scipy import spatial, stats
 
 from emgforce._deprecation import deprecated_alias, renamed_kwargs
+from emgforce._docs import fill_doc
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate._validate import as_cop, check_fs, check_probability, require_motion
 
@@ -37,6 +54,7 @@ def _centred(cop_m: np.ndarray, descriptor: str, min_samples: int = 3) -> np.nda
     return cop - cop.mean(axis=0)
 
 
+@fill_doc
 def mean_distance(cop_m: np.ndarray) -> Axes:
     """Mean distance from the mean COP, m (MDIST, Prieto et al. 1996).
 
@@ -44,8 +62,7 @@ def mean_distance(cop_m: np.ndarray) -> Axes:
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
 
     Returns
     -------
@@ -61,13 +78,13 @@ def mean_distance(cop_m: np.ndarray) -> Axes:
     return Axes(*np.abs(c).mean(axis=0), float(np.hypot(c[:, 0], c[:, 1]).mean()))
 
 
+@fill_doc
 def rms_distance(cop_m: np.ndarray) -> Axes:
     """RMS distance from the mean COP, m (RDIST, Prieto et al. 1996; ML/AP = population SD).
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
 
     Returns
     -------
@@ -84,6 +101,7 @@ def rms_distance(cop_m: np.ndarray) -> Axes:
     return Axes(*np.sqrt(ms), float(np.sqrt(ms.sum())))
 
 
+@fill_doc
 def sway_range(cop_m: np.ndarray) -> Axes:
     """Range, m (RANGE, Prieto et al. 1996).
 
@@ -92,8 +110,7 @@ def sway_range(cop_m: np.ndarray) -> Axes:
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
 
     Returns
     -------
@@ -115,6 +132,7 @@ def sway_range(cop_m: np.ndarray) -> Axes:
     return Axes(float(ptp[0]), float(ptp[1]), float(np.sqrt((d**2).sum(-1).max())))
 
 
+@fill_doc
 def path_length(cop_m: np.ndarray) -> Axes:
     """Total excursion (path length), m (TOTEX, Prieto et al. 1996).
 
@@ -122,8 +140,7 @@ def path_length(cop_m: np.ndarray) -> Axes:
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
 
     Returns
     -------
@@ -140,6 +157,7 @@ def path_length(cop_m: np.ndarray) -> Axes:
 
 
 @renamed_kwargs(fs_hz="fs")
+@fill_doc
 def mean_velocity(cop_m: np.ndarray, fs: float) -> Axes:
     """Mean velocity, m/s: path length / duration (MVELO, Prieto et al. 1996).
 
@@ -148,10 +166,8 @@ def mean_velocity(cop_m: np.ndarray, fs: float) -> Axes:
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
-    fs : float
-        Sampling rate of ``cop_m``, Hz.
+    %(cop_m)s
+    %(fs_cop)s
 
     Returns
     -------
@@ -169,6 +185,7 @@ def mean_velocity(cop_m: np.ndarray, fs: float) -> Axes:
     return Axes(p.ml / t, p.ap / t, p.resultant / t)
 
 
+@fill_doc
 def confidence_circle_area(cop_m: np.ndarray, probability: float = 0.95) -> float:
     """Area of the 95 % confidence circle, m^2 (AREA-CC, Prieto et al. 1996).
 
@@ -177,8 +194,7 @@ def confidence_circle_area(cop_m: np.ndarray, probability: float = 0.95) -> floa
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
     probability : float
         Coverage in (0, 1), default 0.95.
 
@@ -204,6 +220,7 @@ def _det_cov(c: np.ndarray) -> float:
     return float(max(np.linalg.det(np.cov(c, rowvar=False)), 0.0))
 
 
+@fill_doc
 def prediction_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method: str = "f") -> float:
     """Area of the prediction ellipse expected to hold ``probability`` of the COP samples, m^2.
 
@@ -216,8 +233,7 @@ def prediction_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
     probability : float
         Coverage in (0, 1), default 0.95.
     method : {"f", "chi2"}
@@ -246,6 +262,7 @@ def prediction_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method
     return float(np.pi * k * np.sqrt(_det_cov(c)))
 
 
+@fill_doc
 def confidence_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method: str = "mean") -> float:
     """Area of a 95 % confidence ellipse, m^2.
 
@@ -259,8 +276,7 @@ def confidence_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
     probability : float
         Coverage in (0, 1), default 0.95.
     method : {"mean", "prieto"}
@@ -288,6 +304,7 @@ def confidence_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method
 
 
 @renamed_kwargs(fs_hz="fs")
+@fill_doc
 def sway_area_per_second(cop_m: np.ndarray, fs: float) -> float:
     """Sway area per second, m^2/s (AREA-SW, Hufschmidt et al. 1980; Prieto et al. 1996).
 
@@ -296,10 +313,8 @@ def sway_area_per_second(cop_m: np.ndarray, fs: float) -> float:
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
-    fs : float
-        Sampling rate of ``cop_m``, Hz.
+    %(cop_m)s
+    %(fs_cop)s
 
     Returns
     -------
@@ -318,6 +333,7 @@ def sway_area_per_second(cop_m: np.ndarray, fs: float) -> float:
 
 
 @renamed_kwargs(fs_hz="fs")
+@fill_doc
 def time_domain_mean_frequency(cop_m: np.ndarray, fs: float) -> Axes:
     """Time-domain mean frequency, Hz (MFREQ, Prieto et al. 1996).
 
@@ -330,10 +346,8 @@ def time_domain_mean_frequency(cop_m: np.ndarray, fs: float) -> Axes:
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
-    fs : float
-        Sampling rate of ``cop_m``, Hz.
+    %(cop_m)s
+    %(fs_cop)s
 
     Returns
     -------
@@ -359,6 +373,7 @@ mean_frequency = deprecated_alias(time_domain_mean_frequency, "emgforce.forcepla
                                   "emgforce.forceplate.time_domain_mean_frequency")
 
 
+@fill_doc
 def fractal_dimension(cop_m: np.ndarray, method: str = "circle", probability: float = 0.95) -> float:
     """Fractal dimension of the COP path (FD-CC / FD-CE, Prieto et al. 1996, after Katz 1988).
 
@@ -369,8 +384,7 @@ def fractal_dimension(cop_m: np.ndarray, method: str = "circle", probability: fl
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
     method : {"circle", "ellipse"}
         Diameter from the confidence circle (FD-CC) or ellipse (FD-CE).
     probability : float

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["FREQUENCY_KEYS", "PRIETO_BAND_HZ", "cop_psd", "frequency_descriptors", "spectral_mean_frequency"]
+
 import numpy as np
 from scipy import signal
 

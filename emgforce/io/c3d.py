@@ -33,6 +33,16 @@ Mapping (see ``docs/c3d.md``)
 
 from __future__ import annotations
 
+__all__ = [
+    "FORCE_CHANNELS",
+    "FORCE_UNIT",
+    "MOMENT_UNIT",
+    "SUPPORTED_PLATE_TYPES",
+    "guess_muscle_side",
+    "read_c3d",
+    "write_c3d",
+]
+
 import dataclasses
 import logging
 import math
@@ -275,7 +285,7 @@ def _read_plates(params, analog: np.ndarray, units: list[str]) -> list[tuple[np.
     """Each used plate as ``(forces, Plate, analog column indices, unit note)``.
 
     ``forces`` are Fx..Mz (N, N*m) about the plate origin in the plate frame,
-    from :func:`emgforce.plates.forces_from_raw`, with Fz > 0 under load.
+    from :func:`emgforce.forceplate.forces_from_raw`, with Fz > 0 under load.
     """
     from emgforce.plates import Plate, forces_from_raw
 

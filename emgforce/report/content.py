@@ -3,6 +3,17 @@ processing settings, the left/right table and the appendix rows, in clinician un
 
 from __future__ import annotations
 
+__all__ = [
+    "APPENDIX_COLUMNS",
+    "appendix_rows",
+    "fmt",
+    "header_facts",
+    "session_datetime",
+    "settings_rows",
+    "symmetry_rows",
+    "when",
+]
+
 import math
 from datetime import datetime
 from typing import Any

@@ -8,6 +8,8 @@ point by point with their standard deviation.
 
 from __future__ import annotations
 
+__all__ = ["N_POINTS", "activation_stats", "mean_sd", "rep_curves", "time_normalize"]
+
 import math
 from typing import Any
 

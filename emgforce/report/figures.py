@@ -9,6 +9,19 @@ figure the report shows. Sides always have the colours of
 
 from __future__ import annotations
 
+__all__ = [
+    "DPI",
+    "FIGURE_GROUPS",
+    "ellipse_outline",
+    "plot_activation_bars",
+    "plot_envelopes",
+    "plot_rep_curves",
+    "plot_reps",
+    "plot_stabilogram",
+    "pyplot",
+    "session_figures",
+]
+
 import math
 import textwrap
 from collections.abc import Iterator

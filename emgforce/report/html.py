@@ -3,6 +3,8 @@ so the file alone, mailed or archived, shows everything."""
 
 from __future__ import annotations
 
+__all__ = ["write_html"]
+
 import base64
 import html
 from collections.abc import Iterable, Sequence

@@ -8,6 +8,8 @@ the appendix so a number can be traced back to ``report.json`` and ``tidy.csv``.
 
 from __future__ import annotations
 
+__all__ = ["CLINICIAN_UNITS", "NEUTRAL_COLOR", "SIDE_COLORS", "clinician_value", "plain_name", "side_color"]
+
 import math
 
 #: one colour per side in every figure; Okabe & Ito (2008) colour-blind-safe palette

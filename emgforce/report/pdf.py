@@ -4,6 +4,8 @@ searched and copied."""
 
 from __future__ import annotations
 
+__all__ = ["A4_IN", "PdfReport", "session_pdf_pages", "session_pdf_tail", "text_table"]
+
 import io
 import textwrap
 from collections.abc import Iterable, Sequence

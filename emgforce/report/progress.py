@@ -21,6 +21,20 @@ the two sides' SEs by error propagation (delta method). With a single trial
 
 from __future__ import annotations
 
+__all__ = [
+    "GM_ACTIVATION",
+    "LSI",
+    "PROGRESS_COLUMNS",
+    "SWAY_METRICS",
+    "Z95",
+    "ProgressResult",
+    "SessionPoint",
+    "load_result",
+    "progress",
+    "quantity_words",
+    "session_rows",
+]
+
 import logging
 import math
 from collections.abc import Sequence

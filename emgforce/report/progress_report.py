@@ -3,6 +3,8 @@ and ``progress.pdf``, with one figure per task and one for the sway."""
 
 from __future__ import annotations
 
+__all__ = ["progress_figures", "write_progress"]
+
 import html
 import logging
 import math

@@ -10,6 +10,8 @@ values are not expected to match them, they place the number.
 
 from __future__ import annotations
 
+__all__ = ["REFERENCES", "Reference", "reference_for"]
+
 from dataclasses import dataclass
 
 

@@ -16,6 +16,8 @@ Every key is optional; the defaults give the full report. Pass the file as
 
 from __future__ import annotations
 
+__all__ = ["SECTIONS", "ReportTemplate", "load_template"]
+
 import base64
 import sys
 from dataclasses import dataclass, fields

@@ -3,6 +3,8 @@ HTML page and a PDF beside it."""
 
 from __future__ import annotations
 
+__all__ = ["write_report"]
+
 import logging
 from pathlib import Path
 

@@ -114,7 +114,7 @@ def _symmetry(ctx: Context, result: SessionResult) -> None:
         if task.side_comparison:
             _compare_one_sided(ctx, result, task, votes)
     for task in tasks:
-        task.summarise(ctx, result)
+        task.summarize(ctx, result)
     for task in tasks:
         if task.bilateral_comparison:
             _compare_bilateral(result, task)

@@ -20,6 +20,7 @@ __all__ = ["EXTRA_OF", "has_module", "require", "warn_missing"]
 #: top-level module -> the extra of pyproject.toml that installs it
 EXTRA_OF = {
     "matplotlib": "report",
+    "pandas": "dataframe",
     "ezc3d": "c3d",
     "pyqtgraph": "display",
     "PySide6": "display",

@@ -85,7 +85,10 @@ def analyze_one(path: str | Path, outdir: str | Path | None, options: dict[str, 
         if outdir is not None:
             from emgforce.report.write import write_report
 
-            write_report(result, outdir, figures=figures)
+            from emgforce.report.template import ReportTemplate
+
+            template = figures if isinstance(figures, ReportTemplate) else None
+            write_report(result, outdir, figures=bool(figures), template=template)
         return {
             "path": str(path),
             "rows": result.tidy(),
@@ -190,8 +193,9 @@ def run_batch(
     scheduler : str or dask.distributed.Client, optional
         Dask scheduler address (``tcp://host:8786``) or a client; when given,
         the sessions run on that cluster instead of local processes.
-    figures : bool
-        Write the PNG figures and HTML page of each session too.
+    figures : bool or ReportTemplate
+        Write the figures, HTML page and PDF of each session too (with this
+        lab template when one is given).
     progress : bool
         Draw a progress bar on ``progress_stream`` (stderr).
     on_result : callable, optional

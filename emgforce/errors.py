@@ -104,3 +104,7 @@ class DisplayError(EmgforceError, RuntimeError):
 
 class GuidedSetError(EmgforceError, ValueError):
     """A guided-set script (emgforce.live.guided) is malformed or names an unknown task or side."""
+
+
+class ReportError(EmgforceError, ValueError):
+    """A report cannot be written as asked (bad template, unreadable saved report, no sessions to compare)."""

@@ -113,7 +113,7 @@ def test_core_install_records_analyses_and_batches(core):
     """demo/info/analyze/batch work; the report is all there but the figures, with a warning naming the extra."""
     _, work, run = core
     demo = run("demo", "--short", "--no-progress", "demo")
-    warning = 'figures and report.html skipped: matplotlib is not installed (pip install "emgforce[report]")'
+    warning = 'figures, report.html and report.pdf skipped: matplotlib is not installed (pip install "emgforce[report]")'
     assert warning in demo.stderr
     session = work / "demo" / "session.h5"
     assert "stance_left" in run("info", str(session)).stdout

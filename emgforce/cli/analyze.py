@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["NORMALISATIONS", "add_analysis_options", "analysis_kwargs", "register", "run"]
+__all__ = [
+    "NORMALISATIONS",
+    "add_analysis_options",
+    "add_report_options",
+    "analysis_kwargs",
+    "register",
+    "report_template",
+    "run",
+]
 
 import argparse
 import sys
@@ -37,6 +45,24 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the written reports, shared by ``analyze``, ``batch``, ``demo`` and ``progress``."""
+    parser.add_argument(
+        "--template",
+        type=Path,
+        default=None,
+        metavar="TOML",
+        help="report template: lab name, logo, title, footer, sections and figures (see docs: clinical reports)",
+    )
+
+
+def report_template(args: argparse.Namespace):
+    """The :class:`emgforce.report.template.ReportTemplate` of ``--template`` (default template without it)."""
+    from emgforce.report.template import load_template
+
+    return load_template(args.template)
+
+
 def analysis_kwargs(args: argparse.Namespace) -> dict:
     return {
         "normalisation": args.normalisation,
@@ -51,12 +77,13 @@ def register(subparsers) -> None:
         "analyze",
         help="analyse one session (HDF5 or C3D) and write its report",
         description="Segment the trials, compute per-trial/per-side metrics and symmetry, and write "
-        "report.json, tidy.csv, PNG figures and report.html to OUTDIR.",
+        "report.json, tidy.csv, PNG figures, a self-contained report.html and report.pdf to OUTDIR.",
     )
     p.add_argument("session", type=Path, help="session file (.h5 written by emgforce, or .c3d)")
     p.add_argument("-o", "--outdir", type=Path, default=None, help="report folder (default: SESSION without suffix + '-report')")
-    p.add_argument("--no-figures", action="store_true", help="skip the PNG figures and the HTML page")
+    p.add_argument("--no-figures", action="store_true", help="skip the PNG figures, the HTML page and the PDF")
     add_analysis_options(p)
+    add_report_options(p)
     p.set_defaults(func=run)
 
 
@@ -68,8 +95,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"emgforce analyze: error: {args.session} does not exist", file=sys.stderr)
         return 1
     outdir = args.outdir or args.session.with_name(args.session.stem + "-report")
+    template = report_template(args)  # a bad template fails before the analysis
     result = analyze_session(args.session, **analysis_kwargs(args))
-    paths = write_report(result, outdir, figures=not args.no_figures)
+    paths = write_report(result, outdir, figures=not args.no_figures, template=template)
     for line in result.summary:
         print(line)
     for m in result.all_messages():

@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from emgforce.cli.analyze import add_analysis_options, analysis_kwargs
+from emgforce.cli.analyze import add_analysis_options, add_report_options, analysis_kwargs, report_template
 
 
 def register(subparsers) -> None:
@@ -31,6 +31,7 @@ def register(subparsers) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-figures", action="store_true", help="skip each session's PNG figures and HTML page")
     add_analysis_options(p)
+    add_report_options(p)
     p.set_defaults(func=run)
 
 
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         root=args.folder,
         jobs=args.jobs,
         scheduler=args.scheduler,
-        figures=not args.no_figures,
+        figures=not args.no_figures and report_template(args),
         progress=not args.no_progress,
         **analysis_kwargs(args),
     )

@@ -25,9 +25,10 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Any, Callable, TextIO
 
 from emgforce._progress import draw_bar
+from emgforce.cli.analyze import add_report_options, report_template
 
 SESSION_FILE = "session.h5"
 TRUTH_FILE = "ground_truth.json"
@@ -58,6 +59,7 @@ def register(subparsers) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace an existing OUTDIR/session.h5")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-analysis", action="store_true", help="record and summarise only (no OUTDIR/analysis/)")
+    add_report_options(p)
     p.set_defaults(func=run)
 
 
@@ -153,7 +155,7 @@ def truth_summary(truth) -> dict:
     }
 
 
-def report_session(path: Path, outdir: Path, *, analysis: bool = True) -> dict[str, Path]:
+def report_session(path: Path, outdir: Path, *, analysis: bool = True, template: Any = None) -> dict[str, Path]:
     """Read the recording back and write its summary and, with ``analysis``, the task analysis
     (:func:`emgforce.tasks.analyze.analyze_session`, :func:`emgforce.report.write.write_report`)
     into ``outdir / ANALYSIS_DIR``; returns artefact name -> path."""
@@ -167,7 +169,7 @@ def report_session(path: Path, outdir: Path, *, analysis: bool = True) -> dict[s
         from emgforce.report.write import write_report
         from emgforce.tasks.analyze import analyze_session
 
-        paths = write_report(analyze_session(recording), outdir / ANALYSIS_DIR)
+        paths = write_report(analyze_session(recording), outdir / ANALYSIS_DIR, template=template)
         artefacts["analysis"] = paths.get("html", paths["json"])
     return artefacts
 
@@ -194,7 +196,8 @@ def run(args: argparse.Namespace) -> int:
     truth_path.write_text(json.dumps(truth_summary(truth), indent=2) + "\n", encoding="utf-8")
     if not args.no_analysis:
         print("analysing the session...", file=sys.stderr)
-    artefacts = {"recording": path, **report_session(path, outdir, analysis=not args.no_analysis),
+    template = report_template(args)
+    artefacts = {"recording": path, **report_session(path, outdir, analysis=not args.no_analysis, template=template),
                  "ground truth": truth_path}
     for name, p in artefacts.items():
         print(f"{name + ':':<14} {p}")

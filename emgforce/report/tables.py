@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["read_tidy_csv", "write_json", "write_tidy_csv"]
+__all__ = ["read_json", "read_tidy_csv", "write_json", "write_tidy_csv"]
 
 import csv
 import json
@@ -10,7 +10,17 @@ import math
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from emgforce.tasks.results import TIDY_COLUMNS, SessionResult
+from emgforce.errors import ReportError
+from emgforce.tasks.results import (
+    SCHEMA_VERSION,
+    TIDY_COLUMNS,
+    Message,
+    Metric,
+    Phase,
+    SessionResult,
+    TrialResult,
+)
+from emgforce.tasks.symmetry import SymmetryResult
 
 
 def write_json(result: SessionResult, path: str | Path) -> Path:
@@ -18,6 +28,56 @@ def write_json(result: SessionResult, path: str | Path) -> Path:
     path = Path(path)
     path.write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return path
+
+
+def _num(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _phase(d: dict[str, Any]) -> Phase:
+    return Phase(*(_num(d[k]) for k in ("start_s", "hold_start_s", "hold_stop_s", "stop_s")))
+
+
+def read_json(path: str | Path) -> SessionResult:
+    """Read a ``report.json`` back as a :class:`SessionResult` (null -> NaN; no traces).
+
+    Raises
+    ------
+    ReportError
+        The file is not JSON or not an emgforce session report.
+    """
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError(f"cannot read {path} as a report: {exc}") from exc
+    missing = {"schema_version", "session", "subject", "trials", "symmetry", "settings"} - set(doc if isinstance(doc, dict) else ())
+    if missing:
+        raise ReportError(f"{path} is not an emgforce report.json (missing {sorted(missing)})")
+    if str(doc["schema_version"]).split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise ReportError(f"{path} has report schema {doc['schema_version']}; this emgforce reads {SCHEMA_VERSION}")
+    trials = []
+    for t in doc["trials"]:
+        stance = t.get("stance")
+        trials.append(TrialResult(
+            label=t["label"], task=t["task"], side=t["side"], index=t["index"], start_s=_num(t["start_s"]),
+            stop_s=_num(t["stop_s"]), segmentation=t["segmentation"], normalisation=t["normalisation"],
+            reps=[_phase(r) for r in t["reps"]],
+            stance=None if stance is None else _phase(stance),
+            balance_losses=[(_num(b["start_s"]), _num(b["stop_s"])) for b in t["balance_losses"]],
+            metrics=[Metric(m["name"], _num(m["value"]), m["unit"], m["side"], m["muscle"], m["rep"]) for m in t["metrics"]],
+            messages=[Message(**m) for m in t["messages"]],
+        ))
+    sym_keys = ("task", "quantity", "unit", "left", "right", "affected_side", "si_pct", "lsi_pct")
+    symmetry = [SymmetryResult(**{k: (_num(s[k]) if k in ("left", "right", "si_pct", "lsi_pct") else s[k]) for k in sym_keys})
+                for s in doc["symmetry"]]
+    return SessionResult(
+        source=doc.get("source", str(path)), session=doc["session"], subject=doc["subject"],
+        normalisation_requested=doc.get("normalisation_requested", ""), normalisation=doc.get("normalisation", {}),
+        reference=doc.get("reference", {}), settings=doc["settings"], trials=trials, symmetry=symmetry,
+        summary=doc.get("summary", []), messages=[Message(**m) for m in doc.get("messages", [])],
+        detected_weak_side=doc.get("detected_weak_side"), info=doc.get("info", {}),
+    )
 
 
 def _cell(value: Any) -> Any:

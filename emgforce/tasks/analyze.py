@@ -24,7 +24,7 @@ from emgforce.tasks.base import Task, get_task, registered_tasks
 from emgforce.tasks.context import Context, note, side_mean, trace
 from emgforce.tasks.options import NORMALISATIONS, AnalysisOptions
 from emgforce.tasks.prepare import FALLBACK_WORDS, emg_setup, plate_setup
-from emgforce.tasks.results import SessionResult, TrialResult
+from emgforce.tasks.results import SessionResult, TrialResult, session_info
 from emgforce.tasks.symmetry import LSI_FORMULA, SI_FORMULA, compare_sides, summary_line
 
 __all__ = ["NORMALISATIONS", "WEAK_SIDE_MIN_SI_PCT", "AnalysisOptions", "analyze_session", "load_session"]
@@ -236,6 +236,7 @@ def analyze_session(
         source=source,
         session=session,
         subject=_subject_dict(rec.subject),
+        info=session_info(rec),
         normalisation_requested=opts.normalisation,
         normalisation=norm,
         reference=ref,

@@ -7,7 +7,17 @@ metric (and per repetition for per-rep metrics) with the columns
 
 from __future__ import annotations
 
-__all__ = ["SCHEMA_VERSION", "TIDY_COLUMNS", "Message", "Metric", "Phase", "SessionResult", "TrialResult"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "TIDY_COLUMNS",
+    "Message",
+    "Metric",
+    "Phase",
+    "SessionResult",
+    "TrialResult",
+    "session_info",
+    "tidy_dataframe",
+]
 
 import math
 from dataclasses import asdict, dataclass, field
@@ -106,7 +116,9 @@ class TrialResult:
 class SessionResult:
     """The analysis of one session.
 
-    ``traces`` holds decimated signals for the figures (not part of the JSON).
+    ``traces`` holds decimated signals for the figures (not part of the JSON);
+    ``info`` the session facts a report states: ``start_time`` (ISO-8601),
+    ``protocol``, ``device`` and the ``emgforce_version`` that analysed it.
     """
 
     source: str
@@ -121,6 +133,7 @@ class SessionResult:
     summary: list[str] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     detected_weak_side: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
     traces: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def all_messages(self) -> list[Message]:
@@ -148,6 +161,14 @@ class SessionResult:
                 )
         return rows
 
+    def to_dataframe(self) -> Any:
+        """The tidy table (:meth:`tidy`) as a pandas DataFrame, for statsmodels, seaborn & co.
+
+        ``value`` is float (NaN where not available), ``rep`` a nullable integer.
+        Needs pandas (``pip install 'emgforce[dataframe]'``).
+        """
+        return tidy_dataframe(self.tidy(), TIDY_COLUMNS)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (non-finite numbers become None); schema in docs/report.md."""
         trials = []
@@ -164,6 +185,7 @@ class SessionResult:
             "schema_version": SCHEMA_VERSION,
             "source": self.source,
             "session": self.session,
+            "info": self.info,
             "subject": self.subject,
             "normalisation_requested": self.normalisation_requested,
             "normalisation": self.normalisation,
@@ -176,6 +198,34 @@ class SessionResult:
             "symmetry": symmetry,
         }
         return _finite(out)
+
+
+def session_info(rec: Any) -> dict[str, Any]:
+    """The facts of a recording a report states (:attr:`SessionResult.info`): start time
+    (ISO-8601), protocol, device, duration and the emgforce version analysing it."""
+    from emgforce import __version__
+
+    start = getattr(rec, "start_time", None)
+    meta = getattr(rec, "metadata", None) or {}
+    protocol = meta.get("protocol") or meta.get("sim_protocol")
+    return {
+        "start_time": start.isoformat() if start is not None else None,
+        "protocol": None if protocol is None else str(protocol),
+        "device": getattr(rec, "device", "") or None,
+        "duration_s": float(rec.duration_s),
+        "emgforce_version": __version__,
+    }
+
+
+def tidy_dataframe(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Any:
+    """Tidy rows as a pandas DataFrame; ``rep`` (empty string = none) becomes a nullable integer."""
+    from emgforce._extras import require
+
+    pd = require("pandas", "to_dataframe()")
+    df = pd.DataFrame(rows, columns=list(columns))
+    if "rep" in df:
+        df["rep"] = pd.array([None if r == "" else r for r in df["rep"]], dtype="Int64")
+    return df
 
 
 def _finite(obj: Any) -> Any:

@@ -102,8 +102,8 @@ def test_html_shows_every_figure(result, outdir):
     out, paths = outdir
     html = (out / "report.html").read_text()
     pngs = [p for k, p in paths.items() if p.suffix == ".png"]
-    for p in pngs:
-        assert f"src='{p.name}'" in html and p.exists()
+    for p in pngs:  # embedded (test_clinical_report decodes them), the PNG file beside it for slides
+        assert f"alt='{p.stem}'" in html and p.exists()
     for line in result.summary:
         assert line.replace("'", "&#x27;") in html
 

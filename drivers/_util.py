@@ -9,6 +9,8 @@ import logging
 from types import ModuleType
 from typing import Any, Callable
 
+import numpy as np
+
 from emgforce.streams import ChannelInfo
 from emgforce.errors import DeviceNotAvailableError
 from emgforce.naming import parse_emg_channel_name
@@ -152,3 +154,23 @@ class CounterUnwrapper:
         self._last_raw = raw
         self._index += step
         return self._index, step - 1
+
+    def update_many(self, raw: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Feed many counter values at once; same rule as :meth:`update`, vectorised.
+
+        Returns
+        -------
+        index : ndarray of int64
+            Index of each value (a duplicate repeats the previous index).
+        missing : ndarray of int64
+            Samples lost right before each value; ``-1`` marks a duplicate to drop.
+        """
+        values = np.asarray(raw).astype(np.int64) % self.modulus
+        if values.size == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        prev = values[0] - 1 if self._last_raw is None else self._last_raw
+        steps = np.diff(values, prepend=prev) % self.modulus
+        index = self._index + np.cumsum(steps)
+        self._last_raw = int(values[-1])
+        self._index = int(index[-1])
+        return index, steps - 1

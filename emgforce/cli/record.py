@@ -13,7 +13,8 @@ from typing import Any
 EPILOG = """device options:
   sim      --protocol short|default, --fast (as fast as possible), -o seed=3
   replay   --source FILE.h5|FILE.c3d, --fast, -o speed=2.0
-  lsl      --name NAME and/or --type TYPE (default type EMG)
+  lsl      --name NAME and/or --type TYPE (default type EMG); more streams and a marker stream:
+           -o "sources=[{'type':'Force','stream':'force','kind':'force'}]" -o markers=Markers
   serial   --port /dev/ttyACM0, -o fs_hz=1000 -o "channels=['GM_L','GM_R']"
   trigno   --host 192.168.1.10, -o sensors=[1,2,3,4]
   nidaq    -o physical_channels=Dev1/ai0:5 -o fs_hz=2000

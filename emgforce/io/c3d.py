@@ -895,7 +895,7 @@ def write_c3d(rec, path: str | os.PathLike, overwrite: bool = False) -> Path:
     c3d["parameters"]["POINT"]["UNITS"]["value"] = ["mm"]
     c3d["parameters"]["ANALOG"]["RATE"]["value"] = [fs_out]
     c3d["parameters"]["ANALOG"]["LABELS"]["value"] = labels
-    c3d["data"]["analogs"] = analog.T[np.newaxis, :, :]
+    c3d["data"]["analogs"] = np.ascontiguousarray(analog.T)[np.newaxis, :, :]  # ezc3d copies C order fastest
     n_frames = n_out // per_frame
     if markers is not None:
         point_meta = original.get("points") or {}

@@ -133,15 +133,12 @@ def points_for_c3d(stream, meta: dict[str, Any] | None) -> tuple[list[str], np.n
     names = stream.channel_names
     labels = [names[k][: -len(".x")] for k in range(0, len(names), 4)]
     n, frames = len(labels), stream.n_samples
-    values = stream.data.reshape(frames, n, 4)
+    values = stream.data.reshape(frames, n, 4).transpose(2, 1, 0)  # (component, point, frame)
+    scale = np.array([1.0 if label in special else 1.0 / to_m for label in labels])
+    xyz = values[:3] * scale[None, :, None]
+    res = values[3] / to_m
+    invalid = np.isnan(xyz).any(axis=0) | np.isnan(res)
     points = np.ones((4, n, frames))
-    residuals = np.empty((1, n, frames))
-    for i, label in enumerate(labels):
-        scale = 1.0 if label in special else 1.0 / to_m
-        xyz = values[:, i, :3].T * scale
-        res = values[:, i, 3] / to_m
-        invalid = np.isnan(xyz).any(axis=0) | np.isnan(res)
-        xyz[:, invalid] = np.nan
-        points[:3, i, :] = xyz
-        residuals[0, i, :] = np.where(invalid, -1.0, res)
+    points[:3] = np.where(invalid[None], np.nan, xyz)
+    residuals = np.where(invalid, -1.0, res)[None]
     return labels, points, residuals, str(unit), -abs(float((meta or {}).get("scale") or -1.0))

@@ -79,7 +79,7 @@ class GapJudge:
         self.next_index = int(first_index)
         self._line: float | None = None  # predicted time stamp of sample next_index
         self._held: list[tuple[np.ndarray, np.ndarray]] = []
-        self._held_since = 0.0
+        self._last_data = 0.0  # clock time of the last push with samples
         self.lost = 0
 
     @property
@@ -93,8 +93,7 @@ class GapJudge:
         """
         stamps = np.asarray(stamps, dtype=np.float64)
         if len(stamps):
-            if not self._held:
-                self._held_since = self._clock()
+            self._last_data = self._clock()
             self._held.append((data, stamps))
         if not self._held:
             return []
@@ -119,7 +118,7 @@ class GapJudge:
                 self._release(out, data[:n], stamps[:n], None, 0)
                 data, stamps = data[n:], stamps[n:]
                 continue
-            if len(stamps) < 2 * self._confirm_n and self._clock() - self._held_since >= self.confirm_s:
+            if len(stamps) < 2 * self._confirm_n and self._clock() - self._last_data >= self.confirm_s:
                 # the source went quiet: no later samples prove a loss, so none is counted
                 self._release(out, data, stamps, None, 0)
                 break
@@ -139,8 +138,6 @@ class GapJudge:
                 self._release(out, data, stamps, None, missing)
                 break
             self._held = [(data, stamps)]  # not decided yet
-            if out:
-                self._held_since = self._clock()
             break
         return out
 

@@ -303,6 +303,7 @@ def _read_plates(params, analog: np.ndarray, units: list[str], per_frame: int = 
     """
     from emgforce.forceplate.calibration import forces_from_raw
     from emgforce.forceplate.plate import Plate
+    from emgforce.io.c3d_kistler import apply_cop_correction
 
     n_used = int(_first(params, "FORCE_PLATFORM", "USED", 0) or 0)
     if n_used == 0:
@@ -316,7 +317,8 @@ def _read_plates(params, analog: np.ndarray, units: list[str], per_frame: int = 
     corners_all = np.asarray(_param(params, "FORCE_PLATFORM", "CORNERS", np.empty((3, 4, 0))), dtype=float)
     origins = np.asarray(_param(params, "FORCE_PLATFORM", "ORIGIN", np.empty((3, 0))), dtype=float)
     cals = np.asarray(_param(params, "FORCE_PLATFORM", "CAL_MATRIX", np.empty((6, 6, 0))), dtype=float)
-    poly = np.asarray(_param(params, "FORCE_PLATFORM", "FPCOPPOLY", []), dtype=float).ravel()
+    # the file's own (Fortran) order: 12 coefficients per plate, one plate after the other
+    poly = np.asarray(_param(params, "FORCE_PLATFORM", "FPCOPPOLY", []), dtype=float).ravel(order="F")
     pf_unit = str(_first(params, "FORCE_PLATFORM", "UNITS", "N")).strip() or "N"
     zero_rows = _zero_rows(params, analog.shape[0], per_frame)
     if channels.ndim == 1:
@@ -354,8 +356,6 @@ def _read_plates(params, analog: np.ndarray, units: list[str], per_frame: int = 
             to_n = _unit_scale(pf_unit, _FORCE_N) or 1.0
             # rows: components; output in FORCE_PLATFORM:UNITS and that unit times POINT:UNITS
             cal = np.repeat([to_n, to_n * to_m], 3)[:, None] * cals[:6, :6, i]
-        if plate_type == 3 and poly.size >= 12 * (i + 1) and np.any(poly[12 * i : 12 * (i + 1)]):
-            log.warning("%s: the Kistler COP correction FPCOPPOLY is not applied", where)
         origin = origins[:, i] * to_m
         if plate_type == 1:
             origin = np.array([0.0, 0.0, origin[2]])  # TYPE 1 COP is relative to the surface centre
@@ -382,6 +382,9 @@ def _read_plates(params, analog: np.ndarray, units: list[str], per_frame: int = 
             baseline = np.nanmean(raw[zero_rows[0] : zero_rows[1]], axis=0)
             raw = raw - baseline
         forces = forces_from_raw(raw * factors, plate)
+        if plate_type == 3 and poly.size >= 12 * (i + 1) and np.any(poly[12 * i : 12 * (i + 1)]):
+            forces = apply_cop_correction(forces, plate, poly[12 * i : 12 * (i + 1)], to_m)
+            unit_note += "; Kistler COP correction (FPCOPPOLY) applied"
         if plate.rotation[2, 2] < 0:
             # usual z-down plate: keep the force on the plate (action), Fz > 0 under load, as the
             # simulator and the DAQ drivers deliver it; COP and load are the same either way

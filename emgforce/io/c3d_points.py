@@ -13,7 +13,6 @@ file's units for :func:`emgforce.io.c3d.write_c3d`.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -113,8 +112,8 @@ def is_point_stream(stream) -> bool:
     names = stream.channel_names
     if stream.name != MARKER_STREAM or not names or len(names) % 4:
         return False
-    return all(re.fullmatch(rf".+\.{c}", names[k + j]) for k in range(0, len(names), 4)
-               for j, c in enumerate(_COMPONENTS))
+    suffixes = tuple(f".{c}" for c in _COMPONENTS)
+    return all(len(name) > len(suffixes[k % 4]) and name.endswith(suffixes[k % 4]) for k, name in enumerate(names))
 
 
 def points_for_c3d(stream, meta: dict[str, Any] | None) -> tuple[list[str], np.ndarray, np.ndarray, str, float]:
@@ -133,12 +132,14 @@ def points_for_c3d(stream, meta: dict[str, Any] | None) -> tuple[list[str], np.n
     names = stream.channel_names
     labels = [names[k][: -len(".x")] for k in range(0, len(names), 4)]
     n, frames = len(labels), stream.n_samples
-    values = stream.data.reshape(frames, n, 4).transpose(2, 1, 0)  # (component, point, frame)
+    values = stream.data.reshape(frames, n, 4)
     scale = np.array([1.0 if label in special else 1.0 / to_m for label in labels])
-    xyz = values[:3] * scale[None, :, None]
-    res = values[3] / to_m
-    invalid = np.isnan(xyz).any(axis=0) | np.isnan(res)
-    points = np.ones((4, n, frames))
-    points[:3] = np.where(invalid[None], np.nan, xyz)
-    residuals = np.where(invalid, -1.0, res)[None]
+    xyz = values[:, :, :3] * scale[None, :, None]
+    res = values[:, :, 3] / to_m
+    invalid = np.isnan(res) | np.isnan(xyz).any(axis=2)  # (frames, n)
+    xyz[invalid] = np.nan
+    points = np.empty((4, n, frames))
+    points[:3] = xyz.transpose(2, 1, 0)
+    points[3] = 1.0
+    residuals = np.where(invalid, -1.0, res).T[None]
     return labels, points, residuals, str(unit), -abs(float((meta or {}).get("scale") or -1.0))

@@ -56,6 +56,7 @@ from emgforce.errors import (
     RecordingNotFoundError,
     RecordingWriteError,
 )
+from emgforce.io._c3d_file import C3DFile
 from emgforce.io.c3d_points import MARKER_STREAM, is_point_stream, points_for_c3d, read_points
 from emgforce.io.format import LABEL_BYTES
 from emgforce.naming import MUSCLES, SIDES
@@ -891,29 +892,27 @@ def write_c3d(rec, path: str | os.PathLike, overwrite: bool = False) -> Path:
     if n_nan:
         log.warning("%d samples are NaN (lost in acquisition) and are written as NaN", n_nan)
 
-    ezc3d = _ezc3d()
-    c3d = ezc3d.c3d()
+    c3d = C3DFile()
     point_rate = fs_out / per_frame
-    c3d["parameters"]["POINT"]["RATE"]["value"] = [point_rate]
-    c3d["parameters"]["POINT"]["UNITS"]["value"] = ["mm"]
-    c3d["parameters"]["ANALOG"]["RATE"]["value"] = [fs_out]
-    c3d["parameters"]["ANALOG"]["LABELS"]["value"] = labels
-    c3d["data"]["analogs"] = np.ascontiguousarray(analog.T)[np.newaxis, :, :]  # ezc3d copies C order fastest
+    c3d.add_parameter("POINT", "RATE", [point_rate])
+    c3d.add_parameter("POINT", "UNITS", ["mm"])
+    c3d.add_parameter("POINT", "SCALE", [-1.0])  # floating-point data
+    c3d.add_parameter("ANALOG", "RATE", [fs_out])
+    c3d.analog_labels = labels
+    c3d.analogs = analog.T[np.newaxis, :, :]
     n_frames = n_out // per_frame
     if markers is not None:
         point_meta = original.get("points") or {}
         point_labels, points, residuals, point_unit, point_scale = points_for_c3d(markers, point_meta)
-        c3d["parameters"]["POINT"]["LABELS"]["value"] = point_labels
-        c3d["parameters"]["POINT"]["UNITS"]["value"] = [point_unit]
-        c3d["parameters"]["POINT"]["SCALE"]["value"] = [point_scale]
-        c3d["data"]["points"] = points[:, :, :n_frames]
-        c3d["data"]["meta_points"] = {"residuals": residuals[:, :, :n_frames],
-                                      "camera_masks": np.zeros((7, len(point_labels), n_frames), dtype=bool)}
+        c3d.point_labels = point_labels
+        c3d.add_parameter("POINT", "UNITS", [point_unit])
+        c3d.add_parameter("POINT", "SCALE", [point_scale])
+        c3d.points, c3d.residuals = points[:, :, :n_frames], residuals[:, :, :n_frames]
         _point_groups(c3d, point_meta)
     else:
-        c3d["data"]["points"] = np.zeros((4, 0, n_frames))
+        c3d.points = np.zeros((4, 0, n_frames))
     first_frame = int(rec.metadata.get("c3d_first_frame", 0) or 0)
-    c3d["header"]["points"]["first_frame"] = first_frame
+    c3d.first_frame = first_frame
     t0_s = first_frame / point_rate
     c3d.add_parameter("ANALOG", "DESCRIPTIONS", descriptions)
     c3d.add_parameter("ANALOG", "UNITS", units)
@@ -921,20 +920,20 @@ def write_c3d(rec, path: str | os.PathLike, overwrite: bool = False) -> Path:
     c3d.add_parameter("ANALOG", "GEN_SCALE", [1.0])
 
     n_plates = len(corners_all)
-    _int_param(c3d, "FORCE_PLATFORM", "USED", [n_plates])
+    c3d.int_param("FORCE_PLATFORM", "USED", [n_plates])
     if n_plates:
-        _int_param(c3d, "FORCE_PLATFORM", "TYPE", [2] * n_plates)
+        c3d.int_param("FORCE_PLATFORM", "TYPE", [2] * n_plates)
         zero = original.get("zero") or []
-        _int_param(c3d, "FORCE_PLATFORM", "ZERO", list(zero)[:2] if len(zero) >= 2 else [0, 0])
+        c3d.int_param("FORCE_PLATFORM", "ZERO", list(zero)[:2] if len(zero) >= 2 else [0, 0])
         c3d.add_parameter("FORCE_PLATFORM", "CORNERS", np.stack([c.T for c in corners_all], axis=2))
         c3d.add_parameter("FORCE_PLATFORM", "ORIGIN", np.column_stack(origins))
-        _int_param(c3d, "FORCE_PLATFORM", "CHANNEL", np.array(plate_channels).T)
+        c3d.int_param("FORCE_PLATFORM", "CHANNEL", np.array(plate_channels).T)
         c3d.add_parameter("FORCE_PLATFORM", "CAL_MATRIX", np.zeros((6, 6, n_plates)))
 
     _write_events(c3d, rec.events, t0_s)
     _write_trial(c3d, original.get("trial") or {})
     subject = rec.subject
-    _int_param(c3d, "SUBJECTS", "USED", [1])
+    c3d.int_param("SUBJECTS", "USED", [1])
     c3d.add_parameter("SUBJECTS", "NAMES", [subject.id or "subject"])
     if subject.body_mass_kg is not None:
         c3d.add_parameter("PROCESSING", "Bodymass", [float(subject.body_mass_kg)])
@@ -988,7 +987,7 @@ def _remove_stale_temps(path: Path) -> None:
             pass
 
 
-def _write_atomically(c3d, path: Path) -> None:
+def _write_atomically(c3d: C3DFile, path: Path) -> None:
     """Write beside the target and rename: a failure or interrupt leaves no partial file and no temp file.
 
     The file gets the permissions of any new file of the user (``0666 & ~umask``),
@@ -998,22 +997,12 @@ def _write_atomically(c3d, path: Path) -> None:
     _remove_stale_temps(path)
     tmp = _temp_name(path, os.getpid())
     try:
-        c3d.write(str(tmp))
+        c3d.write(tmp, _ezc3d())
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-def _int_param(c3d, group: str, name: str, values) -> None:
-    """Add an INT parameter (ezc3d's ``add_parameter`` stores number lists as FLOAT,
-    which its own force-platform reader and other programs refuse)."""
-    module = _ezc3d().ezc3d
-    arr = np.asarray(values, dtype=np.int64)
-    param = module.Parameter(name)
-    param.set(module.VecInt([int(v) for v in arr.ravel(order="F")]), list(arr.shape))
-    c3d["parameters"].add_parameter(group, param)
 
 
 def _original_order(meta: dict[str, list[str]], original: dict[str, Any]) -> list[int]:
@@ -1048,7 +1037,7 @@ def _write_trial(c3d, trial: dict[str, Any]) -> None:
     for name, entry in trial.items():
         value = np.asarray(entry["value"]).reshape(entry["shape"], order="F") if entry["shape"] else np.asarray(entry["value"])
         if entry["type"] == "int":
-            _int_param(c3d, "TRIAL", name, value)
+            c3d.int_param("TRIAL", name, value)
         else:
             c3d.add_parameter("TRIAL", name, value.astype(float))
 
@@ -1066,16 +1055,16 @@ def _write_events(c3d, events, t0_s: float = 0.0) -> None:
         t = ev.time_s + t0_s  # C3D event times count from frame 1, not from the first frame of the file
         minutes = math.floor(t / 60.0)
         times.append((float(minutes), t - 60.0 * minutes))
-    _int_param(c3d, "EVENT_CONTEXT", "USED", [3])
+    c3d.int_param("EVENT_CONTEXT", "USED", [3])
     c3d.add_parameter("EVENT_CONTEXT", "LABELS", ["General", "Left", "Right"])
     c3d.add_parameter("EVENT_CONTEXT", "DESCRIPTIONS", ["For other events", "Left side", "Right side"])
-    _int_param(c3d, "EVENT_CONTEXT", "ICON_IDS", [0, 1, 2])
-    _int_param(c3d, "EVENT", "USED", [len(labels)])
+    c3d.int_param("EVENT_CONTEXT", "ICON_IDS", [0, 1, 2])
+    c3d.int_param("EVENT", "USED", [len(labels)])
     if labels:
         c3d.add_parameter("EVENT", "LABELS", labels)
         c3d.add_parameter("EVENT", "CONTEXTS", contexts)
         c3d.add_parameter("EVENT", "DESCRIPTIONS", descriptions)
         c3d.add_parameter("EVENT", "SUBJECTS", [""] * len(labels))
         c3d.add_parameter("EVENT", "TIMES", np.array(times).T)
-        _int_param(c3d, "EVENT", "ICON_IDS", [0] * len(labels))
-        _int_param(c3d, "EVENT", "GENERIC_FLAGS", [0] * len(labels))
+        c3d.int_param("EVENT", "ICON_IDS", [0] * len(labels))
+        c3d.int_param("EVENT", "GENERIC_FLAGS", [0] * len(labels))

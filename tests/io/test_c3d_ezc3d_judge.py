@@ -15,6 +15,7 @@ import pytest
 
 from emgforce.errors import C3DTruncatedError
 from emgforce.io import read_recording, write_recording
+from emgforce.io._c3d_file import C3DFile
 from emgforce.io.c3d import read_c3d, write_c3d
 
 FILES = ["pyomeca/markers_analogs.c3d", "btk/FunctionalStatic.c3d", "btk/FunctionalWalk.c3d"]
@@ -147,13 +148,13 @@ def test_an_interrupted_export_leaves_nothing_and_a_killed_one_is_cleaned_up(sha
     rec = read_c3d(shared_data / "pyomeca/markers_analogs.c3d")
     target = tmp_path / "b.c3d"
 
-    def interrupted(self, path, **kwargs):
+    def interrupted(self, path, ezc3d_module):
         with open(path, "wb") as fh:
             fh.write(b"half a file")
         raise KeyboardInterrupt
 
     with monkeypatch.context() as m:
-        m.setattr(ezc3d.c3d, "write", interrupted)
+        m.setattr(C3DFile, "write", interrupted)
         with pytest.raises(KeyboardInterrupt):
             write_c3d(rec, target)
     assert list(tmp_path.iterdir()) == []

@@ -13,7 +13,7 @@ import pytest
 from emgforce.errors import RecordingFormatError
 from emgforce.forceplate.cop import center_of_pressure
 from emgforce.forceplate.plate import Plate
-from emgforce.io.c3d import _int_param, guess_muscle_side, read_c3d
+from emgforce.io.c3d import guess_muscle_side, read_c3d
 
 FS = 1000.0
 N = 400
@@ -66,6 +66,14 @@ def _write(path, analogs: np.ndarray, labels, units, plate_type, corners, origin
         c.add_parameter("FORCE_PLATFORM", "CAL_MATRIX", cal.reshape(6, 6, 1))
     c.write(str(path))
     return path
+
+
+def _int_param(c3d, group: str, name: str, values) -> None:
+    """An INT parameter in an ezc3d file (its ``add_parameter`` stores numbers as FLOAT)."""
+    arr = np.asarray(values, dtype=np.int64)
+    param = ezc3d.ezc3d.Parameter(name)
+    param.set(ezc3d.ezc3d.VecInt([int(v) for v in arr.ravel(order="F")]), list(arr.shape))
+    c3d["parameters"].add_parameter(group, param)
 
 
 def _check_against_ezc3d(path):

@@ -48,6 +48,7 @@ from emgforce.drivers._gaps import GapJudge
 from emgforce.drivers._util import call_quietly, channel_info, import_vendor, runtime_available
 from emgforce.drivers.base import Device
 from emgforce.errors import DeviceDisconnectedError, DeviceError
+from emgforce.io.format import LABEL_BYTES
 from emgforce.streams import Block, DeviceInfo, Marker, StreamInfo
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,6 @@ log = logging.getLogger(__name__)
 _INSTALL = "pylsl with its liblsl (pip install 'emgforce[lsl]')"
 #: how often read() polls the inlets while waiting for data, s
 _POLL_S = 0.002
-#: longest marker label a recording stores (bytes)
-_LABEL_BYTES = 64
 _TRIAL = re.compile(r"^(?:(start|stop|end)[\s:_]+(?P<a>.+)|(?P<b>.+?)[\s:_]+(start|stop|end))$", re.IGNORECASE)
 
 
@@ -89,9 +88,9 @@ def marker_from_text(text: str, time_s: float) -> Marker:
         word = (match.group(1) or match.group(4)).lower()
         kind, label = ("start" if word == "start" else "stop"), (match.group("a") or match.group("b")).strip()
     encoded = label.encode("utf-8")
-    if len(encoded) > _LABEL_BYTES:
-        label = encoded[:_LABEL_BYTES].decode("utf-8", errors="ignore")
-        log.warning("LSL marker %r cut to the %d bytes a recording stores", text, _LABEL_BYTES)
+    if len(encoded) > LABEL_BYTES:
+        label = encoded[:LABEL_BYTES].decode("utf-8", errors="ignore")
+        log.warning("LSL marker %r cut to the %d bytes a recording stores", text, LABEL_BYTES)
     return Marker(label=label, kind=kind, time_s=float(time_s))
 
 

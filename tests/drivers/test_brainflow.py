@@ -6,7 +6,6 @@ import json
 import time
 
 import numpy as np
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,8 +15,6 @@ from emgforce.drivers._util import CounterUnwrapper
 from emgforce.drivers.brainflow import BrainFlowDevice, board_id
 from emgforce.io import read_recording
 from tests.drivers._reading import read_samples
-
-pytest.importorskip("brainflow")
 
 
 @given(st.lists(st.integers(0, 255), max_size=60), st.integers(0, 40))

@@ -124,3 +124,40 @@ def test_uldaq_fake_refuses_a_scan_before_connect(monkeypatch):
     device.connect()
     assert ai.a_in_scan(0, 0, uldaq.AiInputMode.SINGLE_ENDED, uldaq.Range.BIP10VOLTS, 100, 1000.0,
                         uldaq.ScanOption.CONTINUOUS, uldaq.AInScanFlag.DEFAULT, buf) == 1000.0
+
+
+@pytest.mark.parametrize("vendor", ["nidaq", "mcc", "labjack"])
+def test_recorded_session_keeps_the_gap_and_carries_on(vendor, monkeypatch, tmp_path):
+    """Through the recorder, on the host clock: a stalled reader (or a FIFO overrun) leaves a gap in
+    the file, every stored sample sits at the board's own sample number, and recording went on."""
+    import time
+
+    from emgforce.io import read_recording
+    from emgforce.record import Recorder
+
+    if vendor == "nidaq":
+        fake_nidaqmx.install(monkeypatch)
+        dev = NIDAQDevice("Dev1/ai0:1", fs_hz=1000.0, channels=("a", "b"), buffer_s=0.2, read_interval_s=0.05)
+    elif vendor == "mcc":
+        board = fake_uldaq.install(monkeypatch)
+        board.overrun_at = time.monotonic() + 0.4
+        dev = MCCDevice(fs_hz=1000.0, channels=("a", "b"), buffer_s=2.0)
+    else:
+        fake_ljm.install(monkeypatch).ljm_buffer_scans = 200
+        dev = LabJackDevice(("AIN0", "AIN1"), channels=("a", "b"), fs_hz=1000.0, read_interval_s=0.05)
+    stalls = []
+
+    def stall(block):  # the reader stalls once for 0.5 s (the MCC's FIFO overruns on its own)
+        if vendor != "mcc" and not stalls and block.first_index >= 200:
+            stalls.append(block.first_index)
+            time.sleep(0.5)
+
+    path = tmp_path / f"{vendor}.h5"
+    summary = Recorder(dev, path, on_block=stall, backpressure=False).run(duration_s=1.5)
+    assert summary.reason == "duration reached"
+    emg = read_recording(path).streams["emg"]
+    # one hole, of what the board sampled until the restart (the MCC restarts at its next status poll)
+    assert len(emg.gaps) == 1 and emg.gaps[0][1] >= (10 if vendor == "mcc" else 100)
+    board_index = emg.received[:, 0] / 16.0
+    assert np.abs(board_index - emg.received_indices).max() <= 2  # each sample at its own number (host clock)
+    assert emg.received_indices[-1] >= emg.gaps[0][0] + emg.gaps[0][1] + 100  # and it carried on

@@ -887,8 +887,8 @@ def write_c3d(rec, path: str | os.PathLike, overwrite: bool = False) -> Path:
     meta = {k: [v[i] for i in order] for k, v in meta.items()}
     where = list(zip(meta["STREAM"], meta["CHANNEL"]))
     plate_channels = [[where.index(key) + 1 for key in plate] for plate in plate_channels]
-    analog = np.column_stack(columns)
-    n_nan = int(np.isnan(analog).any(axis=1).sum())
+    analog = np.stack(columns)  # (channels, samples): the layout ezc3d takes, no transposed copy
+    n_nan = int(np.isnan(analog).any(axis=0).sum())
     if n_nan:
         log.warning("%d samples are NaN (lost in acquisition) and are written as NaN", n_nan)
 
@@ -899,7 +899,7 @@ def write_c3d(rec, path: str | os.PathLike, overwrite: bool = False) -> Path:
     c3d.add_parameter("POINT", "SCALE", [-1.0])  # floating-point data
     c3d.add_parameter("ANALOG", "RATE", [fs_out])
     c3d.analog_labels = labels
-    c3d.analogs = analog.T[np.newaxis, :, :]
+    c3d.analogs = analog[np.newaxis, :, :]
     n_frames = n_out // per_frame
     if markers is not None:
         point_meta = original.get("points") or {}

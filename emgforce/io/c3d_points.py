@@ -112,8 +112,9 @@ def is_point_stream(stream) -> bool:
     names = stream.channel_names
     if stream.name != MARKER_STREAM or not names or len(names) % 4:
         return False
-    suffixes = tuple(f".{c}" for c in _COMPONENTS)
-    return all(len(name) > len(suffixes[k % 4]) and name.endswith(suffixes[k % 4]) for k, name in enumerate(names))
+    return all(
+        all(len(name) > len(c) + 1 and name.endswith(f".{c}") for name in names[j::4]) for j, c in enumerate(_COMPONENTS)
+    )
 
 
 def points_for_c3d(stream, meta: dict[str, Any] | None) -> tuple[list[str], np.ndarray, np.ndarray, str, float]:
@@ -132,14 +133,13 @@ def points_for_c3d(stream, meta: dict[str, Any] | None) -> tuple[list[str], np.n
     names = stream.channel_names
     labels = [names[k][: -len(".x")] for k in range(0, len(names), 4)]
     n, frames = len(labels), stream.n_samples
-    values = stream.data.reshape(frames, n, 4)
-    scale = np.array([1.0 if label in special else 1.0 / to_m for label in labels])
-    xyz = values[:, :, :3] * scale[None, :, None]
-    res = values[:, :, 3] / to_m
-    invalid = np.isnan(res) | np.isnan(xyz).any(axis=2)  # (frames, n)
-    xyz[invalid] = np.nan
+    # (component, point, frame) in one copy; then elementwise work on (point, frame) planes
+    comp = np.ascontiguousarray(stream.data.T).reshape(n, 4, frames).transpose(1, 0, 2)
+    scale = np.array([1.0 if label in special else 1.0 / to_m for label in labels])[:, None]
+    invalid = np.isnan(comp[0]) | np.isnan(comp[1]) | np.isnan(comp[2]) | np.isnan(comp[3])
     points = np.empty((4, n, frames))
-    points[:3] = xyz.transpose(2, 1, 0)
+    for k in range(3):
+        points[k] = np.where(invalid, np.nan, comp[k] * scale)
     points[3] = 1.0
-    residuals = np.where(invalid, -1.0, res).T[None]
+    residuals = np.where(invalid, -1.0, comp[3] / to_m)[None]
     return labels, points, residuals, str(unit), -abs(float((meta or {}).get("scale") or -1.0))

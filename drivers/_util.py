@@ -6,8 +6,11 @@ import contextlib
 import importlib
 import io
 import logging
+import time
 from types import ModuleType
 from typing import Any, Callable
+
+import numpy as np
 
 from emgforce.streams import ChannelInfo
 from emgforce.errors import DeviceNotAvailableError
@@ -152,3 +155,85 @@ class CounterUnwrapper:
         self._last_raw = raw
         self._index += step
         return self._index, step - 1
+
+    def update_many(self, raw: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Feed many counter values at once; same rule as :meth:`update`, vectorised.
+
+        Returns
+        -------
+        index : ndarray of int64
+            Index of each value (a duplicate repeats the previous index).
+        missing : ndarray of int64
+            Samples lost right before each value; ``-1`` marks a duplicate to drop.
+        """
+        values = np.asarray(raw).astype(np.int64) % self.modulus
+        if values.size == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        prev = values[0] - 1 if self._last_raw is None else self._last_raw
+        steps = np.diff(values, prepend=prev) % self.modulus
+        index = self._index + np.cumsum(steps)
+        self._last_raw = int(values[-1])
+        self._index = int(index[-1])
+        return index, steps - 1
+
+
+class SystemClock:
+    """The clock drivers wait on: ``time.monotonic`` and ``time.sleep`` (tests inject a virtual one)."""
+
+    monotonic = staticmethod(time.monotonic)
+    sleep = staticmethod(time.sleep)
+
+
+SYSTEM_CLOCK = SystemClock()
+
+
+class OverrunPolicy:
+    """The one overrun rule of the DAQ drivers (NI-DAQmx, MCC, LabJack): restart, record the gap, carry on.
+
+    When the vendor reports that its buffer overran (DAQmx -200279, uldaq
+    ``OVERRUN``, LJM 1301 ``LJME_LJM_BUFFER_FULL``), the acquisition has
+    stopped and its sample count is gone. The driver restarts it and calls
+    :meth:`restarted`; the samples lost are those the hardware clock produced
+    meanwhile, estimated on the host clock from the start (about a sample of
+    jitter). The next block carries them as ``missing`` with ``overrun=True``,
+    so the recorder stores a gap of that length.
+
+    Parameters
+    ----------
+    fs_hz : float
+        Sample rate of the acquisition.
+    clock : SystemClock-like
+        ``monotonic()`` and ``sleep()``.
+    """
+
+    def __init__(self, fs_hz: float, clock: Any = SYSTEM_CLOCK) -> None:
+        self.fs_hz = float(fs_hz)
+        self.clock = clock
+        self._t0: float | None = None
+        self._pending = 0
+        self._flag = False
+        self.overruns = 0
+        self.lost_samples = 0
+
+    def started(self) -> None:
+        """The acquisition started: sample 0 is now."""
+        self._t0 = self.clock.monotonic()
+
+    def restarted(self, next_index: int) -> int:
+        """After a restart: the index the acquisition resumes at (``next_index`` plus the samples lost)."""
+        if self._t0 is None:
+            raise RuntimeError("started() was not called")
+        anchor = int(round((self.clock.monotonic() - self._t0) * self.fs_hz))
+        missing = max(0, anchor - next_index)
+        self.overruns += 1
+        self.lost_samples += missing
+        self._pending += missing
+        self._flag = True
+        log.warning("buffer overrun: acquisition restarted, about %d samples lost (recorded as a gap)", missing)
+        return next_index + missing
+
+    def take(self) -> tuple[int, bool]:
+        """``(missing, overrun)`` for the next block delivered."""
+        out = (self._pending, self._flag)
+        self._pending, self._flag = 0, False
+        return out

@@ -9,6 +9,7 @@ The data a device delivers (:class:`~emgforce.streams.Block`,
 from __future__ import annotations
 
 import abc
+from datetime import datetime
 from typing import Any, ClassVar
 
 from emgforce.streams import Block, DeviceInfo, Marker
@@ -59,6 +60,13 @@ class Device(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None:
         """Release the hardware (idempotent)."""
+
+    def set_start_time(self, start_time: datetime) -> None:  # noqa: B027 - optional hook, no-op by default
+        """The recording's start time (UTC time of sample 0), given before :meth:`start`.
+
+        Devices whose samples carry their own time stamps (LSL) index them
+        from this instant, so no sample predates it; others ignore it (default).
+        """
 
     def read_markers(self) -> list[Marker]:
         """Markers produced by the device since the last call (default: none)."""

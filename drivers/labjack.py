@@ -7,8 +7,15 @@ auto-recovery inserts scans of ``-9999.0`` (``ljm.constants.DUMMY_VALUE``) for
 the scans that were skipped: the driver splits the block there and records
 them as a gap (exact: one dummy scan per lost scan). The largest device and
 LJM backlogs are kept (a growing backlog means the reader is falling behind).
-``eStreamRead`` blocks until ``scansPerRead`` scans are there, so a block is
-``read_interval_s`` long.
+
+LJM is set to return scans all or none (``LJM_STREAM_SCANS_RETURN_ALL_OR_NONE``):
+``eStreamRead`` then answers at once, with a block of ``read_interval_s`` or
+with ``LJME_NO_SCANS_RETURNED`` (1309), so :meth:`LabJackDevice.read` polls
+and honours its ``timeout``; a block longer than ``max_samples`` is handed
+out over several reads. When the reader fell so far behind that LJM's own
+buffer filled (``LJME_LJM_BUFFER_FULL``, 1301), the stream has stopped: the
+drivers' one overrun rule (:class:`~emgforce.drivers._util.OverrunPolicy`)
+restarts it and records the hole, estimated on the host clock, as a gap.
 """
 
 from __future__ import annotations
@@ -16,12 +23,19 @@ from __future__ import annotations
 __all__ = ["DUMMY_VALUE", "LabJackDevice"]
 
 import logging
-import time
 from typing import Any, Sequence
 
 import numpy as np
 
-from emgforce.drivers._util import DEFAULT_EMG_CHANNELS, call_quietly, channel_info, import_vendor, runtime_available
+from emgforce.drivers._util import (
+    DEFAULT_EMG_CHANNELS,
+    SYSTEM_CLOCK,
+    OverrunPolicy,
+    call_quietly,
+    channel_info,
+    import_vendor,
+    runtime_available,
+)
 from emgforce.streams import Block, DeviceInfo, StreamInfo
 from emgforce.drivers.base import Device
 from emgforce.errors import DeviceDisconnectedError, DeviceError, DeviceNotAvailableError
@@ -30,6 +44,9 @@ log = logging.getLogger(__name__)
 
 _INSTALL = "the LabJack LJM library (libLabJackM) and the labjack-ljm package (pip install 'emgforce[labjack]')"
 DUMMY_VALUE = -9999.0
+#: LJM error codes the driver acts on (labjack.ljm.errorcodes)
+LJM_BUFFER_FULL = 1301
+NO_SCANS_RETURNED = 1309
 
 
 def _ljm() -> Any:
@@ -67,6 +84,8 @@ class LabJackDevice(Device):
         Length of each ``eStreamRead`` block.
     kind, stream : str
         Kind of non-EMG channels and the stream name.
+    clock : object
+        ``monotonic()`` and ``sleep()`` (tests pass a virtual clock).
     """
 
     name = "labjack"
@@ -84,6 +103,7 @@ class LabJackDevice(Device):
         read_interval_s: float = 0.05,
         kind: str = "analog",
         stream: str = "emg",
+        clock: Any = SYSTEM_CLOCK,
     ) -> None:
         if len(inputs) != len(channels) or not inputs:
             raise ValueError(f"give one channel name per input: {len(inputs)} inputs, {len(channels)} names")
@@ -104,6 +124,9 @@ class LabJackDevice(Device):
         self._streaming = False
         self._next_index = 0
         self._pending_missing = 0
+        self._carry: list[Block] = []  # read but not yet handed out (max_samples)
+        self.clock = clock
+        self._policy = OverrunPolicy(self.fs_hz, clock)
         self.skipped_scans = 0
         self.max_device_backlog = 0
         self.max_ljm_backlog = 0
@@ -128,6 +151,7 @@ class LabJackDevice(Device):
             info = ljm.getHandleInfo(handle)
             self._serial = str(info[2])
             self._addresses = list(ljm.namesToAddresses(len(self.inputs), list(self.inputs))[0])
+            ljm.writeLibraryConfigS(ljm.constants.STREAM_SCANS_RETURN, ljm.constants.STREAM_SCANS_RETURN_ALL_OR_NONE)
             if self.range_v is not None:
                 names = [f"{name}_RANGE" for name in self.inputs]
                 ljm.eWriteNames(handle, len(names), names, [float(self.range_v)] * len(names))
@@ -144,24 +168,61 @@ class LabJackDevice(Device):
     def start(self) -> None:
         if self._handle is None:
             raise DeviceError("open() the LabJack before start()")
+        self._start_stream()
+        self._streaming = True
+        self._next_index = 0
+        self._carry = []
+        self._policy.started()
+
+    def _start_stream(self) -> None:
         ljm = _ljm()
         try:
             self._actual_fs = float(ljm.eStreamStart(self._handle, self.scans_per_read, len(self._addresses),
                                                      self._addresses, self.fs_hz))
         except ljm.LJMError as exc:
             raise DeviceError(f"LabJack stream did not start: {exc}") from exc
-        self._streaming = True
-        self._next_index = 0
 
     def read(self, max_samples: int | None = None, timeout: float | None = None) -> list[Block]:
         if not self._streaming:
             raise DeviceError("start() the LabJack before read()")
+        if not self._carry:
+            self._carry = self._read_stream(0.1 if timeout is None else max(0.0, float(timeout)))
+        return self._hand_out(max_samples)
+
+    def _hand_out(self, max_samples: int | None) -> list[Block]:
+        """Up to ``max_samples`` samples of what was read; the rest waits for the next read."""
+        left = sum(b.n_samples for b in self._carry) if max_samples is None else max(1, int(max_samples))
+        out: list[Block] = []
+        while self._carry and left > 0:
+            b = self._carry[0]
+            if b.n_samples <= left:
+                out.append(self._carry.pop(0))
+                left -= b.n_samples
+            else:
+                out.append(Block(b.stream, b.data[:left], b.first_index, b.host_time, None, b.missing, b.overrun))
+                self._carry[0] = Block(b.stream, b.data[left:], b.first_index + left, b.host_time)
+                left = 0
+        return out
+
+    def _read_stream(self, timeout: float) -> list[Block]:
         ljm = _ljm()
-        try:
-            a_data, device_backlog, ljm_backlog = ljm.eStreamRead(self._handle)
-        except ljm.LJMError as exc:
-            raise DeviceDisconnectedError(f"LabJack stream failed: {exc}") from exc
-        now = time.monotonic()
+        deadline = self.clock.monotonic() + timeout
+        while True:
+            try:
+                a_data, device_backlog, ljm_backlog = ljm.eStreamRead(self._handle)
+                break
+            except ljm.LJMError as exc:
+                if exc.errorCode == NO_SCANS_RETURNED:  # not a whole block yet
+                    left = deadline - self.clock.monotonic()
+                    if left <= 0:
+                        return []
+                    self.clock.sleep(min(left, self.read_interval_s / 5))
+                    continue
+                if exc.errorCode == LJM_BUFFER_FULL:
+                    self._restart_after_overrun()
+                    return []
+                raise DeviceDisconnectedError(f"LabJack stream failed: {exc}") from exc
+        now = self.clock.monotonic()
         self.max_device_backlog = max(self.max_device_backlog, int(device_backlog))
         self.max_ljm_backlog = max(self.max_ljm_backlog, int(ljm_backlog))
         data = np.asarray(a_data, dtype=np.float64).reshape(-1, len(self._addresses))
@@ -170,8 +231,10 @@ class LabJackDevice(Device):
         for a, b in _runs_without_dummies(data):
             self._pending_missing += a - pos
             missing, self._pending_missing = self._pending_missing, 0
+            restarted, flag = self._policy.take()
+            missing += restarted
             blocks.append(Block(self.stream, data[a:b], self._next_index + a, host_time=now,
-                                missing=missing, overrun=missing > 0))
+                                missing=missing, overrun=missing > 0 or flag))
             pos = b
         self._pending_missing += len(data) - pos  # a block ending in dummies: the gap shows on the next one
         skipped = int(np.all(data == DUMMY_VALUE, axis=1).sum())
@@ -180,6 +243,12 @@ class LabJackDevice(Device):
             log.warning("LabJack skipped %d scans (device buffer overflow); recorded as a gap", skipped)
         self._next_index += len(data)
         return blocks
+
+    def _restart_after_overrun(self) -> None:
+        """LJM's buffer filled and the stream stopped: start it again, the hole becomes a gap (OverrunPolicy)."""
+        call_quietly(_ljm().eStreamStop, self._handle)
+        self._start_stream()
+        self._next_index = self._policy.restarted(self._next_index)
 
     def stop(self) -> None:
         if self._streaming and self._handle is not None:
@@ -195,4 +264,5 @@ class LabJackDevice(Device):
 
     def session_attrs(self) -> dict[str, Any]:
         return {"labjack_skipped_scans": self.skipped_scans, "labjack_max_device_backlog": self.max_device_backlog,
-                "labjack_max_ljm_backlog": self.max_ljm_backlog}
+                "labjack_max_ljm_backlog": self.max_ljm_backlog, "labjack_restarts": self._policy.overruns,
+                "labjack_samples_lost_in_restarts": self._policy.lost_samples}

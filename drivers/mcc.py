@@ -9,6 +9,12 @@ oldest were overwritten before they were read: those whole scans are skipped
 and recorded as a gap (``missing``, ``overrun=True``), and a copy that the
 device overtook while it was being made is treated the same way. The counts
 are the device's own, so the gaps are exact.
+
+A hardware overrun (``ULError.OVERRUN``: the device FIFO overflowed and the
+scan stopped) follows the drivers' one overrun rule
+(:class:`~emgforce.drivers._util.OverrunPolicy`): the scan is restarted, the
+samples lost meanwhile are estimated on the host clock and recorded as a gap,
+and acquisition carries on.
 """
 
 from __future__ import annotations
@@ -16,12 +22,19 @@ from __future__ import annotations
 __all__ = ["MCCDevice"]
 
 import logging
-import time
 from typing import Any, Sequence
 
 import numpy as np
 
-from emgforce.drivers._util import DEFAULT_EMG_CHANNELS, call_quietly, channel_info, import_vendor, runtime_available
+from emgforce.drivers._util import (
+    DEFAULT_EMG_CHANNELS,
+    SYSTEM_CLOCK,
+    OverrunPolicy,
+    call_quietly,
+    channel_info,
+    import_vendor,
+    runtime_available,
+)
 from emgforce.streams import Block, DeviceInfo, StreamInfo
 from emgforce.drivers.base import Device
 from emgforce.errors import DeviceDisconnectedError, DeviceError
@@ -57,6 +70,8 @@ class MCCDevice(Device):
         Length of the circular buffer in seconds.
     kind, stream : str
         Kind of non-EMG channels and the stream name.
+    clock : object
+        ``monotonic()`` and ``sleep()`` (tests pass a virtual clock).
     """
 
     name = "mcc"
@@ -73,6 +88,7 @@ class MCCDevice(Device):
         buffer_s: float = 10.0,
         kind: str = "analog",
         stream: str = "emg",
+        clock: Any = SYSTEM_CLOCK,
     ) -> None:
         if fs_hz <= 0 or buffer_s <= 0:
             raise ValueError("fs_hz and buffer_s must be positive")
@@ -93,6 +109,9 @@ class MCCDevice(Device):
         self._actual_fs: float | None = None
         self._serial = ""
         self._pending_missing = 0
+        self._index_base = 0  # sample index of the current scan's first scan (moves on at each restart)
+        self.clock = clock
+        self._policy = OverrunPolicy(self.fs_hz, clock)
         self.overruns = 0
 
     @classmethod
@@ -139,6 +158,11 @@ class MCCDevice(Device):
     def start(self) -> None:
         if self._ai is None:
             raise DeviceError("open() the MCC device before start()")
+        self._start_scan()
+        self._index_base = 0
+        self._policy.started()
+
+    def _start_scan(self) -> None:
         ul = _uldaq()
         try:
             mode, rng = ul.AiInputMode[self.input_mode], ul.Range[self.voltage_range]
@@ -159,6 +183,8 @@ class MCCDevice(Device):
         try:
             status, transfer = self._ai.get_scan_status()
         except ul.ULException as exc:
+            if exc.error_code.name == "OVERRUN":
+                raise _Overrun() from exc
             if exc.error_code.name in _DISCONNECT_ERRORS:
                 raise DeviceDisconnectedError(f"MCC device lost: {exc}") from exc
             raise DeviceDisconnectedError(f"MCC scan failed: {exc}") from exc
@@ -171,10 +197,14 @@ class MCCDevice(Device):
         if self._values is None or self._actual_fs is None:
             raise DeviceError("start() the MCC device before read()")
         n_ch, size = self.n_channels, len(self._values)
-        total = self._total()
-        if total - self._consumed < n_ch:
-            time.sleep(min(0.1 if timeout is None else timeout, 0.05))
+        try:
             total = self._total()
+            if total - self._consumed < n_ch:
+                self.clock.sleep(min(0.1 if timeout is None else timeout, 0.05))
+                total = self._total()
+        except _Overrun:
+            self._restart_after_overrun()
+            return []
         self._skip_overwritten(total)
         scans = (total - self._consumed) // n_ch
         if max_samples is not None:
@@ -187,10 +217,10 @@ class MCCDevice(Device):
         # the device may have overtaken the copy: the part it overwrote is lost too
         try:
             after = self._total()
-        except DeviceDisconnectedError:
-            after = total  # gone after the copy: deliver it, the next read reports the loss
+        except (DeviceDisconnectedError, _Overrun):
+            after = total  # gone or stopped after the copy: deliver it, the next read handles it
         overtaken = -(-(after - size - start) // n_ch)
-        first_index = start // n_ch
+        first_index = self._index_base + start // n_ch
         self._consumed = start + scans * n_ch
         if overtaken > 0:
             self._note_lost(min(overtaken, scans))
@@ -199,8 +229,20 @@ class MCCDevice(Device):
             if len(data) == 0:
                 return []
         missing, self._pending_missing = self._pending_missing, 0
-        return [Block(self.stream, data, first_index, host_time=time.monotonic(),
-                      missing=missing, overrun=missing > 0)]
+        restarted, flag = self._policy.take()
+        missing += restarted
+        return [Block(self.stream, data, first_index, host_time=self.clock.monotonic(),
+                      missing=missing, overrun=missing > 0 or flag)]
+
+    def _restart_after_overrun(self) -> None:
+        """The device stopped the scan on a FIFO overrun: start it again and count the hole (OverrunPolicy)."""
+        assert self._ai is not None
+        call_quietly(self._ai.scan_stop)
+        next_index = self._index_base + self._consumed // self.n_channels
+        self._start_scan()
+        self._consumed = 0
+        self._index_base = self._policy.restarted(next_index)
+        self.overruns += 1
 
     def _skip_overwritten(self, total: int) -> None:
         lost_values = total - self._consumed - len(self._values)
@@ -227,4 +269,9 @@ class MCCDevice(Device):
         self._dev = self._ai = None
 
     def session_attrs(self) -> dict[str, Any]:
-        return {"mcc_overruns": self.overruns}
+        return {"mcc_overruns": self.overruns, "mcc_restarts": self._policy.overruns,
+                "mcc_samples_lost_in_restarts": self._policy.lost_samples}
+
+
+class _Overrun(Exception):
+    """The scan stopped on ``ULError.OVERRUN`` (internal signal of :class:`MCCDevice`)."""

@@ -7,10 +7,12 @@ preallocated ``(n_channels, n)`` buffer.
 
 Overrun: when the reader falls behind by more than the driver buffer, DAQmx
 raises error -200279 (samples no longer available) and the task stops
-acquiring. The driver restarts the task and re-anchors the sample index on the
-host clock (``round(elapsed * fs)``), so the hole becomes a recorded gap and
-the next block carries ``overrun=True``. The hole's length is an estimate
-(host clock, about one sample of jitter); everything else is exact.
+acquiring. The drivers' one overrun rule
+(:class:`~emgforce.drivers._util.OverrunPolicy`) applies: the task is
+restarted, the sample index re-anchored on the host clock
+(``round(elapsed * fs)``), so the hole becomes a recorded gap and the next
+block carries ``overrun=True``. The hole's length is an estimate (host clock,
+about one sample of jitter); everything else is exact.
 """
 
 from __future__ import annotations
@@ -18,12 +20,19 @@ from __future__ import annotations
 __all__ = ["SAMPLES_NO_LONGER_AVAILABLE", "NIDAQDevice"]
 
 import logging
-import time
 from typing import Any, Sequence
 
 import numpy as np
 
-from emgforce.drivers._util import DEFAULT_EMG_CHANNELS, call_quietly, channel_info, import_vendor, runtime_available
+from emgforce.drivers._util import (
+    DEFAULT_EMG_CHANNELS,
+    SYSTEM_CLOCK,
+    OverrunPolicy,
+    call_quietly,
+    channel_info,
+    import_vendor,
+    runtime_available,
+)
 from emgforce.streams import Block, DeviceInfo, StreamInfo
 from emgforce.drivers.base import Device
 from emgforce.errors import DeviceDisconnectedError, DeviceError, DeviceNotAvailableError
@@ -68,6 +77,8 @@ class NIDAQDevice(Device):
         Largest block length (the reader runs about this often).
     stream : str
         Name of the stream.
+    clock : object
+        ``monotonic()`` and ``sleep()`` (tests pass a virtual clock).
     """
 
     name = "nidaq"
@@ -85,6 +96,7 @@ class NIDAQDevice(Device):
         buffer_s: float = 10.0,
         read_interval_s: float = 0.1,
         stream: str = "emg",
+        clock: Any = SYSTEM_CLOCK,
     ) -> None:
         if fs_hz <= 0 or buffer_s <= 0 or read_interval_s <= 0:
             raise ValueError("fs_hz, buffer_s and read_interval_s must be positive")
@@ -102,10 +114,9 @@ class NIDAQDevice(Device):
         self._buf: np.ndarray | None = None
         self._actual_fs: float | None = None
         self._next_index = 0
-        self._t0: float | None = None
-        self._overrun_pending = False
-        self._missing_pending = 0
-        self.overruns = 0
+        self._started = False
+        self.clock = clock
+        self._policy = OverrunPolicy(self.fs_hz, clock)
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -154,13 +165,15 @@ class NIDAQDevice(Device):
         if self._task is None:
             raise DeviceError("open() the NI-DAQmx device before start()")
         self._task.start()
-        self._t0 = time.monotonic()
+        self._policy = OverrunPolicy(self._actual_fs or self.fs_hz, self.clock)
+        self._policy.started()
+        self._started = True
         self._next_index = 0
 
     def read(self, max_samples: int | None = None, timeout: float | None = None) -> list[Block]:
         from nidaqmx.errors import DaqError
 
-        if self._t0 is None or self._buf is None:
+        if not self._started or self._buf is None:
             raise DeviceError("start() the NI-DAQmx device before read()")
         n_ch = len(self.channel_names)
         cap = len(self._buf) // n_ch
@@ -170,7 +183,7 @@ class NIDAQDevice(Device):
         try:
             avail = self._task.in_stream.avail_samp_per_chan
             if avail < cap:  # let a whole block (read_interval_s) build up, within the caller's timeout
-                time.sleep(min(timeout, (cap - avail) / (self._actual_fs or self.fs_hz)))
+                self.clock.sleep(min(timeout, (cap - avail) / (self._actual_fs or self.fs_hz)))
                 avail = self._task.in_stream.avail_samp_per_chan
             n = min(avail, cap)
             if n == 0:
@@ -183,23 +196,21 @@ class NIDAQDevice(Device):
                 return []
             raise DeviceDisconnectedError(f"NI-DAQmx read failed ({exc.error_code}): {exc}") from exc
         first = self._next_index
-        block = Block(self.stream, view[:, :got].T.copy(), first, host_time=time.monotonic(),
-                      overrun=self._overrun_pending, missing=self._missing_pending if self._overrun_pending else 0)
-        self._overrun_pending = False
+        missing, overrun = self._policy.take()
+        block = Block(self.stream, view[:, :got].T.copy(), first, host_time=self.clock.monotonic(),
+                      overrun=overrun, missing=missing)
         self._next_index = first + got
         return [block]
 
     def _recover_overrun(self) -> None:
-        """Restart the task after -200279 and re-anchor the index on the host clock."""
-        self.overruns += 1
+        """Restart the task after -200279 (OverrunPolicy: the hole becomes a gap)."""
         self._task.stop()
         self._task.start()
-        assert self._t0 is not None
-        anchor = int(round((time.monotonic() - self._t0) * (self._actual_fs or self.fs_hz)))
-        self._missing_pending = max(0, anchor - self._next_index)
-        log.warning("NI-DAQmx buffer overrun: about %d samples lost; task restarted", self._missing_pending)
-        self._next_index += self._missing_pending
-        self._overrun_pending = True
+        self._next_index = self._policy.restarted(self._next_index)
+
+    @property
+    def overruns(self) -> int:
+        return self._policy.overruns
 
     def stop(self) -> None:
         if self._task is not None:
@@ -209,7 +220,7 @@ class NIDAQDevice(Device):
         if self._task is not None:
             self._task.close()
             self._task = None
-        self._t0 = None
+        self._started = False
 
     def session_attrs(self) -> dict[str, Any]:
-        return {"nidaq_overruns": self.overruns}
+        return {"nidaq_overruns": self.overruns, "nidaq_samples_lost_in_restarts": self._policy.lost_samples}

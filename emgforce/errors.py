@@ -66,6 +66,10 @@ class RecordingFormatError(RecordingError):
     """The file is not an emgforce recording, is truncated/corrupt, or misses a dataset."""
 
 
+class C3DTruncatedError(RecordingFormatError):
+    """A C3D file ends before the frames its header announces (an interrupted copy or export)."""
+
+
 class RecordingVersionError(RecordingFormatError):
     """The file was written with an incompatible major format version."""
 

@@ -15,12 +15,15 @@ from typing import Any
 EPILOG = """device options:
   sim      --protocol short|default, --fast (as fast as possible), -o seed=3
   replay   --source FILE.h5|FILE.c3d, --fast, -o speed=2.0
-  lsl      --name NAME and/or --type TYPE (default type EMG)
+  lsl      --name NAME and/or --type TYPE (default type EMG); more streams and a marker stream:
+           -o "sources=[{'type':'Force','stream':'force','kind':'force'}]" -o markers=Markers
   serial   --port /dev/ttyACM0, -o fs_hz=1000 -o "channels=['GM_L','GM_R']"
   trigno   --host 192.168.1.10, -o sensors=[1,2,3,4]
   nidaq    -o physical_channels=Dev1/ai0:5 -o fs_hz=2000
   mcc      -o fs_hz=2000 -o low_channel=0
   labjack  -o "inputs=['AIN0','AIN1']" -o "channels=['GM_L','GM_R']"
+  brainflow -o board=CYTON_BOARD -o serial_port=/dev/ttyUSB0 -o "channels=['GM_L','GM_R']"
+           (default board: BrainFlow's synthetic board)
 Any keyword of the driver's class can be given with -o KEY=VALUE (Python literals;
 anything else is a string). Stop with Ctrl-C: the file is closed cleanly."""
 
@@ -30,7 +33,7 @@ def register(subparsers) -> None:
         "record",
         help="record a device into an HDF5 file",
         description="Record a device (simulator, replay, LSL, serial board, Delsys Trigno, NI-DAQmx, MCC, "
-        "LabJack) into a crash-safe emgforce HDF5 file, with a live status line on stderr.",
+        "LabJack, BrainFlow boards) into a crash-safe emgforce HDF5 file, with a live status line on stderr.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -44,11 +44,11 @@ __all__ = [
 ]
 
 import dataclasses
+import glob
 import logging
 import math
 import os
 import re
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -58,12 +58,15 @@ import numpy as np
 from emgforce.streams import CHANNEL_KINDS, ChannelInfo
 from emgforce import __version__
 from emgforce.errors import (
+    C3DTruncatedError,
     EmgforceError,
     RecordingExistsError,
     RecordingFormatError,
     RecordingNotFoundError,
     RecordingWriteError,
 )
+from emgforce.io._c3d_file import C3DFile
+from emgforce.io.c3d_points import MARKER_STREAM, is_point_stream, points_for_c3d, read_points
 from emgforce.io.format import LABEL_BYTES
 from emgforce.naming import MUSCLES, SIDES
 
@@ -281,12 +284,32 @@ def _plate_units(params, channel_units: list[str], length_unit: str, plate_type:
     return np.asarray(factors), "ANALOG:UNITS"
 
 
-def _read_plates(params, analog: np.ndarray, units: list[str]) -> list[tuple[np.ndarray, Any, list[int], str]]:
-    """Each used plate as ``(forces, Plate, analog column indices, unit note)``.
+def _zero_rows(params, n_rows: int, per_frame: int) -> tuple[int, int] | None:
+    """Analog rows ``[a, b)`` of the ``FORCE_PLATFORM:ZERO`` frames (1-based, inclusive), or None.
+
+    A first frame of 0 (``0, 0`` or ``0, 10`` as Vicon writes) or a range
+    outside the data means no baseline correction.
+    """
+    zero = np.asarray(_param(params, "FORCE_PLATFORM", "ZERO", []), dtype=int).ravel()
+    if zero.size < 2 or zero[0] < 1 or zero[1] < zero[0]:
+        return None
+    a, b = (int(zero[0]) - 1) * per_frame, int(zero[1]) * per_frame
+    if b > n_rows:
+        log.warning("FORCE_PLATFORM:ZERO %s reaches past the %d frames of the file; no baseline subtracted",
+                    zero[:2].tolist(), n_rows // max(per_frame, 1))
+        return None
+    return a, b
+
+
+def _read_plates(params, analog: np.ndarray, units: list[str], per_frame: int = 1) -> list[tuple]:
+    """Each used plate as ``(forces, Plate, analog column indices, unit note, SI factors, baseline)``.
 
     ``forces`` are Fx..Mz (N, N*m) about the plate origin in the plate frame,
     from :func:`emgforce.forceplate.forces_from_raw`, with Fz > 0 under load.
+    When ``FORCE_PLATFORM:ZERO`` names a frame range, the mean of each plate
+    channel over it (``baseline``, file units) is subtracted first.
     """
+    from emgforce.io.c3d_kistler import apply_cop_correction
     from emgforce.plates import Plate, forces_from_raw
 
     n_used = int(_first(params, "FORCE_PLATFORM", "USED", 0) or 0)
@@ -301,8 +324,10 @@ def _read_plates(params, analog: np.ndarray, units: list[str]) -> list[tuple[np.
     corners_all = np.asarray(_param(params, "FORCE_PLATFORM", "CORNERS", np.empty((3, 4, 0))), dtype=float)
     origins = np.asarray(_param(params, "FORCE_PLATFORM", "ORIGIN", np.empty((3, 0))), dtype=float)
     cals = np.asarray(_param(params, "FORCE_PLATFORM", "CAL_MATRIX", np.empty((6, 6, 0))), dtype=float)
-    poly = np.asarray(_param(params, "FORCE_PLATFORM", "FPCOPPOLY", []), dtype=float).ravel()
+    # the file's own (Fortran) order: 12 coefficients per plate, one plate after the other
+    poly = np.asarray(_param(params, "FORCE_PLATFORM", "FPCOPPOLY", []), dtype=float).ravel(order="F")
     pf_unit = str(_first(params, "FORCE_PLATFORM", "UNITS", "N")).strip() or "N"
+    zero_rows = _zero_rows(params, analog.shape[0], per_frame)
     if channels.ndim == 1:
         channels = channels.reshape(-1, 1)
     if corners_all.ndim == 2:
@@ -338,8 +363,6 @@ def _read_plates(params, analog: np.ndarray, units: list[str]) -> list[tuple[np.
             to_n = _unit_scale(pf_unit, _FORCE_N) or 1.0
             # rows: components; output in FORCE_PLATFORM:UNITS and that unit times POINT:UNITS
             cal = np.repeat([to_n, to_n * to_m], 3)[:, None] * cals[:6, :6, i]
-        if plate_type == 3 and poly.size >= 12 * (i + 1) and np.any(poly[12 * i : 12 * (i + 1)]):
-            log.warning("%s: the Kistler COP correction FPCOPPOLY is not applied", where)
         factors, unit_note = _plate_units(params, [units[j] for j in idx], length_unit, plate_type)
         try:
             plate = Plate.from_c3d(
@@ -353,13 +376,21 @@ def _read_plates(params, analog: np.ndarray, units: list[str]) -> list[tuple[np.
             )
         except EmgforceError as exc:
             raise RecordingFormatError(f"{where}: {exc}") from exc
-        forces = forces_from_raw(analog[:, idx] * factors, plate)
+        raw = analog[:, idx]
+        baseline = np.zeros(len(idx))
+        if zero_rows is not None:
+            baseline = np.nanmean(raw[zero_rows[0] : zero_rows[1]], axis=0)
+            raw = raw - baseline
+        forces = forces_from_raw(raw * factors, plate)
+        if plate_type == 3 and poly.size >= 12 * (i + 1) and np.any(poly[12 * i : 12 * (i + 1)]):
+            forces = apply_cop_correction(forces, plate, poly[12 * i : 12 * (i + 1)], to_m)
+            unit_note += "; Kistler COP correction (FPCOPPOLY) applied"
         if plate.rotation[2, 2] < 0:
             # usual z-down plate: keep the force on the plate (action), Fz > 0 under load, as the
             # simulator and the DAQ drivers deliver it; COP and load are the same either way
             forces = -forces
             plate = dataclasses.replace(plate, sign_convention="action")
-        plates.append((forces, plate, idx, unit_note))
+        plates.append((forces, plate, idx, unit_note, factors, baseline))
     return plates
 
 
@@ -407,6 +438,54 @@ def _events(params, t0_s: float) -> list:
             label = short
         events.append(Event(label, kind, float(times[0, i] * 60.0 + times[1, i] - t0_s)))
     return events
+
+
+def _trial(params) -> dict[str, Any]:
+    """The ``TRIAL`` group (Vicon's frame range and camera rate) as plain lists, with each value's type."""
+    out: dict[str, Any] = {}
+    for name, entry in (params["TRIAL"].items() if "TRIAL" in params else []):
+        if name == "__METADATA__":
+            continue
+        value = np.asarray(entry["value"])
+        if value.dtype.kind in "iuf":
+            kind = "int" if value.dtype.kind in "iu" else "float"
+            out[name] = {"type": kind, "value": value.ravel(order="F").tolist(), "shape": list(value.shape)}
+    return out
+
+
+def _check_complete(path: Path, c3d) -> None:
+    """Refuse a C3D file cut short (an interrupted copy or export).
+
+    ezc3d reads what is there and silently shrinks the frame count, so the
+    header's own frame range (words 4 and 5) and the data layout give the
+    size the file must have.
+
+    Raises
+    ------
+    C3DTruncatedError
+        The file ends before the frames its header announces.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+        fh.seek(max(0, (head[0] - 1) * 512 + 3))
+        processor = fh.read(1)
+    if len(head) < 20:
+        raise C3DTruncatedError(f"{path}: {len(head)} bytes cannot hold a C3D header")
+    order = ">" if processor == b"\x56" else "<"  # 86: big-endian MIPS; 84/85 Intel/DEC little-endian
+    n_points, n_analog_words, first, last = np.frombuffer(head[2:10], dtype=f"{order}u2").tolist()
+    data_start = int(np.frombuffer(head[16:18], dtype=f"{order}u2")[0])
+    frames = last - first + 1
+    if frames <= 0 or last == 65535 or data_start < 2:  # no range in the header (long files): nothing to check
+        return
+    word = 4 if float(_first(c3d["parameters"], "POINT", "SCALE", -1.0)) < 0 else 2
+    expected = (data_start - 1) * 512 + frames * (4 * n_points + n_analog_words) * word
+    size = path.stat().st_size
+    if size < expected:
+        held = max(0, (size - (data_start - 1) * 512) // max(1, (4 * n_points + n_analog_words) * word))
+        raise C3DTruncatedError(
+            f"{path} is truncated: its header announces {frames} frames ({expected} bytes) but the file has "
+            f"{size} bytes ({held} whole frames); copy or export it again"
+        )
 
 
 def _subject(params, stem: str):
@@ -476,6 +555,7 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
     except Exception as exc:  # ezc3d raises RuntimeError/IOError/ValueError on bad files
         raise RecordingFormatError(f"{path} is not a readable C3D file: {exc}") from exc
     params = c3d["parameters"]
+    _check_complete(path, c3d)
     analog = _analogs(c3d, params)
     n_analog = analog.shape[1]
     labels = _unique([str(s) for s in _param(params, "ANALOG", "LABELS", [])][:n_analog])
@@ -488,11 +568,15 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
         raise RecordingFormatError(f"{path}: ANALOG:RATE is {fs}; the analog sampling rate is unknown")
 
     streams: dict[str, StreamData] = {}
-    plates = _read_plates(params, analog, units)
+    per_frame = max(1, int(round(fs / point_rate))) if point_rate > 0 and fs > 0 else 1
+    plates = _read_plates(params, analog, units, per_frame)
     plate_idx: set[int] = set()
     plate_notes: dict[str, str] = {}
+    # what write_c3d needs to hand the file back as it came: column order, plate labels, units, baselines
+    placed: list[tuple[str, str]] = [("", "")] * n_analog
+    plate_channels: dict[str, dict[str, Any]] = {}
     tags = _emgforce_tags(params, n_analog)
-    for forces, plate, idx, unit_note in plates:
+    for forces, plate, idx, unit_note, factors, baseline in plates:
         plate_idx.update(idx)
         if tags is not None and tags["STREAM"][idx[0]] and tags["STREAM"][idx[0]] not in streams:
             plate.name = tags["STREAM"][idx[0]]  # the stream name this file was written from
@@ -502,6 +586,11 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
         )
         streams[plate.name] = StreamData(name=plate.name, fs_hz=fs, channels=channels, data=forces, plate=plate.to_dict())
         plate_notes[plate.name] = f"C3D TYPE {plate.type[-1]} on {[labels[j] for j in idx]}; units: {unit_note}"
+        if plate.type[-1] == "2":  # other types are written back as computed TYPE 2 channels, in a new order
+            plate_channels[plate.name] = {"labels": [labels[j] for j in idx], "units": [units[j] for j in idx],
+                                          "to_si": [float(f) for f in factors], "baseline": [float(b) for b in baseline]}
+            for j, col in enumerate(idx):
+                placed[col] = (plate.name, FORCE_CHANNELS[j])
 
     rest = [i for i in range(n_analog) if i not in plate_idx]
     groups: dict[str, list[tuple[int, ChannelInfo]]] = {}
@@ -533,6 +622,11 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
             name = f"{name}_analog"
         idx = [i for i, _ in members]
         streams[name] = StreamData(name=name, fs_hz=fs, channels=tuple(c for _, c in members), data=analog[:, idx])
+        for i, info in members:
+            placed[i] = (name, info.name)
+    points = read_points(c3d, params)
+    if points is not None and MARKER_STREAM not in streams:
+        streams[MARKER_STREAM] = points[0]
 
     first_frame = int(c3d["header"]["points"]["first_frame"])
     t0_s = first_frame / point_rate if point_rate > 0 else 0.0
@@ -546,6 +640,14 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
         "c3d_first_frame": first_frame,
         "c3d_point_rate_hz": point_rate,
         "c3d_manufacturer": " ".join(s for s in (company, software) if s),
+        "c3d_file": {
+            "analog_streams": [a for a, _ in placed],
+            "analog_channels": [b for _, b in placed],
+            "plate_channels": plate_channels,
+            "zero": [int(v) for v in np.asarray(_param(params, "FORCE_PLATFORM", "ZERO", []), dtype=int).ravel()],
+            "trial": _trial(params),
+            "points": points[1] if points is not None else {},
+        },
     }
     if not plates:
         log.info("%s has no force platform (FORCE_PLATFORM:USED = 0)", path.name)
@@ -691,8 +793,11 @@ def write_c3d(rec, path: str | os.PathLike, overwrite: bool = False) -> Path:
     if path.exists() and not overwrite:
         raise RecordingExistsError(f"{path} exists; choose another name or pass overwrite=True (--overwrite)")
     streams = [s for s in rec.streams.values() if s.n_channels and s.n_samples]
+    markers = next((s for s in streams if is_point_stream(s)), None)
+    streams = [s for s in streams if s is not markers]
     if not streams:
-        raise RecordingWriteError("the recording has no samples to write to C3D")
+        raise RecordingWriteError("the recording has no analog samples to write to C3D")
+    original = rec.metadata.get("c3d_file") or {}
     fs_out = max(s.fs_hz for s in streams)
     factors = {}
     for s in streams:
@@ -704,7 +809,17 @@ def write_c3d(rec, path: str | os.PathLike, overwrite: bool = False) -> Path:
             )
         factors[s.name] = int(round(ratio))
     n_common = min((s.n_samples - 1) * factors[s.name] + 1 for s in streams)
-    per_frame = _frames_per_point(fs_out, n_common)
+    if markers is not None:
+        ratio = fs_out / markers.fs_hz
+        if abs(ratio - round(ratio)) > 1e-9:
+            raise RecordingWriteError(
+                f"C3D analog rate must be a multiple of the point rate: {fs_out:g} Hz and the {markers.name!r} "
+                f"stream at {markers.fs_hz:g} Hz"
+            )
+        per_frame = int(round(ratio))
+        n_common = min(n_common, markers.n_samples * per_frame)
+    else:
+        per_frame = _frames_per_point(fs_out, n_common)
     n_out = n_common // per_frame * per_frame  # whole point frames only
     if n_out < n_common:
         log.info("the last %d samples (%.4f s) do not fill a C3D frame and are left out", n_common - n_out,
@@ -749,51 +864,75 @@ def write_c3d(rec, path: str | os.PathLike, overwrite: bool = False) -> Path:
             wrench, corners, origin, cols = converted
             wrench = _upsample(wrench, factors[s.name], n_out)
             number = len(corners_all) + 1
-            first = len(columns) + 1
+            kept = (original.get("plate_channels") or {}).get(s.name)
             for j, col in enumerate(cols):
-                scale, unit = (1.0, "N") if j < 3 else (1000.0, "Nmm")
-                add(wrench[:, j] * scale, f"{_PLATE_LABELS[j]}{number}", unit, s.name, s.channels[col])
+                if kept is not None:  # back in the file's own labels, units and (ZERO) baselines
+                    value = wrench[:, j] / kept["to_si"][j] + kept["baseline"][j]
+                    add(value, kept["labels"][j], kept["units"][j], s.name, s.channels[col])
+                else:
+                    scale, unit = (1.0, "N") if j < 3 else (1000.0, "Nmm")
+                    add(wrench[:, j] * scale, f"{_PLATE_LABELS[j]}{number}", unit, s.name, s.channels[col])
             corners_all.append(corners * 1000.0)
             origins.append(origin * 1000.0)
-            plate_channels.append(list(range(first, first + 6)))
+            plate_channels.append([(s.name, s.channels[col].name) for col in cols])
             done.update(cols)
         elif s.plate:
             log.warning("stream %r has a plate but not the six channels %s; written as plain analogs", s.name, FORCE_CHANNELS)
         for j, ch in enumerate(s.channels):
             if j not in done:
                 add(data[:, j], ch.name, ch.unit, s.name, ch)
-    analog = np.column_stack(columns)
-    n_nan = int(np.isnan(analog).any(axis=1).sum())
+    order = _original_order(meta, original)
+    columns, labels, units, descriptions = ([x[i] for i in order] for x in (columns, labels, units, descriptions))
+    meta = {k: [v[i] for i in order] for k, v in meta.items()}
+    where = list(zip(meta["STREAM"], meta["CHANNEL"]))
+    plate_channels = [[where.index(key) + 1 for key in plate] for plate in plate_channels]
+    analog = np.stack(columns)  # (channels, samples): the layout ezc3d takes, no transposed copy
+    n_nan = int(np.isnan(analog).any(axis=0).sum())
     if n_nan:
         log.warning("%d samples are NaN (lost in acquisition) and are written as NaN", n_nan)
 
-    ezc3d = _ezc3d()
-    c3d = ezc3d.c3d()
+    c3d = C3DFile()
     point_rate = fs_out / per_frame
-    c3d["parameters"]["POINT"]["RATE"]["value"] = [point_rate]
-    c3d["parameters"]["POINT"]["UNITS"]["value"] = ["mm"]
-    c3d["parameters"]["ANALOG"]["RATE"]["value"] = [fs_out]
-    c3d["parameters"]["ANALOG"]["LABELS"]["value"] = labels
-    c3d["data"]["points"] = np.zeros((4, 0, n_out // per_frame))
-    c3d["data"]["analogs"] = analog.T[np.newaxis, :, :]
+    c3d.add_parameter("POINT", "RATE", [point_rate])
+    c3d.add_parameter("POINT", "UNITS", ["mm"])
+    c3d.add_parameter("POINT", "SCALE", [-1.0])  # floating-point data
+    c3d.add_parameter("ANALOG", "RATE", [fs_out])
+    c3d.analog_labels = labels
+    c3d.analogs = analog[np.newaxis, :, :]
+    n_frames = n_out // per_frame
+    if markers is not None:
+        point_meta = original.get("points") or {}
+        point_labels, points, residuals, point_unit, point_scale = points_for_c3d(markers, point_meta)
+        c3d.point_labels = point_labels
+        c3d.add_parameter("POINT", "UNITS", [point_unit])
+        c3d.add_parameter("POINT", "SCALE", [point_scale])
+        c3d.points, c3d.residuals = points[:, :, :n_frames], residuals[:, :, :n_frames]
+        _point_groups(c3d, point_meta)
+    else:
+        c3d.points = np.zeros((4, 0, n_frames))
+    first_frame = int(rec.metadata.get("c3d_first_frame", 0) or 0)
+    c3d.first_frame = first_frame
+    t0_s = first_frame / point_rate
     c3d.add_parameter("ANALOG", "DESCRIPTIONS", descriptions)
     c3d.add_parameter("ANALOG", "UNITS", units)
     c3d.add_parameter("ANALOG", "SCALE", [1.0] * len(labels))
     c3d.add_parameter("ANALOG", "GEN_SCALE", [1.0])
 
     n_plates = len(corners_all)
-    _int_param(c3d, "FORCE_PLATFORM", "USED", [n_plates])
+    c3d.int_param("FORCE_PLATFORM", "USED", [n_plates])
     if n_plates:
-        _int_param(c3d, "FORCE_PLATFORM", "TYPE", [2] * n_plates)
-        _int_param(c3d, "FORCE_PLATFORM", "ZERO", [0, 0])
+        c3d.int_param("FORCE_PLATFORM", "TYPE", [2] * n_plates)
+        zero = original.get("zero") or []
+        c3d.int_param("FORCE_PLATFORM", "ZERO", list(zero)[:2] if len(zero) >= 2 else [0, 0])
         c3d.add_parameter("FORCE_PLATFORM", "CORNERS", np.stack([c.T for c in corners_all], axis=2))
         c3d.add_parameter("FORCE_PLATFORM", "ORIGIN", np.column_stack(origins))
-        _int_param(c3d, "FORCE_PLATFORM", "CHANNEL", np.array(plate_channels).T)
+        c3d.int_param("FORCE_PLATFORM", "CHANNEL", np.array(plate_channels).T)
         c3d.add_parameter("FORCE_PLATFORM", "CAL_MATRIX", np.zeros((6, 6, n_plates)))
 
-    _write_events(c3d, rec.events)
+    _write_events(c3d, rec.events, t0_s)
+    _write_trial(c3d, original.get("trial") or {})
     subject = rec.subject
-    _int_param(c3d, "SUBJECTS", "USED", [1])
+    c3d.int_param("SUBJECTS", "USED", [1])
     c3d.add_parameter("SUBJECTS", "NAMES", [subject.id or "subject"])
     if subject.body_mass_kg is not None:
         c3d.add_parameter("PROCESSING", "Bodymass", [float(subject.body_mass_kg)])
@@ -808,31 +947,101 @@ def write_c3d(rec, path: str | os.PathLike, overwrite: bool = False) -> Path:
     c3d.add_parameter("EMGFORCE", "START_TIME", [rec.start_time.isoformat() if rec.start_time else ""])
     c3d.add_parameter("EMGFORCE", "DEVICE", [rec.device])
 
-    # ezc3d appends ".c3d" to other names: write a .c3d beside the target, then rename
-    fd, tmp = tempfile.mkstemp(suffix=".c3d", prefix=f".{path.stem}.", dir=path.parent if str(path.parent) else ".")
-    os.close(fd)
-    try:
-        c3d.write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _write_atomically(c3d, path)
     log.info("wrote %s: %d analog channels at %g Hz, %d force platforms, %d events",
              path, len(labels), fs_out, n_plates, len(rec.events))
     return path
 
 
-def _int_param(c3d, group: str, name: str, values) -> None:
-    """Add an INT parameter (ezc3d's ``add_parameter`` stores number lists as FLOAT,
-    which its own force-platform reader and other programs refuse)."""
-    module = _ezc3d().ezc3d
-    arr = np.asarray(values, dtype=np.int64)
-    param = module.Parameter(name)
-    param.set(module.VecInt([int(v) for v in arr.ravel(order="F")]), list(arr.shape))
-    c3d["parameters"].add_parameter(group, param)
+def _umask() -> int:
+    """The process umask (read without changing it where /proc tells it)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
-def _write_events(c3d, events) -> None:
+def _temp_name(path: Path, pid: int) -> Path:
+    # ezc3d appends ".c3d" to other names
+    return path.with_name(f".{path.name}.{pid}.tmp.c3d")
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Temp files of earlier exports to ``path`` whose process is gone (killed mid-export)."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp.c3d"):
+        pid = tmp.name[len(path.name) + 2 : -len(".tmp.c3d")]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+            log.info("removed %s left by an interrupted export", tmp)
+        except PermissionError:  # another user's live process
+            pass
+
+
+def _write_atomically(c3d: C3DFile, path: Path) -> None:
+    """Write beside the target and rename: a failure or interrupt leaves no partial file and no temp file.
+
+    The file gets the permissions of any new file of the user (``0666 & ~umask``),
+    not the 0600 of a temp file; a temp file of an export that was killed
+    outright (SIGKILL, power loss) is removed by the next export to the same name.
+    """
+    _remove_stale_temps(path)
+    tmp = _temp_name(path, os.getpid())
+    try:
+        c3d.write(tmp, _ezc3d())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _original_order(meta: dict[str, list[str]], original: dict[str, Any]) -> list[int]:
+    """Column order of the file a recording was read from, when every column is still there; else as built."""
+    keys = list(zip(meta["STREAM"], meta["CHANNEL"]))
+    old = list(zip(original.get("analog_streams") or [], original.get("analog_channels") or []))
+    if sorted(keys) != sorted(old) or len(set(keys)) != len(keys):
+        return list(range(len(keys)))
+    return [keys.index(k) for k in old]
+
+
+def _point_groups(c3d, point_meta: dict[str, Any]) -> None:
+    """``POINT:TYPE_GROUPS`` and the labels and unit of each group (angles, forces ...), as read."""
+    groups = point_meta.get("groups") or {}
+    if not groups:
+        return
+    declared = list(point_meta.get("type_groups") or [])
+    if declared:
+        c3d.add_parameter("POINT", "TYPE_GROUPS", declared)
+    stems = dict(zip(declared[0::2], declared[1::2])) if len(declared) % 2 == 0 else {}
+    for group, members in groups.items():
+        if members:
+            c3d.add_parameter("POINT", group, list(members))
+        unit = (point_meta.get("group_units") or {}).get(group)
+        stem = stems.get(group)
+        if unit and stem:
+            c3d.add_parameter("POINT", f"{stem}_UNITS", [unit])
+
+
+def _write_trial(c3d, trial: dict[str, Any]) -> None:
+    """The ``TRIAL`` group as it was read (Vicon's frame range and camera rate)."""
+    for name, entry in trial.items():
+        value = np.asarray(entry["value"]).reshape(entry["shape"], order="F") if entry["shape"] else np.asarray(entry["value"])
+        if entry["type"] == "int":
+            c3d.int_param("TRIAL", name, value)
+        else:
+            c3d.add_parameter("TRIAL", name, value.astype(float))
+
+
+def _write_events(c3d, events, t0_s: float = 0.0) -> None:
     labels, contexts, descriptions, times = [], [], [], []
     for ev in events:
         context, label = "General", ev.label
@@ -842,18 +1051,19 @@ def _write_events(c3d, events) -> None:
         labels.append(label)
         contexts.append(context)
         descriptions.append(_EVENT_KIND_PREFIX + ev.kind if ev.kind != "mark" else "")
-        minutes = math.floor(ev.time_s / 60.0)
-        times.append((float(minutes), ev.time_s - 60.0 * minutes))
-    _int_param(c3d, "EVENT_CONTEXT", "USED", [3])
+        t = ev.time_s + t0_s  # C3D event times count from frame 1, not from the first frame of the file
+        minutes = math.floor(t / 60.0)
+        times.append((float(minutes), t - 60.0 * minutes))
+    c3d.int_param("EVENT_CONTEXT", "USED", [3])
     c3d.add_parameter("EVENT_CONTEXT", "LABELS", ["General", "Left", "Right"])
     c3d.add_parameter("EVENT_CONTEXT", "DESCRIPTIONS", ["For other events", "Left side", "Right side"])
-    _int_param(c3d, "EVENT_CONTEXT", "ICON_IDS", [0, 1, 2])
-    _int_param(c3d, "EVENT", "USED", [len(labels)])
+    c3d.int_param("EVENT_CONTEXT", "ICON_IDS", [0, 1, 2])
+    c3d.int_param("EVENT", "USED", [len(labels)])
     if labels:
         c3d.add_parameter("EVENT", "LABELS", labels)
         c3d.add_parameter("EVENT", "CONTEXTS", contexts)
         c3d.add_parameter("EVENT", "DESCRIPTIONS", descriptions)
         c3d.add_parameter("EVENT", "SUBJECTS", [""] * len(labels))
         c3d.add_parameter("EVENT", "TIMES", np.array(times).T)
-        _int_param(c3d, "EVENT", "ICON_IDS", [0] * len(labels))
-        _int_param(c3d, "EVENT", "GENERIC_FLAGS", [0] * len(labels))
+        c3d.int_param("EVENT", "ICON_IDS", [0] * len(labels))
+        c3d.int_param("EVENT", "GENERIC_FLAGS", [0] * len(labels))

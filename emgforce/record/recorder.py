@@ -217,6 +217,9 @@ class Recorder:
                     raise ValueError(f"duration_s must be positive, got {duration_s}")
                 self._end_index = {s.name: int(round(duration_s * s.fs_hz)) for s in info.streams}
             self._writer = self._make_writer(info)
+            start_time = getattr(self._writer, "start_time", None)
+            if start_time is not None:  # time-stamped sources index their samples from the file's start time
+                self.device.set_start_time(start_time)
         except BaseException:
             self.device.close()
             raise

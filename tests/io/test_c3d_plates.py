@@ -13,7 +13,7 @@ import pytest
 from emgforce.errors import RecordingFormatError
 from emgforce.forceplate.cop import center_of_pressure
 from emgforce.forceplate.plate import Plate
-from emgforce.io.c3d import _int_param, guess_muscle_side, read_c3d
+from emgforce.io.c3d import guess_muscle_side, read_c3d
 
 FS = 1000.0
 N = 400
@@ -66,6 +66,14 @@ def _write(path, analogs: np.ndarray, labels, units, plate_type, corners, origin
         c.add_parameter("FORCE_PLATFORM", "CAL_MATRIX", cal.reshape(6, 6, 1))
     c.write(str(path))
     return path
+
+
+def _int_param(c3d, group: str, name: str, values) -> None:
+    """An INT parameter in an ezc3d file (its ``add_parameter`` stores numbers as FLOAT)."""
+    arr = np.asarray(values, dtype=np.int64)
+    param = ezc3d.ezc3d.Parameter(name)
+    param.set(ezc3d.ezc3d.VecInt([int(v) for v in arr.ravel(order="F")]), list(arr.shape))
+    c3d["parameters"].add_parameter(group, param)
 
 
 def _check_against_ezc3d(path):
@@ -295,3 +303,26 @@ def test_unsigned_integer_samples_follow_the_c3d_formula(tmp_path):
 )
 def test_guess_muscle_side(label, expected):
     assert guess_muscle_side(label) == expected
+
+
+def test_type3_kistler_cop_correction_matches_ezc3d(tmp_path):
+    # FPCOPPOLY coefficients of a calibration sheet's size: a few mm of correction over the plate
+    poly = np.array([1e-14, 2e-10, 3e-7, -2e-14, 1e-9, 0.012, 1e-14, -2e-10, -2e-7, 1e-14, -1e-9, -0.02])
+    rng = np.random.default_rng(9)
+    t = np.arange(N) / FS
+    fz_i = -(150 + 60 * rng.random((N, 4)) + 40 * np.sin(2 * np.pi * t)[:, None] * [1, -1, 1, -1])
+    fz_i[:40] = -1.0
+    data = np.column_stack([5 * np.sin(t), -4 * np.cos(t), 3 * np.cos(2 * t), 2 * np.sin(3 * t), fz_i])
+    args = ([f"k{i}" for i in range(8)], ["N"] * 8, 3, _rotated_corners_mm(15.0), [120.0, 200.0, -45.0], range(1, 9))
+    plain = read_c3d(_write(tmp_path / "plain.c3d", data, *args))
+    path = _write(tmp_path / "poly.c3d", data, *args)
+    c = ezc3d.c3d(str(path))
+    c.add_parameter("FORCE_PLATFORM", "FPCOPPOLY", poly.reshape(6, 2, 1, order="F"))
+    c.write(str(path))
+    rec, res = _check_against_ezc3d(path)  # ezc3d applies Kistler's correction: the COPs agree
+    before = center_of_pressure(plain.force.data, Plate.from_dict(plain.force.plate))
+    shift = np.linalg.norm(res.cop_m[res.valid] - before.cop_m[res.valid], axis=1)
+    assert 1e-4 < shift.max() < 0.01  # the correction moved the COP, by millimetres
+    np.testing.assert_array_equal(rec.force.data[:, :3], plain.force.data[:, :3])  # forces untouched
+    np.testing.assert_allclose(res.free_moment_nm[res.valid], before.free_moment_nm[res.valid], atol=1e-9)
+    assert "FPCOPPOLY" in rec.metadata["c3d_plates"]["force"]

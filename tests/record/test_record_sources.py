@@ -42,7 +42,12 @@ def test_lsl_outlet_recorded_with_clock_offsets(tmp_path):
     stop.set()
     pusher.join()
     rec = read_recording(path)
-    np.testing.assert_array_equal(rec.streams["emg"].data, x)
+    emg = rec.streams["emg"]
+    # sample 0 is the file's start time: the outlet's first sample comes later, after a leading gap
+    lead = int(emg.received_indices[0])
+    assert len(emg.gaps) == 1 and tuple(emg.gaps[0]) == (0, lead)
+    np.testing.assert_array_equal(emg.received, x[: len(emg.received)])
+    np.testing.assert_array_equal(emg.received_indices, lead + np.arange(len(emg.received)))
     assert summary.reason == "duration reached"
     assert rec.metadata["lsl_clock_offset_s"]["n"] >= 1
     assert rec.metadata["lsl_lost_samples"] == 0
@@ -58,7 +63,8 @@ def test_lsl_outlet_recorded_with_clock_offsets(tmp_path):
         while True:
             blocks += dev.read()
     rows = {int(i): t for i, t in zip(clock[:, 0], clock[:, 2])}
-    t_first, fs = clock[0, 2], 500.0
+    fs = 500.0
+    t_first = clock[0, 2] - clock[0, 0] / fs
     for b in blocks:
         expected = rows.get(b.first_index)
         if expected is None:  # block starts inside a source block: its time is interpolated at 1/fs

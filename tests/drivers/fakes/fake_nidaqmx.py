@@ -53,6 +53,7 @@ class _Board:
 
     def __init__(self):
         self.installed = True
+        self.clock = time  # the host clock, or a tests.drivers.fakes.clock.VirtualClock
         self.t_first: float | None = None
         self.fail_after_reads: int | None = None  # then the board is unplugged
         self.reads = 0
@@ -121,13 +122,13 @@ class Task:
 
     def _acquired(self) -> int:
         rate = self.timing.samp_clk_rate
-        return int((time.monotonic() - BOARD.t_first) * rate) - self._start_k
+        return int((BOARD.clock.monotonic() - BOARD.t_first) * rate) - self._start_k
 
     def start(self):
         self._check()
         if BOARD.t_first is None:
-            BOARD.t_first = time.monotonic()
-        self._start_k = int((time.monotonic() - BOARD.t_first) * self.timing.samp_clk_rate)
+            BOARD.t_first = BOARD.clock.monotonic()
+        self._start_k = int((BOARD.clock.monotonic() - BOARD.t_first) * self.timing.samp_clk_rate)
         self._read_pos = 0
         self._running = True
         self.starts += 1
@@ -171,12 +172,12 @@ class AnalogMultiChannelReader:
             t._running = False
             raise DaqError("The application is not able to keep up with the hardware acquisition.",
                            DAQmxErrors.SAMPLES_NO_LONGER_AVAILABLE.value)
-        deadline = time.monotonic() + timeout
+        deadline = BOARD.clock.monotonic() + timeout
         while t._acquired() - t._read_pos < n:
-            if time.monotonic() > deadline:
+            if BOARD.clock.monotonic() > deadline:
                 raise DaqError("Some or all of the samples requested have not yet been acquired.",
                                DAQmxErrors.SAMPLES_NOT_YET_AVAILABLE.value)
-            time.sleep(0.001)
+            BOARD.clock.sleep(0.001)
         k = t._start_k + t._read_pos + np.arange(n)
         data[:] = k[None, :] * 16.0 + np.arange(t._n_channels)[:, None]
         t._read_pos += n
@@ -198,10 +199,12 @@ class _System:
         return _Version(2025, 1, 0)
 
 
-def install(monkeypatch) -> _Board:
+def install(monkeypatch, clock=None) -> _Board:
     """Put the fake into ``sys.modules`` as ``nidaqmx`` (and its submodules); return the board."""
     global BOARD
     BOARD = _Board()
+    if clock is not None:
+        BOARD.clock = clock
     pkg = types.ModuleType("nidaqmx")
     readers = types.ModuleType("nidaqmx.stream_readers")
     readers.AnalogMultiChannelReader = AnalogMultiChannelReader

@@ -15,7 +15,12 @@ values cannot drift from the vendor's.
 The board writes scan ``k`` of channel ``c`` as ``k * 16 + c`` into the
 circular buffer, ``rate`` scans per second from ``a_in_scan``, whenever the
 driver looks (``get_scan_status``), exactly like a DMA transfer seen at
-polling times. ``current_total_count`` counts values (all channels).
+polling times; ``k`` counts from the first scan, on across restarts.
+``current_total_count`` counts values (all channels) of the running scan.
+As libuldaq does, ``a_in_scan`` before ``connect()`` fails with
+``ULError.DEV_NOT_CONNECTED``, and at ``overrun_at`` the device FIFO overruns:
+the scan stops and ``get_scan_status`` raises ``ULError.OVERRUN``. Time is
+``BOARD.clock`` (the host clock or a virtual one).
 """
 
 from __future__ import annotations
@@ -73,17 +78,22 @@ def create_float_buffer(number_of_channels, samples_per_channel):
 class _Board:
     def __init__(self):
         self.devices = [DaqDeviceDescriptor("USB-1608GX", "01ABCDEF")]
+        self.clock = time  # the host clock, or a tests.drivers.fakes.clock.VirtualClock
         self.unplug_after_s: float | None = None
         self.released = False
         self.unplug_at_status_call: int | None = None  # unplugged while the driver copies
         self.status_calls = 0
+        self.overrun_at: float | None = None
+        self.t_first: float | None = None  # clock time the hardware FIFO overruns (the scan stops)
+        self.scans_started = 0
 
 
 BOARD = _Board()
 
 
 class AiDevice:
-    def __init__(self):
+    def __init__(self, device=None):
+        self._device = device
         self._running = False
         self._t0 = 0.0
         self._written = 0  # values written into the buffer so far
@@ -92,18 +102,28 @@ class AiDevice:
                   options, flags, data):
         if not isinstance(input_mode, AiInputMode) or not isinstance(analog_range, Range):
             raise TypeError("input_mode/analog_range must be uldaq enums")
+        if self._device is not None and not self._device._connected:
+            raise ULException(ULError.DEV_NOT_CONNECTED)  # as libuldaq answers before connect()
         n_ch = high_channel - low_channel + 1
         if len(data) < n_ch * samples_per_channel:
             raise ULException(ULError.BAD_BUFFER_SIZE)
         self._n_ch, self._rate, self._data = n_ch, float(rate), data
         self._continuous = bool(options & ScanOption.CONTINUOUS)
-        self._t0 = time.monotonic()
+        self._t0 = BOARD.clock.monotonic()
+        if BOARD.t_first is None:
+            BOARD.t_first = self._t0
+        # scan numbers in the values count from the first scan (the board's clock runs on across restarts)
+        self._k0 = int(round((self._t0 - BOARD.t_first) * float(rate)))
         self._written = 0
         self._running = True
+        BOARD.scans_started += 1
         return float(rate)
 
     def _advance(self):
-        elapsed = time.monotonic() - self._t0
+        self._advance_to(BOARD.clock.monotonic())
+
+    def _advance_to(self, now):
+        elapsed = now - self._t0
         if BOARD.unplug_after_s is not None and elapsed > BOARD.unplug_after_s:
             self._running = False
             raise ULException(ULError.DEV_NOT_CONNECTED)
@@ -111,7 +131,7 @@ class AiDevice:
         size = len(self._data)
         for v in range(max(self._written, target - size), target):  # DMA into the ring, oldest overwritten
             scan, ch = divmod(v, self._n_ch)
-            self._data[v % size] = scan * 16.0 + ch
+            self._data[v % size] = (self._k0 + scan) * 16.0 + ch
         self._written = target
 
     def get_scan_status(self):
@@ -119,6 +139,11 @@ class AiDevice:
         if BOARD.unplug_at_status_call is not None and BOARD.status_calls >= BOARD.unplug_at_status_call:
             self._running = False
             raise ULException(ULError.DEV_NOT_CONNECTED)
+        if self._running and BOARD.overrun_at is not None and BOARD.clock.monotonic() >= BOARD.overrun_at:
+            self._advance_to(BOARD.overrun_at)
+            BOARD.overrun_at = None
+            self._running = False  # the device stops the scan; the status call reports why
+            raise ULException(ULError.OVERRUN)
         if self._running:
             self._advance()
         scans = self._written // self._n_ch
@@ -133,7 +158,7 @@ class DaqDevice:
     def __init__(self, daq_device_descriptor):
         self._desc = daq_device_descriptor
         self._connected = False
-        self._ai = AiDevice()
+        self._ai = AiDevice(self)
 
     def connect(self, connection_code=0):
         self._connected = True
@@ -152,9 +177,11 @@ def get_daq_device_inventory(interface_type, number_of_devices=100):
     return list(BOARD.devices[:number_of_devices])
 
 
-def install(monkeypatch) -> _Board:
+def install(monkeypatch, clock=None) -> _Board:
     global BOARD
     BOARD = _Board()
+    if clock is not None:
+        BOARD.clock = clock
     mod = types.ModuleType("uldaq")
     for name, value in dict(globals()).items():
         if not name.startswith("_") and name not in ("install", "BOARD", "sys", "types", "ctypes", "importlib", "time",

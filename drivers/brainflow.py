@@ -31,6 +31,8 @@ from emgforce.drivers.base import Device
 from emgforce.errors import DeviceDisconnectedError, DeviceError
 from emgforce.streams import Block, DeviceInfo, StreamInfo
 
+__all__ = ["BrainFlowDevice", "board_id"]
+
 log = logging.getLogger(__name__)
 
 _INSTALL = "the BrainFlow package (pip install 'emgforce[brainflow]')"

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["apply_cop_correction", "cop_offsets"]
+
 
 def cop_offsets(x: np.ndarray, y: np.ndarray, poly: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Kistler's COP errors ``(dx, dy)`` at raw COP ``(x, y)`` (file length unit) for 12 coefficients."""

@@ -19,6 +19,8 @@ import numpy as np
 
 from emgforce.streams import ChannelInfo
 
+__all__ = ["is_point_stream", "point_groups", "points_for_c3d", "read_points"]
+
 #: name of the stream holding the C3D points
 MARKER_STREAM = "markers"
 _COMPONENTS = ("x", "y", "z", "residual")

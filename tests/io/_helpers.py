@@ -37,3 +37,13 @@ def plate_dict() -> dict:
         "used": True,
         "serial": None,
     }
+
+
+def int_param(c3d, group: str, name: str, values) -> None:
+    """An INT parameter in an ezc3d file (its ``add_parameter`` stores numbers as FLOAT)."""
+    arr = np.asarray(values, dtype=np.int64)
+    import ezc3d  # the c3d extra: only the C3D tests call this
+
+    param = ezc3d.ezc3d.Parameter(name)
+    param.set(ezc3d.ezc3d.VecInt([int(v) for v in arr.ravel(order="F")]), list(arr.shape))
+    c3d["parameters"].add_parameter(group, param)

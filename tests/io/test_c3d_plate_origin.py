@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from emgforce.forceplate import center_of_pressure
-from emgforce.io.c3d import _int_param, read_c3d
+from emgforce.io.c3d import read_c3d
+from ._helpers import int_param
 from emgforce.plates import Plate, forces_from_raw
 
 FS = 1000.0
@@ -56,10 +57,10 @@ def _vicon_file(path):
     c.add_parameter("ANALOG", "UNITS", ["N", "N", "N", "Nmm", "Nmm", "Nmm"])
     c["data"]["points"] = np.zeros((4, 0, N // 10))
     c["data"]["analogs"] = np.column_stack([f, m * 1000.0]).T[np.newaxis]
-    _int_param(c, "FORCE_PLATFORM", "USED", [1])
-    _int_param(c, "FORCE_PLATFORM", "TYPE", [2])
-    _int_param(c, "FORCE_PLATFORM", "ZERO", [0, 0])
-    _int_param(c, "FORCE_PLATFORM", "CHANNEL", np.arange(1, 7).reshape(-1, 1))
+    int_param(c, "FORCE_PLATFORM", "USED", [1])
+    int_param(c, "FORCE_PLATFORM", "TYPE", [2])
+    int_param(c, "FORCE_PLATFORM", "ZERO", [0, 0])
+    int_param(c, "FORCE_PLATFORM", "CHANNEL", np.arange(1, 7).reshape(-1, 1))
     c.add_parameter("FORCE_PLATFORM", "CORNERS", corners.T.reshape(3, 4, 1))
     c.add_parameter("FORCE_PLATFORM", "ORIGIN", ORIGIN_FILE_MM.reshape(3, 1))
     c.write(str(path))

@@ -15,6 +15,8 @@ from emgforce.forceplate.cop import center_of_pressure
 from emgforce.forceplate.plate import Plate
 from emgforce.io.c3d import guess_muscle_side, read_c3d
 
+from ._helpers import int_param
+
 FS = 1000.0
 N = 400
 
@@ -56,24 +58,16 @@ def _write(path, analogs: np.ndarray, labels, units, plate_type, corners, origin
     c.add_parameter("ANALOG", "UNITS", list(units))
     c["data"]["points"] = np.zeros((4, 0, analogs.shape[0] // 10))
     c["data"]["analogs"] = analogs.T[np.newaxis]
-    _int_param(c, "FORCE_PLATFORM", "USED", [1])
-    _int_param(c, "FORCE_PLATFORM", "TYPE", [plate_type])
-    _int_param(c, "FORCE_PLATFORM", "ZERO", [0, 0])
-    _int_param(c, "FORCE_PLATFORM", "CHANNEL", np.asarray(channels).reshape(-1, 1))
+    int_param(c, "FORCE_PLATFORM", "USED", [1])
+    int_param(c, "FORCE_PLATFORM", "TYPE", [plate_type])
+    int_param(c, "FORCE_PLATFORM", "ZERO", [0, 0])
+    int_param(c, "FORCE_PLATFORM", "CHANNEL", np.asarray(channels).reshape(-1, 1))
     c.add_parameter("FORCE_PLATFORM", "CORNERS", corners.reshape(3, 4, 1))
     c.add_parameter("FORCE_PLATFORM", "ORIGIN", np.asarray(origin, float).reshape(3, 1))
     if cal is not None:
         c.add_parameter("FORCE_PLATFORM", "CAL_MATRIX", cal.reshape(6, 6, 1))
     c.write(str(path))
     return path
-
-
-def _int_param(c3d, group: str, name: str, values) -> None:
-    """An INT parameter in an ezc3d file (its ``add_parameter`` stores numbers as FLOAT)."""
-    arr = np.asarray(values, dtype=np.int64)
-    param = ezc3d.ezc3d.Parameter(name)
-    param.set(ezc3d.ezc3d.VecInt([int(v) for v in arr.ravel(order="F")]), list(arr.shape))
-    c3d["parameters"].add_parameter(group, param)
 
 
 def _check_against_ezc3d(path):
@@ -176,7 +170,7 @@ def test_unsupported_plate_type_is_refused(tmp_path):
     data = np.zeros((N, 6))
     path = _write(tmp_path / "t5.c3d", data, list("abcdef"), ["N"] * 6, 2, _rotated_corners_mm(0), [0, 0, -40], range(1, 7))
     c = ezc3d.c3d(str(path))
-    _int_param(c, "FORCE_PLATFORM", "TYPE", [5])
+    int_param(c, "FORCE_PLATFORM", "TYPE", [5])
     c.write(str(path))
     with pytest.raises(RecordingFormatError, match="TYPE 5"):
         read_c3d(path)

@@ -37,6 +37,17 @@ def _wait_for_consumer(outlet):
     time.sleep(0.05)
 
 
+def _streaming(name, outlet):
+    """An LSL device started on ``outlet`` that has delivered its first 10 samples."""
+    dev = LSLDevice(name, None, resolve_timeout_s=5)
+    dev.open()
+    dev.start()
+    _wait_for_consumer(outlet)
+    outlet.push_chunk(np.ones((10, 3), np.float32))
+    assert sum(b.n_samples for b in read_samples(dev, 10, read_timeout=0.2)) == 10
+    return dev
+
+
 def test_lsl_data_timestamps_offsets_and_loss():
     name, outlet = _outlet()
     dev = LSLDevice(name, "EMG", chunk_samples=64, resolve_timeout_s=5, confirm_s=0.1)
@@ -140,12 +151,7 @@ def test_gap_judge_releases_a_quiet_source_without_a_gap():
 
 def test_read_honours_timeout_when_the_outlet_goes_quiet():
     name, outlet = _outlet()
-    dev = LSLDevice(name, None, resolve_timeout_s=5)
-    dev.open()
-    dev.start()
-    _wait_for_consumer(outlet)
-    outlet.push_chunk(np.ones((10, 3), np.float32))
-    assert sum(b.n_samples for b in read_samples(dev, 10, read_timeout=0.2)) == 10
+    dev = _streaming(name, outlet)
     # the outlet stays open but sends nothing: read returns empty instead of waiting for data
     for _ in range(3):
         assert dev.read(timeout=0.05) == []
@@ -154,12 +160,7 @@ def test_read_honours_timeout_when_the_outlet_goes_quiet():
 
 def test_lsl_lost_outlet_raises_disconnected():
     name, outlet = _outlet()
-    dev = LSLDevice(name, None, resolve_timeout_s=5)
-    dev.open()
-    dev.start()
-    _wait_for_consumer(outlet)
-    outlet.push_chunk(np.ones((10, 3), np.float32))
-    assert sum(b.n_samples for b in read_samples(dev, 10, read_timeout=0.2)) == 10
+    dev = _streaming(name, outlet)
     del outlet
     with pytest.raises(DeviceDisconnectedError):
         for _ in range(100):

@@ -55,8 +55,9 @@ from emgforce.errors import (
     RecordingNotFoundError,
     RecordingWriteError,
 )
+from emgforce.io.channels import recognise_channel
 from emgforce.io.format import LABEL_BYTES
-from emgforce.naming import MUSCLES, SIDES
+from emgforce.naming import SIDES
 
 log = logging.getLogger(__name__)
 
@@ -117,36 +118,8 @@ def _moment_scale(unit: str) -> float | None:
     return _FORCE_N[match.group(1)] * _LENGTH_M[match.group(2)]
 
 
-_SIDE_WORDS = {"l": "left", "lt": "left", "left": "left", "r": "right", "rt": "right", "right": "right"}
-_MUSCLE_WORDS = {
-    "gm": "gluteus_medius",
-    "gmed": "gluteus_medius",
-    "glmed": "gluteus_medius",
-    "glutmed": "gluteus_medius",
-    "glutemed": "gluteus_medius",
-    "gluteusmedius": "gluteus_medius",
-    "gmax": "gluteus_maximus",
-    "glmax": "gluteus_maximus",
-    "glutmax": "gluteus_maximus",
-    "glutemax": "gluteus_maximus",
-    "gluteusmaximus": "gluteus_maximus",
-    "tfl": "tensor_fasciae_latae",
-    "tensorfasciaelatae": "tensor_fasciae_latae",
-    "tensorfascialatae": "tensor_fasciae_latae",
-}
-for _key, (_abbrev, _full) in MUSCLES.items():
-    _MUSCLE_WORDS.setdefault(_abbrev.lower(), _key)
-    _MUSCLE_WORDS.setdefault(_full.replace(" ", "").lower(), _key)
-
-
 def guess_muscle_side(label: str) -> tuple[str | None, str | None]:
-    """Guess ``(muscle, side)`` from a channel label; None where it cannot tell.
-
-    Words are split at non-letters and at lower-to-upper case changes
-    (``LeftGMed`` -> left, g, med); a muscle may span up to three words
-    (``Glut Med``) and may carry a one-letter side prefix or suffix
-    (``LGMED``, ``GMedR``). Only the muscles in :data:`emgforce.naming.MUSCLES`
-    are recognised; an ambiguous label (two muscles or two sides) gives None.
+    """``(muscle, side)`` of a channel label (see :func:`emgforce.io.channels.recognise_channel`).
 
     Examples
     --------
@@ -157,37 +130,8 @@ def guess_muscle_side(label: str) -> tuple[str | None, str | None]:
     >>> guess_muscle_side("Sensor 12.EMG12")
     (None, None)
     """
-    words = [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+", label)]
-    muscles: set[str] = set()
-    sides: set[str] = set()
-    used = [False] * len(words)
-    for span in (3, 2, 1):
-        for i in range(len(words) - span + 1):
-            if any(used[i : i + span]):
-                continue
-            word = "".join(words[i : i + span])
-            candidates = [(word, None)]
-            if len(word) > 2 and word[0] in "lr":
-                candidates.append((word[1:], _SIDE_WORDS[word[0]]))
-            if len(word) > 2 and word[-1] in "lr":
-                candidates.append((word[:-1], _SIDE_WORDS[word[-1]]))
-            for stem, side in candidates:
-                if stem in _MUSCLE_WORDS:
-                    muscles.add(_MUSCLE_WORDS[stem])
-                    if side:
-                        sides.add(side)
-                    used[i : i + span] = [True] * span
-                    break
-    for i, word in enumerate(words):
-        if not used[i] and word in _SIDE_WORDS:
-            sides.add(_SIDE_WORDS[word])
-    muscle = muscles.pop() if len(muscles) == 1 else None
-    side = sides.pop() if len(sides) == 1 else None
-    return muscle, side
-
-
-def _is_emg_label(label: str) -> bool:
-    return "emg" in label.lower() or guess_muscle_side(label)[0] is not None
+    m = recognise_channel(label)
+    return m.muscle, m.side
 
 
 def _unique(labels: list[str]) -> list[str]:
@@ -380,6 +324,7 @@ def _emgforce_tags(params, n_analog: int) -> dict[str, list[str]] | None:
 
 def _events(params, t0_s: float) -> list:
     from emgforce.io.recording import Event
+    from emgforce.io.trial_events import parse_event_label
 
     n = int(_first(params, "EVENT", "USED", 0) or 0)
     if n == 0:
@@ -399,6 +344,8 @@ def _events(params, t0_s: float) -> list:
         kind = "mark"
         if description.startswith(_EVENT_KIND_PREFIX) and description[len(_EVENT_KIND_PREFIX) :] in ("start", "stop", "mark"):
             kind = description[len(_EVENT_KIND_PREFIX) :]
+        elif description and parse_event_label(label).task is None and parse_event_label(label, None, description).task:
+            label = f"{label} {description}"  # e.g. "Start" described as "single leg stance left"
         if context and context.lower() != "general":
             label = f"{context} {label}"
         if len(label.encode("utf-8")) > LABEL_BYTES:
@@ -506,6 +453,7 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
 
     rest = [i for i in range(n_analog) if i not in plate_idx]
     groups: dict[str, list[tuple[int, ChannelInfo]]] = {}
+    recognition: dict[str, str] = {}
     if emg_channels is None and tags is not None:
         # written by write_c3d: restore streams, names, kinds, muscles and sides
         for i in rest:
@@ -524,10 +472,12 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
                 raise KeyError(f"{path}: {on_plate} belong to a force platform, not to EMG")
             emg_set = {labels.index(c) for c in emg_channels}
         else:
-            emg_set = {i for i in rest if _is_emg_label(labels[i])}
+            emg_set = {i for i in rest if recognise_channel(labels[i]).is_emg}
         for i in rest:
             kind = "emg" if i in emg_set else "analog"
-            muscle, side = guess_muscle_side(labels[i])
+            match = recognise_channel(labels[i])
+            muscle, side = match.muscle, match.side
+            recognition[labels[i]] = match.reason
             groups.setdefault(kind, []).append((i, ChannelInfo(labels[i], kind=kind, unit=units[i] or "V", muscle=muscle, side=side)))
     for name, members in groups.items():
         if name in streams:
@@ -547,6 +497,7 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
         "c3d_first_frame": first_frame,
         "c3d_point_rate_hz": point_rate,
         "c3d_manufacturer": " ".join(s for s in (company, software) if s),
+        "channel_recognition": recognition,
     }
     if not plates:
         log.info("%s has no force platform (FORCE_PLATFORM:USED = 0)", path.name)

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from emgforce.cli._inputs import add_input_options, open_input
+
 NORMALISATIONS = ("mvc", "peak_task", "none")
 
 
@@ -51,10 +53,11 @@ def register(subparsers) -> None:
         description="Segment the trials, compute per-trial/per-side metrics and symmetry, and write "
         "report.json, tidy.csv, PNG figures and report.html to OUTDIR.",
     )
-    p.add_argument("session", type=Path, help="session file (.h5 written by emgforce, or .c3d)")
+    p.add_argument("session", type=Path, help="session file (.h5 written by emgforce, .c3d, .xdf, or .csv/.tsv/.txt export)")
     p.add_argument("-o", "--outdir", type=Path, default=None, help="report folder (default: SESSION without suffix + '-report')")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures and the HTML page")
     add_analysis_options(p)
+    add_input_options(p)
     p.set_defaults(func=run)
 
 
@@ -66,7 +69,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"emgforce analyze: error: {args.session} does not exist", file=sys.stderr)
         return 1
     outdir = args.outdir or args.session.with_name(args.session.stem + "-report")
-    result = analyze_session(args.session, **analysis_kwargs(args))
+    rec = open_input(args, args.session)
+    if rec is None:
+        return 2
+    result = analyze_session(rec, **analysis_kwargs(args))
     paths = write_report(result, outdir, figures=not args.no_figures)
     for line in result.summary:
         print(line)

@@ -332,5 +332,6 @@ def recognise_trials(rec: Any, trials: list[TableTrial] | Mapping[str, str] | No
     elif unmapped:
         listed = ", ".join(f"{k!r}" + (f" x{n}" if n > 1 else "") for k, n in sorted(unmapped.items()))
         notes.append(f"the file has events but none names a trial of the protocol: {listed}; " + _how_to_map(sorted(unmapped)))
-    rec.metadata["trial_recognition"] = notes
+    if notes:
+        rec.metadata["trial_recognition"] = notes
     return notes

@@ -230,10 +230,6 @@ def _read_plates(params, analog: np.ndarray, units: list[str]) -> list[tuple[np.
     n_used = int(_first(params, "FORCE_PLATFORM", "USED", 0) or 0)
     if n_used == 0:
         return []
-    length_unit = str(_first(params, "POINT", "UNITS", "m")).strip() or "m"
-    to_m = _LENGTH_M.get(length_unit.lower())
-    if to_m is None:
-        raise RecordingFormatError(f"POINT:UNITS {length_unit!r} is not a length unit (m, cm, mm); cannot place the force plates")
     types = np.asarray(_param(params, "FORCE_PLATFORM", "TYPE", []), dtype=int).ravel()
     channels = np.asarray(_param(params, "FORCE_PLATFORM", "CHANNEL", np.empty((6, 0))), dtype=int)
     corners_all = np.asarray(_param(params, "FORCE_PLATFORM", "CORNERS", np.empty((3, 4, 0))), dtype=float)
@@ -247,6 +243,8 @@ def _read_plates(params, analog: np.ndarray, units: list[str]) -> list[tuple[np.
         corners_all = corners_all.reshape(3, 4, -1)
     if origins.ndim == 1:
         origins = origins.reshape(3, -1)
+    length_unit, _ = point_length_unit(params, corners_all)
+    to_m = _LENGTH_M[length_unit]
     plates = []
     for i in range(n_used):
         where = f"force platform {i + 1}"
@@ -306,6 +304,24 @@ def _read_plates(params, analog: np.ndarray, units: list[str]) -> list[tuple[np.
             plate = dataclasses.replace(plate, sign_convention="action")
         plates.append((forces, plate, idx, unit_note))
     return plates
+
+
+def point_length_unit(params, corners_all: np.ndarray | None = None) -> tuple[str, str | None]:
+    """Length unit of the file (``POINT:UNITS``), inferred or corrected from the force plates' size
+    when it is missing or implausible (see :func:`emgforce.io.plausibility.infer_length_unit`)."""
+    from emgforce.io.plausibility import infer_length_unit
+
+    declared = str(_first(params, "POINT", "UNITS", "")).strip()
+    if corners_all is None:
+        corners_all = np.asarray(_param(params, "FORCE_PLATFORM", "CORNERS", np.empty((3, 4, 0))), dtype=float)
+        if corners_all.ndim == 2:
+            corners_all = corners_all.reshape(3, 4, -1)
+    sides = np.linalg.norm(np.diff(corners_all[:, [0, 1, 2]], axis=1), axis=0) if corners_all.size else np.empty(0)
+    side = float(np.max(sides)) if sides.size else math.nan
+    if not math.isfinite(side) or side <= 0:
+        unit = declared.lower() if declared.lower() in _LENGTH_M else "mm"
+        return unit, None if declared.lower() in _LENGTH_M else f"POINT:UNITS {declared!r} is not m, cm or mm; mm assumed"
+    return infer_length_unit(side, declared)
 
 
 def _emgforce_tags(params, n_analog: int) -> dict[str, list[str]] | None:
@@ -499,6 +515,11 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
         "c3d_manufacturer": " ".join(s for s in (company, software) if s),
         "channel_recognition": recognition,
     }
+    if plates:
+        _, unit_note = point_length_unit(params)
+        if unit_note:
+            log.warning("%s: %s", path.name, unit_note)
+            metadata["import_notes"] = [unit_note]
     if not plates:
         log.info("%s has no force platform (FORCE_PLATFORM:USED = 0)", path.name)
     start = str(_first(params, "EMGFORCE", "START_TIME", "")).strip()

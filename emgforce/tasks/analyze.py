@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from emgforce.errors import AnalysisError, EmgforceError
+from emgforce.errors import EmgforceError
 from emgforce.naming import ACTIVITY_LABELS, SIDES, TASKS
 from emgforce.tasks.base import Task, get_task, registered_tasks
-from emgforce.tasks.context import Context, note, side_mean, trace
+from emgforce.tasks.context import Context, gm_channel_names, note, side_mean, trace
 from emgforce.tasks.options import NORMALISATIONS, AnalysisOptions
 from emgforce.tasks.prepare import FALLBACK_WORDS, emg_setup, plate_setup
 from emgforce.tasks.results import SessionResult, TrialResult
@@ -36,17 +36,11 @@ WEAK_SIDE_MIN_SI_PCT = 15.0
 
 
 def load_session(path: str | Path) -> Any:
-    """Read an emgforce HDF5 session, or a C3D file through :func:`emgforce.io.c3d.read_c3d`."""
-    path = Path(path)
-    if path.suffix.lower() == ".c3d":
-        try:
-            from emgforce.io.c3d import read_c3d
-        except ImportError as exc:
-            raise AnalysisError(f"cannot read {path}: the C3D importer is not available ({exc})") from exc
-        return read_c3d(path)
-    from emgforce.io import read_recording
+    """Read a session of any supported format (:func:`emgforce.io.load.open_recording`:
+    emgforce HDF5, C3D, XDF, delimited text), with its channels tagged and trials recognised."""
+    from emgforce.io.load import open_recording
 
-    return read_recording(path)
+    return open_recording(path)
 
 
 def _analyze_trial(ctx: Context, trial: Any, traces: dict[str, Any]) -> TrialResult:
@@ -84,17 +78,18 @@ def _compare_one_sided(ctx: Context, result: SessionResult, task: Task, votes: l
         votes.append("left" if left < right else "right")
 
 
-def _compare_bilateral(result: SessionResult, task: Task) -> None:
+def _compare_bilateral(ctx: Context, result: SessionResult, task: Task) -> None:
     """The two sides within the task's trials (GM activation, or a plate metric such as the load share)."""
     metric = task.bilateral_metric
     vals: dict[str, list[float]] = {"left": [], "right": []}
     unit = ""
+    gm = gm_channel_names(ctx)
     for t in result.trials:
         if t.task != task.key:
             continue
         for m in t.metrics:
             if m.name == metric and m.rep is None and m.side in SIDES and math.isfinite(m.value):
-                if metric == "emg_mean" and not (m.muscle and m.muscle.startswith("GM_")):
+                if metric == "emg_mean" and m.muscle not in gm:
                     continue
                 vals[m.side].append(m.value)
                 unit = m.unit
@@ -117,7 +112,7 @@ def _symmetry(ctx: Context, result: SessionResult) -> None:
         task.summarise(ctx, result)
     for task in tasks:
         if task.bilateral_comparison:
-            _compare_bilateral(result, task)
+            _compare_bilateral(ctx, result, task)
     voters = {t.key for t in tasks if t.votes_weak_side}
     n_tasks = sum(1 for s in result.symmetry if s.task in voters and s.quantity == "GM emg_mean")
     n_left = votes.count("left")
@@ -136,6 +131,18 @@ def _symmetry(ctx: Context, result: SessionResult) -> None:
             f"the subject's affected side is recorded as {affected}, but GM activation is lower on the "
             f"{result.detected_weak_side} side in most tasks: check the side labels of the subject, trials and electrodes",
         )
+
+
+def _import_notes(ctx: Context) -> None:
+    """What the importers decided (units, trials from other software's events, channel tags) as messages."""
+    meta = ctx.rec.metadata
+    for text in meta.get("import_notes") or []:
+        ctx.note("warning", text)
+    for text in meta.get("trial_recognition") or []:
+        ctx.note("warning" if "none names a trial" in text else "info", text)
+    tags = meta.get("channel_recognition") or {}
+    if tags:
+        ctx.note("info", "channels recognised: " + "; ".join(f"{k}: {v}" for k, v in tags.items()))
 
 
 def _subject_dict(subject: Any) -> dict[str, Any]:
@@ -197,6 +204,7 @@ def analyze_session(
         source = str(getattr(rec, "path", None) or "<in memory>")
         session = Path(rec.path).stem if getattr(rec, "path", None) else str(rec.metadata.get("session", "session"))
     ctx = Context(rec, opts)
+    _import_notes(ctx)
     # rep/hold start-stop pairs are sub-events inside trials, not trials
     trials = [t for t in rec.trials() if t.label not in ACTIVITY_LABELS]
     unknown = sorted({t.label for t in trials if t.task not in TASKS})
@@ -219,7 +227,7 @@ def analyze_session(
     except EmgforceError as exc:
         norm, ref = {}, {}
         ctx.env = ctx.emg_raw = None
-        ctx.names, ctx.sides, ctx.units = [], [], []
+        ctx.names, ctx.sides, ctx.muscles, ctx.units = [], [], [], []
         ctx.note("error", f"the EMG could not be processed ({exc}): EMG metrics are skipped")
     plate_setup(ctx)
     traces: dict[str, Any] = {}

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from emgforce.io.recording import time_slice
-from emgforce.naming import MUSCLES, parse_emg_channel_name
 from emgforce.tasks.options import AnalysisOptions
 from emgforce.tasks.results import Message, TrialResult
 
@@ -24,6 +23,7 @@ __all__ = [
     "body_weight_n",
     "env_window",
     "fz_sum",
+    "gm_channel_names",
     "mean_fz",
     "note",
     "side_mean",
@@ -58,6 +58,7 @@ class Context:
     env: np.ndarray | None = None  # (n, c) normalised (or volts)
     names: list[str] = field(default_factory=list)
     sides: list[str | None] = field(default_factory=list)
+    muscles: list[str | None] = field(default_factory=list)  # muscle tag of each channel (analysis selects by tags)
     units: list[str] = field(default_factory=list)
     refs: np.ndarray | None = None  # per channel: envelope value (V) at 100 % (100 when not normalised)
     plates: list[PlateData] = field(default_factory=list)
@@ -85,12 +86,16 @@ def env_window(ctx: Context, j: int, start_s: float, stop_s: float) -> np.ndarra
 
 
 def working_channels(ctx: Context, side: str | None, muscle: str = "gluteus_medius") -> list[int]:
-    """Columns of the muscle's channels (of one side, or of both when ``side`` is None)."""
-    abbrev = MUSCLES[muscle][0]
-    idx = [j for j, n in enumerate(ctx.names) if (parse_emg_channel_name(n) or ("", ""))[0] == muscle or n.startswith(abbrev + "_")]
+    """Columns of the muscle's channels (of one side, or of both when ``side`` is None), by their muscle tag."""
+    idx = [j for j, m in enumerate(ctx.muscles) if m == muscle]
     if side is not None:
         idx = [j for j in idx if ctx.sides[j] == side]
     return idx
+
+
+def gm_channel_names(ctx: Context) -> list[str]:
+    """Names of the gluteus medius channels (both sides)."""
+    return [ctx.names[j] for j in working_channels(ctx, None)]
 
 
 def mean_fz(p: PlateData, start_s: float, stop_s: float) -> float:

@@ -10,7 +10,8 @@ import numpy as np
 from emgforce import constants as C
 from emgforce.errors import EmgforceError
 from emgforce.io.recording import time_slice
-from emgforce.naming import SIDES, parse_emg_channel_name
+from emgforce.io.channels import recognise_channel
+from emgforce.naming import SIDES
 from emgforce.tasks.context import Context, PlateData
 
 __all__ = ["FALLBACK_WORDS", "NORM_UNIT", "emg_setup", "plate_setup", "reference"]
@@ -33,7 +34,10 @@ def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str
     chans = [emg.channels[i] for i in cols]
     ctx.emg_fs = float(emg.fs_hz)
     ctx.names = [c.name for c in chans]
-    ctx.sides = [c.side if c.side in SIDES else (parse_emg_channel_name(c.name) or (None, None))[1] for c in chans]
+    # channels without tags (in-memory recordings, older files) get the label recogniser's answer
+    guesses = [recognise_channel(c.name) if c.muscle is None or c.side not in SIDES else None for c in chans]
+    ctx.sides = [c.side if c.side in SIDES else g.side for c, g in zip(chans, guesses)]
+    ctx.muscles = [c.muscle if c.muscle else g.muscle for c, g in zip(chans, guesses)]
     raw = emg.data[:, cols]
     lost = ~np.isfinite(raw)
     if lost.any():

@@ -21,7 +21,7 @@ import numpy as np
 from emgforce.errors import EmgforceError
 from emgforce.naming import ACTIVITY_LABELS, SIDES, TASKS
 from emgforce.tasks.base import Task, get_task, registered_tasks
-from emgforce.tasks.context import Context, gm_channel_names, note, side_mean, trace
+from emgforce.tasks.context import Context, fz_sum, gm_channel_names, note, side_mean, trace
 from emgforce.tasks.options import NORMALISATIONS, AnalysisOptions
 from emgforce.tasks.prepare import FALLBACK_WORDS, emg_setup, plate_setup
 from emgforce.tasks.results import SessionResult, TrialResult
@@ -133,6 +133,26 @@ def _symmetry(ctx: Context, result: SessionResult) -> None:
         )
 
 
+def _body_mass(ctx: Context) -> None:
+    """Body mass checked for plausibility against the plates, estimated from quiet stance when absent."""
+    from emgforce.io.plausibility import check_body_mass, estimate_body_mass
+
+    recorded = getattr(ctx.rec.subject, "body_mass_kg", None)
+    estimate = None
+    if ctx.plates:
+        fs = ctx.plates[0].fs_hz
+        total = fz_sum(ctx, 0.0, min(p.fz_n.size for p in ctx.plates) / fs)
+        if total is not None:
+            estimate = estimate_body_mass(total[0], total[1])
+    mass, why = check_body_mass(recorded, estimate)
+    ctx.body_mass_kg = mass
+    if why:
+        ctx.note("warning", why)
+        ctx.body_mass_source = "estimated from the plates" if mass == estimate else "corrected" if mass else "unknown"
+    elif mass is None:
+        ctx.body_mass_source = "unknown"
+
+
 def _import_notes(ctx: Context) -> None:
     """What the importers decided (units, trials from other software's events, channel tags) as messages."""
     meta = ctx.rec.metadata
@@ -230,6 +250,7 @@ def analyze_session(
         ctx.names, ctx.sides, ctx.muscles, ctx.units = [], [], [], []
         ctx.note("error", f"the EMG could not be processed ({exc}): EMG metrics are skipped")
     plate_setup(ctx)
+    _body_mass(ctx)
     traces: dict[str, Any] = {}
     if keep_traces and ctx.env is not None:
         t, v = trace(ctx.env, ctx.emg_fs)
@@ -242,7 +263,7 @@ def analyze_session(
     result = SessionResult(
         source=source,
         session=session,
-        subject=_subject_dict(rec.subject),
+        subject={**_subject_dict(rec.subject), "body_mass_kg": ctx.body_mass_kg, "body_mass_source": ctx.body_mass_source},
         normalisation_requested=opts.normalisation,
         normalisation=norm,
         reference=ref,

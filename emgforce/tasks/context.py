@@ -62,6 +62,8 @@ class Context:
     units: list[str] = field(default_factory=list)
     refs: np.ndarray | None = None  # per channel: envelope value (V) at 100 % (100 when not normalised)
     plates: list[PlateData] = field(default_factory=list)
+    body_mass_kg: float | None = math.nan  # checked/estimated by the session setup; NaN: not checked, use the subject's
+    body_mass_source: str = "recorded"
     messages: list[Message] = field(default_factory=list)
 
     def note(self, level: str, text: str, trial: str | None = None) -> None:
@@ -127,8 +129,10 @@ def fz_sum(ctx: Context, start_s: float, stop_s: float) -> tuple[np.ndarray, flo
 
 
 def body_weight_n(ctx: Context) -> float | None:
-    """The subject's weight from the recorded body mass, None when unknown."""
-    mass = getattr(ctx.rec.subject, "body_mass_kg", None)
+    """The subject's weight from the (checked or estimated) body mass, None when unknown."""
+    mass = ctx.body_mass_kg
+    if mass is not None and math.isnan(mass):
+        mass = getattr(ctx.rec.subject, "body_mass_kg", None)
     return 9.80665 * mass if mass else None
 
 

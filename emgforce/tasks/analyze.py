@@ -133,6 +133,29 @@ def _symmetry(ctx: Context, result: SessionResult) -> None:
         )
 
 
+def _plate_sides(ctx: Context, trials: list[Any]) -> None:
+    """Which foot each plate is under, from the single-leg stance trials: the plate that carries the
+    load while standing on the left leg is the left plate (files of other software name plates by
+    number only). Set only when every such trial agrees and each side gets a different plate."""
+    from emgforce.tasks.context import mean_fz
+
+    if len(ctx.plates) < 2 or all(p.side for p in ctx.plates):
+        return
+    votes: dict[str, set[str]] = {s: set() for s in SIDES}
+    for t in trials:
+        if t.task == "stance" and t.side in SIDES:
+            loads = sorted(((mean_fz(p, t.start_s, t.stop_s), p.name) for p in ctx.plates), reverse=True)
+            if loads[0][0] > 2.0 * max(loads[1][0], ctx.opts.fz_threshold_n):
+                votes[t.side].add(loads[0][1])
+    if all(len(v) == 1 for v in votes.values()) and votes["left"] != votes["right"]:
+        for p in ctx.plates:
+            for side in SIDES:
+                if p.name in votes[side] and p.side is None:
+                    p.side = side
+                    ctx.note("info", f"plate {p.name!r} is under the {side} foot (it carries the load in the {side} "
+                             "single-leg stance trials); its load share is reported for that side")
+
+
 def _body_mass(ctx: Context) -> None:
     """Body mass checked for plausibility against the plates, estimated from quiet stance when absent."""
     from emgforce.io.plausibility import check_body_mass, estimate_body_mass
@@ -250,6 +273,7 @@ def analyze_session(
         ctx.names, ctx.sides, ctx.muscles, ctx.units = [], [], [], []
         ctx.note("error", f"the EMG could not be processed ({exc}): EMG metrics are skipped")
     plate_setup(ctx)
+    _plate_sides(ctx, trials)
     _body_mass(ctx)
     traces: dict[str, Any] = {}
     if keep_traces and ctx.env is not None:

@@ -31,6 +31,13 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         help="task of a recording without trial events (e.g. stance_double for a static C3D trial)",
     )
     parser.add_argument(
+        "--notch",
+        default="auto",
+        type=_notch,
+        metavar="auto|off|HZ",
+        help="EMG mains notch: auto (default: 50 or 60 Hz when hum is detected, reported), off, or a frequency",
+    )
+    parser.add_argument(
         "--no-events",
         action="store_true",
         help="ignore rep/lift/touchdown events and segment inside trials from the signals",
@@ -43,7 +50,21 @@ def analysis_kwargs(args: argparse.Namespace) -> dict:
         "fallback": args.fallback,
         "task": args.task,
         "segmentation": "signals" if args.no_events else "auto",
+        "notch_hz": args.notch,
     }
+
+
+def _notch(text: str) -> float | str | None:
+    """``--notch`` value: ``"auto"``, None (off) or a frequency in Hz."""
+    if text.lower() in ("auto", "off", "none", "0"):
+        return None if text.lower() != "auto" else "auto"
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be auto, off or a frequency in Hz, got {text!r}")
+    return value
 
 
 def register(subparsers) -> None:

@@ -49,7 +49,7 @@ def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str
     for j in np.flatnonzero(quality.saturated & ~quality.flat):
         ctx.note("warning", f"EMG channel {ctx.names[j]}: {int(quality.n_saturated[j])} samples look clipped "
                  "(amplifier saturation): amplitudes are underestimated")
-    params = EnvelopeParams(lowpass_hz=ctx.opts.envelope_lowpass_hz, notch_hz=ctx.opts.notch_hz, nonfinite="interpolate")
+    params = EnvelopeParams(lowpass_hz=ctx.opts.envelope_lowpass_hz, notch_hz=_notch(ctx, raw), nonfinite="interpolate")
     env = emg_envelope(raw, ctx.emg_fs, params=params)
     env[lost] = np.nan
 
@@ -86,6 +86,24 @@ def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str
     ctx.refs = refs
     ctx.env = percent_mvc(env, refs)
     return norm, ref
+
+
+def _notch(ctx: Context, raw: np.ndarray) -> float | None:
+    """The notch frequency: the user's, or 50/60 Hz when mains hum is detected (``"auto"``), said in a message."""
+    from emgforce.signal.mains import HUM_THRESHOLD_DB, detect_mains_hum
+
+    if ctx.opts.notch_hz != "auto":
+        if ctx.opts.notch_hz is not None:
+            ctx.note("info", f"EMG notch filter at {ctx.opts.notch_hz:g} Hz (set by the user)")
+        return ctx.opts.notch_hz
+    hum = detect_mains_hum(raw, ctx.emg_fs)
+    if hum.f0_hz is None:
+        return None
+    names = ", ".join(ctx.names[j] for j in hum.channels)
+    ctx.note("warning", f"mains hum at {hum.f0_hz:g} Hz detected in {names} ({hum.excess_db[hum.f0_hz]:.0f} dB above "
+             f"the neighbouring spectrum, threshold {HUM_THRESHOLD_DB:g} dB): EMG notched at {hum.f0_hz:g} Hz; "
+             "--notch off (notch_hz=None) turns this off, --notch 50/60 sets it")
+    return hum.f0_hz
 
 
 def reference(env: np.ndarray, fs: float, trials: list[Any]) -> tuple[float, str]:

@@ -122,3 +122,20 @@ def test_implausible_body_mass_flagged_and_corrected(sess, recorded, source, wor
     assert res.subject["body_mass_kg"] == pytest.approx(sess.truth.body_mass_kg, rel=0.02)
     assert res.subject["body_mass_source"] == source
     assert any(words in m.text and f"{recorded:g} kg is implausible" in m.text for m in res.messages)
+
+
+def test_mains_hum_detected_notched_and_reported(sess):
+    rec = to_recording(sess)
+    emg = rec.emg
+    t = np.arange(emg.n_samples) / emg.fs_hz
+    amp = 0.3 * float(np.std(emg.data[:, 0]))
+    emg.data[:] = emg.data + amp * np.sin(2 * np.pi * 50.0 * t)[:, None]
+    res = analyze_session(rec, keep_traces=False)
+    assert any("mains hum at 50 Hz detected" in m.text for m in res.messages)
+    off = analyze_session(rec, keep_traces=False, notch_hz=None)
+    assert not any("mains hum" in m.text for m in off.messages)
+    # notched: the quiet double stance is back near the truth; without the notch the hum inflates it
+    tr, tr_off = (next(t for t in r.trials if t.label == "stance_double") for r in (res, off))
+    true = truth_mean(sess.truth, "GM_L", tr.start_s, tr.stop_s)
+    assert abs(tr.metric("emg_mean", muscle="GM_L").value - true) <= max(3.0, 0.1 * true)
+    assert tr_off.metric("emg_mean", muscle="GM_L").value > tr.metric("emg_mean", muscle="GM_L").value

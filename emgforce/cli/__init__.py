@@ -16,7 +16,7 @@ from emgforce import __version__
 from emgforce.errors import EmgforceError
 
 #: sub-command modules, in the order ``--help`` lists them
-COMMANDS = ("demo", "record", "info", "devices", "analyze", "batch", "convert", "live")
+COMMANDS = ("demo", "record", "info", "devices", "analyze", "segment", "batch", "convert", "live")
 
 log = logging.getLogger("emgforce")
 

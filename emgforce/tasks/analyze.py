@@ -24,10 +24,11 @@ from emgforce.tasks.base import Task, get_task, registered_tasks
 from emgforce.tasks.context import Context, fz_sum, gm_channel_names, note, side_mean, trace
 from emgforce.tasks.options import NORMALISATIONS, AnalysisOptions
 from emgforce.tasks.prepare import FALLBACK_WORDS, emg_setup, plate_setup
+from emgforce.tasks.protocol import protocol_from_recording
 from emgforce.tasks.results import SessionResult, TrialResult
 from emgforce.tasks.symmetry import LSI_FORMULA, SI_FORMULA, compare_sides, summary_line
 
-__all__ = ["NORMALISATIONS", "WEAK_SIDE_MIN_SI_PCT", "AnalysisOptions", "analyze_session", "load_session"]
+__all__ = ["NORMALISATIONS", "WEAK_SIDE_MIN_SI_PCT", "AnalysisOptions", "analyze_session", "find_trials", "load_session"]
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,44 @@ def _symmetry(ctx: Context, result: SessionResult) -> None:
             f"the subject's affected side is recorded as {affected}, but GM activation is lower on the "
             f"{result.detected_weak_side} side in most tasks: check the side labels of the subject, trials and electrodes",
         )
+
+
+def _auto_trials(ctx: Context) -> tuple[list[Any], dict[tuple[str, float], Any]]:
+    """Trials found from the signals (:mod:`emgforce.tasks.protocol`), and each one's AutoTrial by (label, start)."""
+    from emgforce.io.recording import Trial
+
+    found = protocol_from_recording(ctx)
+    trials, auto, counts = [], {}, {}
+    for a in found:
+        counts[a.label] = counts.get(a.label, 0) + 1
+        trials.append(Trial(a.label, a.start_s, a.stop_s, counts[a.label] - 1))
+        auto[(a.label, a.start_s)] = a
+    if found:
+        ctx.note("warning", f"no trial events: {len(found)} trials found from the signals (marked auto, with a "
+                 "confidence); check them with `emgforce segment SESSION -o trials.csv` and pass the corrected "
+                 "table with --trials")
+    return trials, auto
+
+
+def find_trials(rec: Any, from_signals: bool = False) -> tuple[list[Any], list[str]]:
+    """The trials of a recording for ``emgforce segment``: from its (recognised) events, else (or
+    with ``from_signals``) found from the signals; returns (trials, notes).
+
+    Trials from events are :class:`emgforce.io.Trial`; found ones :class:`emgforce.tasks.protocol.AutoTrial`
+    (``source="auto"``, with a confidence).
+    """
+    trials = [t for t in rec.trials() if t.label not in ACTIVITY_LABELS]
+    if trials and not from_signals:
+        return trials, []
+    ctx = Context(rec, AnalysisOptions())
+    plate_setup(ctx)
+    _body_mass(ctx)
+    found = protocol_from_recording(ctx)
+    notes = [m.text for m in ctx.messages]
+    if not found:
+        notes.append("finding trials from the signals needs left and right GM channels (and force plates for "
+                      "everything but MVCs and rest)")
+    return found, notes
 
 
 def _plate_sides(ctx: Context, trials: list[Any]) -> None:
@@ -253,6 +292,11 @@ def analyze_session(
     unknown = sorted({t.label for t in trials if t.task not in TASKS})
     if unknown:
         ctx.note("info", f"trials with labels outside the protocol's tasks get the generic analysis: {', '.join(unknown)}")
+    plate_setup(ctx)
+    _body_mass(ctx)
+    auto: dict[tuple[str, float], Any] = {}
+    if not trials and task is None:
+        trials, auto = _auto_trials(ctx)
     if not trials:
         trials = [_whole_recording_trial(rec, task)]
         ctx.note(
@@ -272,9 +316,7 @@ def analyze_session(
         ctx.env = ctx.emg_raw = None
         ctx.names, ctx.sides, ctx.muscles, ctx.units = [], [], [], []
         ctx.note("error", f"the EMG could not be processed ({exc}): EMG metrics are skipped")
-    plate_setup(ctx)
     _plate_sides(ctx, trials)
-    _body_mass(ctx)
     traces: dict[str, Any] = {}
     if keep_traces and ctx.env is not None:
         t, v = trace(ctx.env, ctx.emg_fs)
@@ -305,7 +347,12 @@ def analyze_session(
             "(see messages): each channel keeps its own scale, so left/right differences are not differences in %MVC"
         )
     for trial in trials:
-        result.trials.append(_analyze_trial(ctx, trial, traces))
+        tr = _analyze_trial(ctx, trial, traces)
+        found = auto.get((trial.label, trial.start_s))
+        if found is not None:
+            tr.source, tr.confidence = "auto", found.confidence
+            note(tr, "info", f"trial found from the signals (confidence {found.confidence:.2f})")
+        result.trials.append(tr)
     _symmetry(ctx, result)
     result.messages = ctx.messages
     result.traces = traces if keep_traces else {}

@@ -14,7 +14,7 @@ from emgforce.io.channels import recognise_channel
 from emgforce.naming import SIDES
 from emgforce.tasks.context import Context, PlateData
 
-__all__ = ["FALLBACK_WORDS", "NORM_UNIT", "emg_setup", "plate_setup", "reference"]
+__all__ = ["FALLBACK_WORDS", "NORM_UNIT", "channel_tags", "emg_setup", "plate_setup", "reference"]
 
 NORM_UNIT = {"mvc": "%MVC", "peak_task": "%peak"}
 FALLBACK_WORDS = {"peak_task": "the peak over the task trials (%peak)", "none": "nothing (volts)"}
@@ -34,10 +34,7 @@ def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str
     chans = [emg.channels[i] for i in cols]
     ctx.emg_fs = float(emg.fs_hz)
     ctx.names = [c.name for c in chans]
-    # channels without tags (in-memory recordings, older files) get the label recogniser's answer
-    guesses = [recognise_channel(c.name) if c.muscle is None or c.side not in SIDES else None for c in chans]
-    ctx.sides = [c.side if c.side in SIDES else g.side for c, g in zip(chans, guesses)]
-    ctx.muscles = [c.muscle if c.muscle else g.muscle for c, g in zip(chans, guesses)]
+    ctx.sides, ctx.muscles = channel_tags(chans)
     raw = emg.data[:, cols]
     lost = ~np.isfinite(raw)
     if lost.any():
@@ -86,6 +83,15 @@ def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str
     ctx.refs = refs
     ctx.env = percent_mvc(env, refs)
     return norm, ref
+
+
+def channel_tags(chans: Any) -> tuple[list[str | None], list[str | None]]:
+    """(sides, muscles) of EMG channels: their tags, or the label recogniser's answer for untagged
+    channels (in-memory recordings, older files)."""
+    guesses = [recognise_channel(c.name) if c.muscle is None or c.side not in SIDES else None for c in chans]
+    sides = [c.side if c.side in SIDES else g.side for c, g in zip(chans, guesses)]
+    muscles = [c.muscle if c.muscle else g.muscle for c, g in zip(chans, guesses)]
+    return sides, muscles
 
 
 def _notch(ctx: Context, raw: np.ndarray) -> float | None:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+import numpy as np
+
 from emgforce.naming import MUSCLES
 
 __all__ = [
@@ -327,8 +329,6 @@ def apply_channel_map(rec: Any, mapping: Mapping[str, tuple[str | None, str | No
                 rec.streams["emg"] = dataclasses.replace(stream, name="emg")
                 emg = rec.streams["emg"]
             continue
-        import numpy as np
-
         keep = [j for j in range(stream.n_channels) if j not in move]
         rec.streams["emg"] = emg = StreamData(
             name="emg", fs_hz=emg.fs_hz, channels=emg.channels + tuple(stream.channels[j] for j in move),

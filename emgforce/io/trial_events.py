@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +25,9 @@ from typing import Any, Iterable, Mapping
 from emgforce.io.channels import side_word
 from emgforce.naming import ACTIVITY_LABELS, TASKS, parse_trial_label, trial_label
 
-log = logging.getLogger(__name__)
-
 __all__ = [
     "EventMeaning",
+    "TableTrial",
     "load_trials_file",
     "parse_event_label",
     "read_trial_table",
@@ -277,6 +275,7 @@ def recognise_trials(rec: Any, trials: list[TableTrial] | Mapping[str, str] | No
         rec.events = sorted(kept + new, key=lambda e: e.time_s)
         rec._trials = None
         notes.append(f"{len(trials)} trials from the trial table (events in the file are not used for trials)")
+        rec.metadata["trial_source"] = "table"
         rec.metadata["trial_recognition"] = notes
         return notes
     mapping = dict(trials or {})

@@ -349,7 +349,9 @@ def analyze_session(
     for trial in trials:
         tr = _analyze_trial(ctx, trial, traces)
         found = auto.get((trial.label, trial.start_s))
-        if found is not None:
+        if rec.metadata.get("trial_source") == "table":
+            tr.source = "table"
+        elif found is not None:
             tr.source, tr.confidence = "auto", found.confidence
             note(tr, "info", f"trial found from the signals (confidence {found.confidence:.2f})")
         result.trials.append(tr)

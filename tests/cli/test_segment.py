@@ -76,7 +76,7 @@ def test_segment_writes_a_table_that_analyze_reads_back(c3d, tmp_path, capsys, s
     rec = open_recording(c3d, trials=out)
     assert [(t.label, round(t.start_s, 3)) for t in rec.trials()][0] == ("mvc_left", float(rows[0]["start"]))
     res = analyze_session(rec, keep_traces=False)
-    assert [t.source for t in res.trials] == ["events"] * len(rows)
+    assert [t.source for t in res.trials] == ["table"] * len(rows)
     assert main(["segment", str(c3d), "-o", str(out)]) == 1  # no overwrite without the flag
     assert "exists" in capsys.readouterr().err
 

@@ -139,3 +139,23 @@ def test_mains_hum_detected_notched_and_reported(sess):
     true = truth_mean(sess.truth, "GM_L", tr.start_s, tr.stop_s)
     assert abs(tr.metric("emg_mean", muscle="GM_L").value - true) <= max(3.0, 0.1 * true)
     assert tr_off.metric("emg_mean", muscle="GM_L").value > tr.metric("emg_mean", muscle="GM_L").value
+
+
+@pytest.mark.parametrize("style", ["delsys", "cometa"])
+def test_other_label_styles_and_info(style, own, tmp_path, capsys):
+    from emgforce.cli import main
+
+    path = foreign_c3d(own, tmp_path / f"{style}.c3d", labels=style, point_units="mm", body_mass=True)
+    rec = open_recording(path)
+    emg = rec.streams["emg"]
+    for ch in own.emg.channels:
+        got = emg.channels[emg.channel_names.index(LABEL_STYLES[style][ch.name])]
+        assert (got.muscle, got.side) == (ch.muscle, ch.side)
+    assert [t.label for t in rec.trials()] == [t.label for t in own.trials()]
+    assert "import_notes" not in rec.metadata  # POINT:UNITS given as mm: nothing to infer
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    gm_l = LABEL_STYLES[style]["GM_L"]
+    line = next(ln for ln in out.splitlines() if ln.strip().startswith(gm_l))
+    assert "gluteus_medius left" in line and "muscle gluteus medius from" in line
+    assert "trials recognised from other software's events" in out

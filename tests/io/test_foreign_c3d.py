@@ -159,3 +159,26 @@ def test_other_label_styles_and_info(style, own, tmp_path, capsys):
     line = next(ln for ln in out.splitlines() if ln.strip().startswith(gm_l))
     assert "gluteus_medius left" in line and "muscle gluteus medius from" in line
     assert "trials recognised from other software's events" in out
+
+
+def test_event_descriptions_name_the_task(own, tmp_path):
+    """Bare 'Start'/'Stop' events whose C3D description names the task (as some lab templates write them)."""
+    import ezc3d
+
+    path = foreign_c3d(own, tmp_path / "desc.c3d")
+    c3d = ezc3d.c3d(str(path))
+    ev = c3d["parameters"]["EVENT"]
+    labels = list(ev["LABELS"]["value"])
+    descriptions = []
+    for i, label in enumerate(labels):
+        words = label.split()
+        boundary = "Start" if words[-1] in ("start", "begin", "on") else "Stop"
+        descriptions.append(" ".join(words[:-1]) if boundary and len(words) > 1 else "")
+        if len(words) > 1 and words[-1] in ("start", "begin", "on", "end", "stop", "off"):
+            labels[i] = boundary
+    ev["LABELS"]["value"] = labels
+    ev["DESCRIPTIONS"]["value"] = [d if lab in ("Start", "Stop") else "" for d, lab in zip(descriptions, labels)]
+    c3d.write(str(path))
+    rec = open_recording(path)
+    assert [t.label for t in rec.trials()] == [t.label for t in own.trials()]
+    assert any(e.label.startswith("Start ") for e in rec.events)

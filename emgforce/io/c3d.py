@@ -24,11 +24,17 @@ Mapping (see ``docs/c3d.md``)
   lab frame of the file, as ezc3d does.
 * Other channels whose label mentions EMG (or names one of the muscles in
   :mod:`emgforce.naming`) form the ``emg`` stream (or exactly the labels passed
-  as ``emg_channels``); the rest form an ``analog`` stream. Muscle and side are
-  guessed from labels such as ``GM_L``, ``L_GMed`` or ``Glut Med Right``.
+  as ``emg_channels``); the rest form an ``analog`` stream. Muscle and side come
+  from the channel recogniser (:func:`emgforce.io.channels.recognise_channel`:
+  ``L GMED``, ``LT GLUT. MED.``, ``Voltage.R_GMED`` ...), its reasons in
+  ``metadata["channel_recognition"]``.
+* An empty or implausible ``POINT:UNITS`` is inferred from the plates' size
+  (:func:`point_length_unit`), noted in ``metadata["import_notes"]``.
 * ``EVENT`` entries become :class:`~emgforce.io.Event` objects of kind
   ``mark``, labelled ``"<context> <label>"`` (``"Left Foot Strike"``) unless the
-  context is ``General``; times count from the first frame of the file.
+  context is ``General``, with the description appended when only it names
+  the task (``"Start"`` described as ``"SLS left"``); times count from the
+  first frame of the file.
 """
 
 from __future__ import annotations

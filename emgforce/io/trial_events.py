@@ -264,7 +264,9 @@ def recognise_trials(rec: Any, trials: list[TableTrial] | Mapping[str, str] | No
     * An event naming a task without a boundary word starts a trial; the next
       event of the same label closes it if no other task event lies between
       them, else the next task event (or the end of the recording) does.
-    * ``rep``, ``hold``, ``lift`` and ``touchdown`` marks are left alone.
+    * ``rep``, ``hold``, ``lift`` and ``touchdown`` marks are left alone, and so
+      is a recording whose start/stop events already carry trial labels
+      (unless a mapping is given).
     """
     from emgforce.io.recording import Event
 
@@ -279,6 +281,8 @@ def recognise_trials(rec: Any, trials: list[TableTrial] | Mapping[str, str] | No
         rec.metadata["trial_recognition"] = notes
         return notes
     mapping = dict(trials or {})
+    if not mapping and any(parse_trial_label(t.label)[0] in TASKS for t in rec.trials()):
+        return notes  # emgforce's own trial events: free-text marks beside them are notes, not trials
     meanings = []
     for e in rec.events:
         if e.label in ACTIVITY_LABELS:

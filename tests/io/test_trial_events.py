@@ -129,3 +129,10 @@ def test_trial_table_round_trip_and_replaces_event_trials(tmp_path):
 def test_bad_trial_tables_say_which_line(text, match):
     with pytest.raises(ValueError, match=match):
         read_trial_table(text)
+
+
+def test_own_trial_events_keep_free_text_marks_as_marks():
+    rec = _rec([Event("stance_left", "start", 1.0), Event("standing up again", "mark", 3.0),
+                Event("stance_left", "stop", 9.0)])
+    assert recognise_trials(rec) == []
+    assert [(t.label, t.start_s, t.stop_s) for t in rec.trials()] == [("stance_left", 1.0, 9.0)]

@@ -85,6 +85,26 @@ def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str
     return norm, ref
 
 
+#: COP samples outside the plate (beyond this margin) in more than this share of the loaded samples are flagged
+COP_OUTSIDE_MARGIN_M = 0.02
+COP_OUTSIDE_SHARE = 0.05
+
+
+def _check_cop_on_plate(ctx: Context, name: str, cop: np.ndarray, corners_m: np.ndarray) -> None:
+    """Flag a COP that leaves the plate: wrong corners, origin, units or sign convention in the file."""
+    ok = np.all(np.isfinite(cop), axis=1)
+    if not ok.any():
+        return
+    lo = corners_m[:, :2].min(axis=0) - COP_OUTSIDE_MARGIN_M
+    hi = corners_m[:, :2].max(axis=0) + COP_OUTSIDE_MARGIN_M
+    outside = np.any((cop[ok] < lo) | (cop[ok] > hi), axis=1)
+    share = float(outside.mean())
+    if share > COP_OUTSIDE_SHARE:
+        ctx.note("warning", f"force stream {name!r}: the COP lies outside the plate in {100 * share:.0f} % of the loaded "
+                 "samples: check the plate's corners, origin, units and sign convention in the file (COP and sway "
+                 "are suspect)")
+
+
 def channel_tags(chans: Any) -> tuple[list[str | None], list[str | None]]:
     """(sides, muscles) of EMG channels: their tags, or the label recogniser's answer for untagged
     channels (in-memory recordings, older files)."""
@@ -150,6 +170,7 @@ def plate_setup(ctx: Context) -> None:
                 valid = np.asarray(res.valid, dtype=bool)
                 cop = np.where(valid[:, None], np.asarray(res.cop_m)[:, :2], np.nan)
                 fz = np.asarray(res.fz_n, dtype=float)  # load, positive whatever the sign convention
+                _check_cop_on_plate(ctx, stream.name, cop, plate.corners_m)
             except EmgforceError as exc:
                 ctx.note("warning", f"force stream {stream.name!r}: no COP ({exc})")
         else:

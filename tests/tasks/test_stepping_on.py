@@ -47,3 +47,11 @@ def test_double_stance_sway_over_the_longest_loaded_stretch(sess):
     c = cop - cop.mean(axis=0)
     assert got.metric("sway_rms_distance_ml_m").value == pytest.approx(np.sqrt(np.mean(c[:, 0] ** 2)), rel=0.1)
     assert any("the longest loaded stretch" in m.text for m in got.messages)
+
+
+def test_cop_outside_the_plate_is_flagged(sess):
+    rec = to_recording(sess)
+    assert not any("outside the plate" in m.text for m in analyze_session(rec, keep_traces=False).messages)
+    rec.force.data[:, 3:6] *= 1000.0  # moments in N*mm taken as N*m (a unit slip in an export)
+    res = analyze_session(rec, keep_traces=False)
+    assert any("the COP lies outside the plate" in m.text for m in res.messages)

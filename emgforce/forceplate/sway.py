@@ -14,11 +14,29 @@ healthy young and elderly adults. IEEE Trans Biomed Eng 43:956-966. Schubert P.,
 
 from __future__ import annotations
 
+__all__ = [
+    "Axes",
+    "confidence_circle_area",
+    "confidence_ellipse_area",
+    "fractal_dimension",
+    "mean_distance",
+    "mean_frequency",
+    "mean_velocity",
+    "path_length",
+    "prediction_ellipse_area",
+    "rms_distance",
+    "sway_area_per_second",
+    "sway_range",
+    "time_domain_mean_frequency",
+]
+
 from typing import NamedTuple
 
 import numpy as np
 from scipy import spatial, stats
 
+from emgforce._deprecation import deprecated_alias, renamed_kwargs
+from emgforce._docs import fill_doc
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate._validate import as_cop, check_fs, check_probability, require_motion
 
@@ -36,6 +54,7 @@ def _centred(cop_m: np.ndarray, descriptor: str, min_samples: int = 3) -> np.nda
     return cop - cop.mean(axis=0)
 
 
+@fill_doc
 def mean_distance(cop_m: np.ndarray) -> Axes:
     """Mean distance from the mean COP, m (MDIST, Prieto et al. 1996).
 
@@ -43,8 +62,7 @@ def mean_distance(cop_m: np.ndarray) -> Axes:
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
 
     Returns
     -------
@@ -60,13 +78,13 @@ def mean_distance(cop_m: np.ndarray) -> Axes:
     return Axes(*np.abs(c).mean(axis=0), float(np.hypot(c[:, 0], c[:, 1]).mean()))
 
 
+@fill_doc
 def rms_distance(cop_m: np.ndarray) -> Axes:
     """RMS distance from the mean COP, m (RDIST, Prieto et al. 1996; ML/AP = population SD).
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
 
     Returns
     -------
@@ -83,6 +101,7 @@ def rms_distance(cop_m: np.ndarray) -> Axes:
     return Axes(*np.sqrt(ms), float(np.sqrt(ms.sum())))
 
 
+@fill_doc
 def sway_range(cop_m: np.ndarray) -> Axes:
     """Range, m (RANGE, Prieto et al. 1996).
 
@@ -91,8 +110,7 @@ def sway_range(cop_m: np.ndarray) -> Axes:
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
 
     Returns
     -------
@@ -114,6 +132,7 @@ def sway_range(cop_m: np.ndarray) -> Axes:
     return Axes(float(ptp[0]), float(ptp[1]), float(np.sqrt((d**2).sum(-1).max())))
 
 
+@fill_doc
 def path_length(cop_m: np.ndarray) -> Axes:
     """Total excursion (path length), m (TOTEX, Prieto et al. 1996).
 
@@ -121,8 +140,7 @@ def path_length(cop_m: np.ndarray) -> Axes:
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
 
     Returns
     -------
@@ -138,18 +156,18 @@ def path_length(cop_m: np.ndarray) -> Axes:
     return Axes(*np.abs(d).sum(axis=0), float(np.hypot(d[:, 0], d[:, 1]).sum()))
 
 
-def mean_velocity(cop_m: np.ndarray, fs_hz: float) -> Axes:
+@renamed_kwargs(fs_hz="fs")
+@fill_doc
+def mean_velocity(cop_m: np.ndarray, fs: float) -> Axes:
     """Mean velocity, m/s: path length / duration (MVELO, Prieto et al. 1996).
 
-    The duration is ``n / fs_hz`` (the definition of Prieto et al. and of the
+    The duration is ``n / fs`` (the definition of Prieto et al. and of the
     Duarte balance data sets' ``COPvelo``).
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
-    fs_hz : float
-        Sampling rate of ``cop_m``, Hz.
+    %(cop_m)s
+    %(fs_cop)s
 
     Returns
     -------
@@ -159,14 +177,15 @@ def mean_velocity(cop_m: np.ndarray, fs_hz: float) -> Axes:
     Raises
     ------
     ForcePlateError
-        Not (n, 2), NaN/inf samples, or fewer than 2 samples, or a bad ``fs_hz``.
+        Not (n, 2), NaN/inf samples, or fewer than 2 samples, or a bad ``fs``.
     """
-    fs = check_fs(fs_hz, "mean_velocity")
+    fs = check_fs(fs, "mean_velocity")
     p = path_length(cop_m)
     t = np.asarray(cop_m).shape[0] / fs
     return Axes(p.ml / t, p.ap / t, p.resultant / t)
 
 
+@fill_doc
 def confidence_circle_area(cop_m: np.ndarray, probability: float = 0.95) -> float:
     """Area of the 95 % confidence circle, m^2 (AREA-CC, Prieto et al. 1996).
 
@@ -175,8 +194,7 @@ def confidence_circle_area(cop_m: np.ndarray, probability: float = 0.95) -> floa
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
     probability : float
         Coverage in (0, 1), default 0.95.
 
@@ -202,6 +220,7 @@ def _det_cov(c: np.ndarray) -> float:
     return float(max(np.linalg.det(np.cov(c, rowvar=False)), 0.0))
 
 
+@fill_doc
 def prediction_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method: str = "f") -> float:
     """Area of the prediction ellipse expected to hold ``probability`` of the COP samples, m^2.
 
@@ -214,8 +233,7 @@ def prediction_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
     probability : float
         Coverage in (0, 1), default 0.95.
     method : {"f", "chi2"}
@@ -244,6 +262,7 @@ def prediction_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method
     return float(np.pi * k * np.sqrt(_det_cov(c)))
 
 
+@fill_doc
 def confidence_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method: str = "mean") -> float:
     """Area of a 95 % confidence ellipse, m^2.
 
@@ -257,8 +276,7 @@ def confidence_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
     probability : float
         Coverage in (0, 1), default 0.95.
     method : {"mean", "prieto"}
@@ -285,18 +303,18 @@ def confidence_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method
     return float(np.pi * k * np.sqrt(_det_cov(c)))
 
 
-def sway_area_per_second(cop_m: np.ndarray, fs_hz: float) -> float:
+@renamed_kwargs(fs_hz="fs")
+@fill_doc
+def sway_area_per_second(cop_m: np.ndarray, fs: float) -> float:
     """Sway area per second, m^2/s (AREA-SW, Hufschmidt et al. 1980; Prieto et al. 1996).
 
     Area swept by the radius from the mean COP, summed over consecutive
-    samples: ``sum |x[k+1] y[k] - x[k] y[k+1]| / (2 T)``, ``T = n / fs_hz``.
+    samples: ``sum |x[k+1] y[k] - x[k] y[k+1]| / (2 T)``, ``T = n / fs``.
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
-    fs_hz : float
-        Sampling rate of ``cop_m``, Hz.
+    %(cop_m)s
+    %(fs_cop)s
 
     Returns
     -------
@@ -306,15 +324,17 @@ def sway_area_per_second(cop_m: np.ndarray, fs_hz: float) -> float:
     Raises
     ------
     ForcePlateError
-        Not (n, 2), NaN/inf samples, or fewer than 2 samples, or a bad ``fs_hz``.
+        Not (n, 2), NaN/inf samples, or fewer than 2 samples, or a bad ``fs``.
     """
-    fs = check_fs(fs_hz, "sway_area_per_second")
+    fs = check_fs(fs, "sway_area_per_second")
     c = _centred(cop_m, "sway_area_per_second", 2)
     cross = np.abs(c[1:, 0] * c[:-1, 1] - c[:-1, 0] * c[1:, 1]).sum()
     return float(cross / (2.0 * c.shape[0] / fs))
 
 
-def mean_frequency(cop_m: np.ndarray, fs_hz: float) -> Axes:
+@renamed_kwargs(fs_hz="fs")
+@fill_doc
+def time_domain_mean_frequency(cop_m: np.ndarray, fs: float) -> Axes:
     """Time-domain mean frequency, Hz (MFREQ, Prieto et al. 1996).
 
     Resultant: ``MVELO / (2 pi MDIST)``, the rotation rate of a COP running
@@ -326,10 +346,8 @@ def mean_frequency(cop_m: np.ndarray, fs_hz: float) -> Axes:
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
-    fs_hz : float
-        Sampling rate of ``cop_m``, Hz.
+    %(cop_m)s
+    %(fs_cop)s
 
     Returns
     -------
@@ -339,17 +357,23 @@ def mean_frequency(cop_m: np.ndarray, fs_hz: float) -> Axes:
     Raises
     ------
     ForcePlateError
-        Not (n, 2), NaN/inf samples, or fewer than 2 samples, a bad ``fs_hz``, or a COP that
+        Not (n, 2), NaN/inf samples, or fewer than 2 samples, a bad ``fs``, or a COP that
         does not move.
     """
-    cop = as_cop(cop_m, "mean_frequency", 2)
-    require_motion(cop, "mean_frequency")
-    v = mean_velocity(cop, fs_hz)
+    cop = as_cop(cop_m, "time_domain_mean_frequency", 2)
+    require_motion(cop, "time_domain_mean_frequency")
+    v = mean_velocity(cop, fs)
     d = mean_distance(cop)
     k = 4.0 * np.sqrt(2.0)
     return Axes(v.ml / (k * d.ml), v.ap / (k * d.ap), v.resultant / (2 * np.pi * d.resultant))
 
 
+# distinct quantities get distinct names: emgforce.signal.mean_frequency is an EMG spectrum's centroid
+mean_frequency = deprecated_alias(time_domain_mean_frequency, "emgforce.forceplate.mean_frequency",
+                                  "emgforce.forceplate.time_domain_mean_frequency")
+
+
+@fill_doc
 def fractal_dimension(cop_m: np.ndarray, method: str = "circle", probability: float = 0.95) -> float:
     """Fractal dimension of the COP path (FD-CC / FD-CE, Prieto et al. 1996, after Katz 1988).
 
@@ -360,8 +384,7 @@ def fractal_dimension(cop_m: np.ndarray, method: str = "circle", probability: fl
 
     Parameters
     ----------
-    cop_m : ndarray, shape (n, 2)
-        COP, x = ML and y = AP, m; finite (a continuous loaded segment).
+    %(cop_m)s
     method : {"circle", "ellipse"}
         Diameter from the confidence circle (FD-CC) or ellipse (FD-CE).
     probability : float

@@ -110,7 +110,7 @@ def _symmetry(ctx: Context, result: SessionResult) -> None:
         if task.side_comparison:
             _compare_one_sided(ctx, result, task, votes)
     for task in tasks:
-        task.summarise(ctx, result)
+        task.summarize(ctx, result)
     for task in tasks:
         if task.bilateral_comparison:
             _compare_bilateral(ctx, result, task)
@@ -289,7 +289,8 @@ def analyze_session(
     _import_notes(ctx)
     # rep/hold start-stop pairs are sub-events inside trials, not trials
     trials = [t for t in rec.trials() if t.label not in ACTIVITY_LABELS]
-    unknown = sorted({t.label for t in trials if t.task not in TASKS})
+    known = set(TASKS) | {t.key for t in registered_tasks()}
+    unknown = sorted({t.label for t in trials if t.task not in known})
     if unknown:
         ctx.note("info", f"trials with labels outside the protocol's tasks get the generic analysis: {', '.join(unknown)}")
     plate_setup(ctx)

@@ -13,7 +13,7 @@ from emgforce.tasks.context import TRACE_FS_HZ, Context, PlateData, mean_fz, not
 from emgforce.tasks.metrics import load_split
 from emgforce.tasks.results import Metric, TrialResult
 
-__all__ = ["ellipse", "net_sway", "stabilisation", "sway", "trial_load_split", "unit_of"]
+__all__ = ["ellipse", "net_sway", "stabilization", "sway", "trial_load_split", "unit_of"]
 
 
 def sway(ctx: Context, tr: TrialResult, plate: PlateData, start_s: float, stop_s: float, traces: dict[str, Any]) -> None:
@@ -136,7 +136,7 @@ def net_sway(ctx: Context, tr: TrialResult, traces: dict[str, Any]) -> None:
     sway(ctx, tr, net_plate, tr.start_s, tr.stop_s, traces)
 
 
-def stabilisation(ctx: Context, tr: TrialResult, plate: PlateData, lift: float, putdown: float) -> None:
+def stabilization(ctx: Context, tr: TrialResult, plate: PlateData, lift: float, putdown: float) -> None:
     """Time to stabilisation of the vertical load after the lift (sequential average)."""
     from emgforce.forceplate import time_to_stabilization
 

@@ -3,7 +3,7 @@
 A task (:class:`Task`) says how its trials are segmented (:meth:`Task.segment`),
 what is measured in them (:meth:`Task.measure`) and how its trials are summarised
 across the session (:attr:`Task.side_comparison`, :attr:`Task.bilateral_comparison`,
-:meth:`Task.summarise`). Each task lives in its own module and registers an
+:meth:`Task.summarize`). Each task lives in its own module and registers an
 instance with :func:`register`; :func:`get_task` finds the task of a trial, and
 trials of unknown tasks get the generic whole-trial analysis.
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["BUILTIN_MODULES", "Task", "get_task", "register", "registered_tasks"]
 
 #: modules of emgforce.tasks holding the protocol's tasks, in protocol order
-BUILTIN_MODULES = ("mvc", "rest", "stance", "squat", "bridge")
+BUILTIN_MODULES = ("mvc", "rest", "stance", "squat", "bridge", "side_lying")
 
 _REGISTRY: dict[str, Task] = {}
 _loaded = False
@@ -58,7 +58,7 @@ class Task:
         """Append the trial's metrics (and figure traces) once it is segmented."""
         raise NotImplementedError
 
-    def summarise(self, ctx: Context, result: SessionResult) -> None:
+    def summarize(self, ctx: Context, result: SessionResult) -> None:
         """Add task-specific symmetry rows, summary lines or session messages."""
 
     def __repr__(self) -> str:

@@ -11,7 +11,7 @@ from emgforce.io.recording import time_slice
 from emgforce.naming import SIDES
 from emgforce.tasks import segment
 from emgforce.tasks.activation import emg_metrics, fatigue, lift_onsets
-from emgforce.tasks.balance import stabilisation, sway
+from emgforce.tasks.balance import stabilization, sway
 from emgforce.tasks.base import Task, register
 from emgforce.tasks.context import Context, PlateData, body_weight_n, gm_channel_names, note, side_mean, stance_plate
 from emgforce.tasks.generic import WholeTrial
@@ -22,7 +22,7 @@ __all__ = ["DoubleLegStance", "SingleLegStance", "stance_from_fz"]
 
 
 class SingleLegStance(Task):
-    """Single-leg stance: leg lift to put-down, balance losses, onset latency, stabilisation, sway."""
+    """Single-leg stance: leg lift to put-down, balance losses, onset latency, stabilization, sway."""
 
     key = "stance"
     side_comparison = "GM activation in single-leg stance"
@@ -64,7 +64,7 @@ class SingleLegStance(Task):
         plate = stance_plate(ctx, tr.side, tr.start_s, tr.stop_s)
         if plate is None:
             return
-        stabilisation(ctx, tr, plate, lift, putdown)
+        stabilization(ctx, tr, plate, lift, putdown)
         # sway over the longest stretch without a balance loss
         bounds = [lift] + [x for a, b in losses for x in (a, b)] + [putdown]
         a, b = max(zip(bounds[::2], bounds[1::2]), key=lambda s: s[1] - s[0])
@@ -72,7 +72,7 @@ class SingleLegStance(Task):
             note(tr, "info", f"sway computed over {a:.2f}-{b:.2f} s, the longest stretch without a balance loss")
         sway(ctx, tr, plate, a, b, traces)
 
-    def summarise(self, ctx: Context, result: SessionResult) -> None:
+    def summarize(self, ctx: Context, result: SessionResult) -> None:
         """ML sway and balance losses between sides; a check of the EMG channel sides."""
         affected = result.subject.get("affected_side")
         left, right = (side_mean(result.trials, self.key, s, "sway_rms_distance_ml_m", ctx, working=False)[0] * 1e3 for s in SIDES)

@@ -217,7 +217,6 @@ def protocol_from_recording(ctx: Any) -> list[AutoTrial]:
     k = max(int(emg.fs_hz), 1)  # 1 s moving mean: the session maximum as the MVC reference is defined
     peak = np.array([np.max(np.convolve(env[:, j], np.ones(k) / k, mode="valid")) for j in range(2)])
     gm = env / np.where(peak > 0, peak, 1.0)
-    load = None
     bw = body_weight_n(ctx)
     if ctx.plates and bw:
         fs = ctx.plates[0].fs_hz

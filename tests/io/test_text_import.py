@@ -11,7 +11,7 @@ from emgforce.errors import RecordingFormatError
 from emgforce.io import read_recording
 from emgforce.io.load import open_recording
 from emgforce.io.text import ColumnMap, read_text
-from tests.tasks.simsession import short_session, to_recording
+from tests.tasks.simsession import short_session
 
 # the authors' plate: moments about the surface, z up, COP = (-My, Mx) / Fz (their COPx/COPy columns)
 DUARTE_PLATE = {"type": "AMTI6", "corners_m": [[0.25, 0.25, 0], [-0.25, 0.25, 0], [-0.25, -0.25, 0], [0.25, -0.25, 0]],

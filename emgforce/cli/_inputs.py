@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["add_input_options", "open_input"]
+
 import argparse
 import sys
 from pathlib import Path

@@ -37,8 +37,9 @@ WEAK_SIDE_MIN_SI_PCT = 15.0
 
 
 def load_session(path: str | Path) -> Any:
-    """Read a session of any supported format (:func:`emgforce.io.load.open_recording`:
-    emgforce HDF5, C3D, XDF, delimited text), with its channels tagged and trials recognised."""
+    """Read a session of any supported format (:func:`emgforce.io.load.open_recording`: emgforce
+    HDF5, C3D through :func:`emgforce.io.c3d.read_c3d`, XDF, delimited text), with its channels
+    tagged and trials recognised."""
     from emgforce.io.load import open_recording
 
     return open_recording(path)

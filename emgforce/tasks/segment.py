@@ -104,8 +104,8 @@ def detect_plateaus(
     ``base + 0.5 (top - base)``. Each ramp, from ``base`` to the run's own
     plateau level (median of its samples above ``high_frac``), is fitted by
     least squares with a linear and with a raised-cosine shape, each smoothed
-    by the same low-pass as the signal, around its samples between 10 % and
-    90 % of the contrast; the better shape (the smooth one only when its
+    by the same low-pass as the signal, around its samples between 25 % and
+    75 % of the contrast; the better shape (the smooth one only when its
     squared error is below :data:`SMOOTH_SHAPE_MARGIN` times the linear one's)
     gives the movement start/stop (at ``base``) and the hold start/stop (at the
     plateau): within a few ms for linear and smooth ramps of 0.2-2 s, and
@@ -173,8 +173,8 @@ def detect_plateaus(
         """Times (s) at which the ramp through samples i0..i1 is at ``base`` and at ``top``.
 
         A ramp is ``base + (top - base) S((t - t_a) / (t_b - t_a))`` with a linear or a smooth
-        (raised-cosine) shape S. Each shape's first guess maps the samples between 10 % and
-        90 % of the contrast through the inverse of S (a straight line in time); it is then
+        (raised-cosine) shape S. Each shape's first guess maps the samples between 25 % and
+        75 % of the contrast through the inverse of S (a straight line in time); it is then
         refined by least squares over ``w0..w1`` with the model smoothed by the same low-pass
         as the signal, and the shape that fits better wins. (A line fitted to the raw ramp is
         biased by 0.165 x the duration on smooth ramps.)
@@ -186,7 +186,7 @@ def detect_plateaus(
             return None
         v = (xs[i0 : i1 + 1] - base) / (top - base)
         t = np.arange(i0, i1 + 1) / fs_hz
-        keep = (v > 0.1) & (v < 0.9)
+        keep = (v > 0.25) & (v < 0.75)
         if keep.sum() < 3:
             return None
         v, t = v[keep], t[keep]
@@ -215,8 +215,8 @@ def detect_plateaus(
         _, ta, tb = best
         return (tb, ta) if falling else (ta, tb)
 
-    # the ramps without plateau noise: samples between 10 % and 90 % of the contrast
-    inside = (xs > levels.base + 0.1 * levels.contrast) & (xs < levels.base + 0.9 * levels.contrast)
+    # the ramps without plateau noise (noisy envelopes dip below 90 % in holds): 25-75 % of the contrast
+    inside = (xs > levels.base + 0.25 * levels.contrast) & (xs < levels.base + 0.75 * levels.contrast)
 
     def ramp_span(i_mid: int, lo_bound: int, hi_bound: int) -> tuple[int, int]:
         """The contiguous samples inside the fit band around the midpoint crossing at ``i_mid``."""

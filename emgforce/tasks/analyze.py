@@ -169,7 +169,7 @@ def find_trials(rec: Any, from_signals: bool = False) -> tuple[list[Any], list[s
     notes = [m.text for m in ctx.messages]
     if not found:
         notes.append("finding trials from the signals needs left and right GM channels (and force plates for "
-                      "everything but MVCs and rest)")
+                      "everything but MVCs)")
     return found, notes
 
 

@@ -4,7 +4,8 @@
 GM envelopes of the two sides (each relative to its own session maximum) in
 0.1 s epochs and recognises the tasks of the GM protocol by their patterns:
 
-* **MVC**: feet off the plates, one side's GM near its maximum for >= 1.5 s;
+* **MVC**: feet off the plates, one side's GM above half its session maximum for
+  >= 1.5 s and at 70 % of it on average;
   the side is that GM's. **Rest**: off the plates, both GM quiet for >= 3 s,
   before the first or after the last MVC (pauses between MVCs look the same).
 * **Bridges**: lying with the feet on the plates (load 10-35 % of body
@@ -95,7 +96,7 @@ def segment_protocol(load_bw: np.ndarray | None, gm: np.ndarray, fs_load: float,
     ----------
     load_bw : ndarray, shape (n,) or None
         Total vertical load of the plates in body weights (None: no plates;
-        only MVCs and rest can then be told apart).
+        only MVCs can then be found).
     gm : ndarray, shape (m, 2)
         Left and right GM linear envelopes, each divided by its session maximum.
     fs_load, fs_emg : float
@@ -129,11 +130,12 @@ def segment_protocol(load_bw: np.ndarray | None, gm: np.ndarray, fs_load: float,
     mvcs: list[tuple[int, int]] = []
     quiet_runs: list[tuple[int, int]] = []
     for a, b in _runs(load < OFF_LOAD):
-        strong = np.nanmax(g[a:b], axis=1) > 0.3
+        strong = np.nanmax(g[a:b], axis=1) > 0.5
         used = []
         for c, d in _merge(_runs(strong), per_s // 2):
             c, d = a + c, a + d
-            if d - c < 1.5 * per_s:
+            # a maximal effort: >= 1.5 s near the channel's session maximum (task bursts stay lower)
+            if d - c < 1.5 * per_s or np.nanmean(np.nanmax(g[c:d], axis=1)) < 0.7:
                 continue
             side, conf = _side(g[c:d])
             if side is None:
@@ -146,7 +148,7 @@ def segment_protocol(load_bw: np.ndarray | None, gm: np.ndarray, fs_load: float,
             quiet[c0 - a : d0 - a] = False
         mvcs += used
         quiet_runs += [(a + c, a + d) for c, d in _runs(quiet & (np.nanmax(g[a:b], axis=1) < 0.1)) if d - c >= 3 * per_s]
-    for c, d in quiet_runs:
+    for c, d in quiet_runs if load_bw is not None else []:  # without plates quiet lying and standing look alike
         if not mvcs or d <= min(m[0] for m in mvcs) or c >= max(m[1] for m in mvcs):
             add("rest", None, c, d, 0.6)
     if load_bw is None:

@@ -182,3 +182,10 @@ def test_event_descriptions_name_the_task(own, tmp_path):
     rec = open_recording(path)
     assert [t.label for t in rec.trials()] == [t.label for t in own.trials()]
     assert any(e.label.startswith("Start ") for e in rec.events)
+
+
+def test_analyze_session_reads_a_foreign_path(own, tmp_path):
+    path = foreign_c3d(own, tmp_path / "path.c3d", labels="cometa")
+    res = analyze_session(str(path), keep_traces=False)
+    assert [t.label for t in res.trials] == [t.label for t in own.trials()]
+    assert res.detected_weak_side == "left"

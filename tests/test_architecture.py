@@ -122,7 +122,7 @@ def test_the_graph_is_read(edges):
     """The reader sees the imports we know are there (lazy ones too)."""
     pairs = {(src, dst) for src, dst, _ in edges}
     assert ("emgforce.tasks.analyze", "emgforce.tasks.base") in pairs
-    assert ("emgforce.tasks.analyze", "emgforce.io.c3d") in pairs  # inside load_session
+    assert ("emgforce.tasks.analyze", "emgforce.io.load") in pairs  # inside load_session
     assert any(src == "emgforce.drivers.replay" and room == "io" for src, _, room in edges)  # drivers/ is mapped
 
 

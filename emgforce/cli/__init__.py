@@ -18,7 +18,7 @@ from emgforce import __version__
 from emgforce.errors import EmgforceError
 
 #: sub-command modules, in the order ``--help`` lists them
-COMMANDS = ("demo", "record", "info", "devices", "analyze", "batch", "progress", "convert", "live")
+COMMANDS = ("demo", "record", "info", "devices", "analyze", "segment", "batch", "progress", "convert", "live")
 
 log = logging.getLogger("emgforce")
 

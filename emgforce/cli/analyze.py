@@ -16,6 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from emgforce.cli._inputs import add_input_options, open_input
+
 NORMALISATIONS = ("mvc", "peak_task", "none")
 
 
@@ -37,6 +39,13 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "--task",
         default=None,
         help="task of a recording without trial events (e.g. stance_double for a static C3D trial)",
+    )
+    parser.add_argument(
+        "--notch",
+        default="auto",
+        type=_notch,
+        metavar="auto|off|HZ",
+        help="EMG mains notch: auto (default: 50 or 60 Hz when hum is detected, reported), off, or a frequency",
     )
     parser.add_argument(
         "--no-events",
@@ -69,7 +78,21 @@ def analysis_kwargs(args: argparse.Namespace) -> dict:
         "fallback": args.fallback,
         "task": args.task,
         "segmentation": "signals" if args.no_events else "auto",
+        "notch_hz": args.notch,
     }
+
+
+def _notch(text: str) -> float | str | None:
+    """``--notch`` value: ``"auto"``, None (off) or a frequency in Hz."""
+    if text.lower() in ("auto", "off", "none", "0"):
+        return None if text.lower() != "auto" else "auto"
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be auto, off or a frequency in Hz, got {text!r}")
+    return value
 
 
 def register(subparsers) -> None:
@@ -79,11 +102,12 @@ def register(subparsers) -> None:
         description="Segment the trials, compute per-trial/per-side metrics and symmetry, and write "
         "report.json, tidy.csv, PNG figures, a self-contained report.html and report.pdf to OUTDIR.",
     )
-    p.add_argument("session", type=Path, help="session file (.h5 written by emgforce, or .c3d)")
+    p.add_argument("session", type=Path, help="session file (.h5 written by emgforce, .c3d, .xdf, or .csv/.tsv/.txt export)")
     p.add_argument("-o", "--outdir", type=Path, default=None, help="report folder (default: SESSION without suffix + '-report')")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures, the HTML page and the PDF")
     add_analysis_options(p)
     add_report_options(p)
+    add_input_options(p)
     p.set_defaults(func=run)
 
 
@@ -96,7 +120,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     outdir = args.outdir or args.session.with_name(args.session.stem + "-report")
     template = report_template(args)  # a bad template fails before the analysis
-    result = analyze_session(args.session, **analysis_kwargs(args))
+    rec = open_input(args, args.session)
+    if rec is None:
+        return 2
+    result = analyze_session(rec, **analysis_kwargs(args))
     paths = write_report(result, outdir, figures=not args.no_figures, template=template)
     for line in result.summary:
         print(line)

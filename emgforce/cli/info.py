@@ -10,6 +10,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from emgforce.cli._inputs import add_input_options, open_input
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -18,14 +20,16 @@ def register(subparsers) -> None:
         description="Print the streams (rate, channels with muscle and side, samples, duration, gaps), "
         "events and trials, subject and end reason of an emgforce HDF5 recording.",
     )
-    p.add_argument("file", type=Path, help="recording (.h5) written by emgforce")
+    p.add_argument("file", type=Path, help="recording: .h5 written by emgforce, .c3d, .xdf or a .csv/.tsv/.txt export")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_input_options(p)
     p.set_defaults(func=run)
 
 
 def summary(rec) -> dict[str, Any]:
     """The facts ``info`` prints, as a JSON-ready dict."""
     streams = {}
+    why = rec.metadata.get("channel_recognition") or {}
     for s in rec.streams.values():
         streams[s.name] = {
             "fs_hz": s.fs_hz,
@@ -38,7 +42,8 @@ def summary(rec) -> dict[str, Any]:
             "clock_rows": len(s.clock),
             "host_clock_rate_hz": _host_rate(s.clock),
             "channels": [
-                {"name": c.name, "kind": c.kind, "unit": c.unit, "muscle": c.muscle, "side": c.side}
+                {"name": c.name, "kind": c.kind, "unit": c.unit, "muscle": c.muscle, "side": c.side,
+                 "recognised": why.get(c.name) or ("tagged in the file" if c.muscle or c.side else "")}
                 for c in s.channels
             ],
             "plate": None if s.plate is None else {k: _jsonable(v) for k, v in s.plate.items()},
@@ -100,7 +105,7 @@ def _text(info: dict[str, Any]) -> str:
             lines.append(f"    host clock: {s['host_clock_rate_hz']:.3f} samples/s over {s['clock_rows']} blocks")
         for c in s["channels"]:
             where = " ".join(x for x in (c["muscle"], c["side"]) if x)
-            lines.append(f"    {c['name']:<12} {c['kind']:<7} {c['unit']:<5} {where}".rstrip())
+            lines.append(f"    {c['name']:<12} {c['kind']:<7} {c['unit']:<5} {where or '-':<28} {c['recognised']}".rstrip())
         if s["plate"] is not None:
             plate = s["plate"]
             lines.append(f"    plate: {plate.get('name', '')} type {plate.get('type', '?')}".rstrip())
@@ -119,13 +124,20 @@ def _text(info: dict[str, Any]) -> str:
             marks[e["label"]] = marks.get(e["label"], 0) + 1
     if marks:
         lines.append("marks: " + ", ".join(f"{k} x{v}" for k, v in sorted(marks.items())))
+    for note in info["metadata"].get("trial_recognition") or []:
+        lines.append(f"  {note}")
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    from emgforce.io import read_recording
+    from emgforce.io.load import FORMATS
 
-    info = summary(read_recording(args.file, load_data=False))  # the summary needs no samples
+    # the summary of an emgforce file needs no samples
+    kwargs = {"load_data": False} if FORMATS.get(args.file.suffix.lower()) == "hdf5" else {}
+    rec = open_input(args, args.file, **kwargs)
+    if rec is None:
+        return 2
+    info = summary(rec)
     if args.json:
         print(json.dumps(info, indent=2))
     else:

@@ -24,11 +24,17 @@ Mapping (see ``docs/c3d.md``)
   lab frame of the file, as ezc3d does.
 * Other channels whose label mentions EMG (or names one of the muscles in
   :mod:`emgforce.naming`) form the ``emg`` stream (or exactly the labels passed
-  as ``emg_channels``); the rest form an ``analog`` stream. Muscle and side are
-  guessed from labels such as ``GM_L``, ``L_GMed`` or ``Glut Med Right``.
+  as ``emg_channels``); the rest form an ``analog`` stream. Muscle and side come
+  from the channel recogniser (:func:`emgforce.io.channels.recognise_channel`:
+  ``L GMED``, ``LT GLUT. MED.``, ``Voltage.R_GMED`` ...), its reasons in
+  ``metadata["channel_recognition"]``.
+* An empty or implausible ``POINT:UNITS`` is inferred from the plates' size
+  (:func:`point_length_unit`), noted in ``metadata["import_notes"]``.
 * ``EVENT`` entries become :class:`~emgforce.io.Event` objects of kind
   ``mark``, labelled ``"<context> <label>"`` (``"Left Foot Strike"``) unless the
-  context is ``General``; times count from the first frame of the file.
+  context is ``General``, with the description appended when only it names
+  the task (``"Start"`` described as ``"SLS left"``); times count from the
+  first frame of the file.
 """
 
 from __future__ import annotations
@@ -67,8 +73,9 @@ from emgforce.errors import (
 )
 from emgforce.io._c3d_file import C3DFile
 from emgforce.io.c3d_points import MARKER_STREAM, is_point_stream, points_for_c3d, read_points
+from emgforce.io.channels import recognise_channel
 from emgforce.io.format import LABEL_BYTES
-from emgforce.naming import MUSCLES, SIDES
+from emgforce.naming import SIDES
 
 log = logging.getLogger(__name__)
 
@@ -127,36 +134,8 @@ def _moment_scale(unit: str) -> float | None:
     return _FORCE_N[match.group(1)] * _LENGTH_M[match.group(2)]
 
 
-_SIDE_WORDS = {"l": "left", "lt": "left", "left": "left", "r": "right", "rt": "right", "right": "right"}
-_MUSCLE_WORDS = {
-    "gm": "gluteus_medius",
-    "gmed": "gluteus_medius",
-    "glmed": "gluteus_medius",
-    "glutmed": "gluteus_medius",
-    "glutemed": "gluteus_medius",
-    "gluteusmedius": "gluteus_medius",
-    "gmax": "gluteus_maximus",
-    "glmax": "gluteus_maximus",
-    "glutmax": "gluteus_maximus",
-    "glutemax": "gluteus_maximus",
-    "gluteusmaximus": "gluteus_maximus",
-    "tfl": "tensor_fasciae_latae",
-    "tensorfasciaelatae": "tensor_fasciae_latae",
-    "tensorfascialatae": "tensor_fasciae_latae",
-}
-for _key, (_abbrev, _full) in MUSCLES.items():
-    _MUSCLE_WORDS.setdefault(_abbrev.lower(), _key)
-    _MUSCLE_WORDS.setdefault(_full.replace(" ", "").lower(), _key)
-
-
 def guess_muscle_side(label: str) -> tuple[str | None, str | None]:
-    """Guess ``(muscle, side)`` from a channel label; None where it cannot tell.
-
-    Words are split at non-letters and at lower-to-upper case changes
-    (``LeftGMed`` -> left, g, med); a muscle may span up to three words
-    (``Glut Med``) and may carry a one-letter side prefix or suffix
-    (``LGMED``, ``GMedR``). Only the muscles in :data:`emgforce.naming.MUSCLES`
-    are recognised; an ambiguous label (two muscles or two sides) gives None.
+    """``(muscle, side)`` of a channel label (see :func:`emgforce.io.channels.recognise_channel`).
 
     Examples
     --------
@@ -167,37 +146,8 @@ def guess_muscle_side(label: str) -> tuple[str | None, str | None]:
     >>> guess_muscle_side("Sensor 12.EMG12")
     (None, None)
     """
-    words = [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+", label)]
-    muscles: set[str] = set()
-    sides: set[str] = set()
-    used = [False] * len(words)
-    for span in (3, 2, 1):
-        for i in range(len(words) - span + 1):
-            if any(used[i : i + span]):
-                continue
-            word = "".join(words[i : i + span])
-            candidates = [(word, None)]
-            if len(word) > 2 and word[0] in "lr":
-                candidates.append((word[1:], _SIDE_WORDS[word[0]]))
-            if len(word) > 2 and word[-1] in "lr":
-                candidates.append((word[:-1], _SIDE_WORDS[word[-1]]))
-            for stem, side in candidates:
-                if stem in _MUSCLE_WORDS:
-                    muscles.add(_MUSCLE_WORDS[stem])
-                    if side:
-                        sides.add(side)
-                    used[i : i + span] = [True] * span
-                    break
-    for i, word in enumerate(words):
-        if not used[i] and word in _SIDE_WORDS:
-            sides.add(_SIDE_WORDS[word])
-    muscle = muscles.pop() if len(muscles) == 1 else None
-    side = sides.pop() if len(sides) == 1 else None
-    return muscle, side
-
-
-def _is_emg_label(label: str) -> bool:
-    return "emg" in label.lower() or guess_muscle_side(label)[0] is not None
+    m = recognise_channel(label)
+    return m.muscle, m.side
 
 
 def _unique(labels: list[str]) -> list[str]:
@@ -315,10 +265,6 @@ def _read_plates(params, analog: np.ndarray, units: list[str], per_frame: int = 
     n_used = int(_first(params, "FORCE_PLATFORM", "USED", 0) or 0)
     if n_used == 0:
         return []
-    length_unit = str(_first(params, "POINT", "UNITS", "m")).strip() or "m"
-    to_m = _LENGTH_M.get(length_unit.lower())
-    if to_m is None:
-        raise RecordingFormatError(f"POINT:UNITS {length_unit!r} is not a length unit (m, cm, mm); cannot place the force plates")
     types = np.asarray(_param(params, "FORCE_PLATFORM", "TYPE", []), dtype=int).ravel()
     channels = np.asarray(_param(params, "FORCE_PLATFORM", "CHANNEL", np.empty((6, 0))), dtype=int)
     corners_all = np.asarray(_param(params, "FORCE_PLATFORM", "CORNERS", np.empty((3, 4, 0))), dtype=float)
@@ -334,6 +280,8 @@ def _read_plates(params, analog: np.ndarray, units: list[str], per_frame: int = 
         corners_all = corners_all.reshape(3, 4, -1)
     if origins.ndim == 1:
         origins = origins.reshape(3, -1)
+    length_unit, _ = point_length_unit(params, corners_all)
+    to_m = _LENGTH_M[length_unit]
     plates = []
     for i in range(n_used):
         where = f"force platform {i + 1}"
@@ -394,6 +342,24 @@ def _read_plates(params, analog: np.ndarray, units: list[str], per_frame: int = 
     return plates
 
 
+def point_length_unit(params, corners_all: np.ndarray | None = None) -> tuple[str, str | None]:
+    """Length unit of the file (``POINT:UNITS``), inferred or corrected from the force plates' size
+    when it is missing or implausible (see :func:`emgforce.io.plausibility.infer_length_unit`)."""
+    from emgforce.io.plausibility import infer_length_unit
+
+    declared = str(_first(params, "POINT", "UNITS", "")).strip()
+    if corners_all is None:
+        corners_all = np.asarray(_param(params, "FORCE_PLATFORM", "CORNERS", np.empty((3, 4, 0))), dtype=float)
+        if corners_all.ndim == 2:
+            corners_all = corners_all.reshape(3, 4, -1)
+    sides = np.linalg.norm(np.diff(corners_all[:, [0, 1, 2]], axis=1), axis=0) if corners_all.size else np.empty(0)
+    side = float(np.max(sides)) if sides.size else math.nan
+    if not math.isfinite(side) or side <= 0:
+        unit = declared.lower() if declared.lower() in _LENGTH_M else "mm"
+        return unit, None if declared.lower() in _LENGTH_M else f"POINT:UNITS {declared!r} is not m, cm or mm; mm assumed"
+    return infer_length_unit(side, declared)
+
+
 def _emgforce_tags(params, n_analog: int) -> dict[str, list[str]] | None:
     """Per-channel stream/name/kind/muscle/side written by :func:`write_c3d`, if present and whole."""
     keys = ("STREAM", "CHANNEL", "KIND", "MUSCLE", "SIDE")
@@ -410,6 +376,7 @@ def _emgforce_tags(params, n_analog: int) -> dict[str, list[str]] | None:
 
 def _events(params, t0_s: float) -> list:
     from emgforce.io.recording import Event
+    from emgforce.io.trial_events import parse_event_label
 
     n = int(_first(params, "EVENT", "USED", 0) or 0)
     if n == 0:
@@ -429,6 +396,8 @@ def _events(params, t0_s: float) -> list:
         kind = "mark"
         if description.startswith(_EVENT_KIND_PREFIX) and description[len(_EVENT_KIND_PREFIX) :] in ("start", "stop", "mark"):
             kind = description[len(_EVENT_KIND_PREFIX) :]
+        elif description and parse_event_label(label).task is None and parse_event_label(label, None, description).task:
+            label = f"{label} {description}"  # e.g. "Start" described as "single leg stance left"
         if context and context.lower() != "general":
             label = f"{context} {label}"
         if len(label.encode("utf-8")) > LABEL_BYTES:
@@ -594,6 +563,7 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
 
     rest = [i for i in range(n_analog) if i not in plate_idx]
     groups: dict[str, list[tuple[int, ChannelInfo]]] = {}
+    recognition: dict[str, str] = {}
     if emg_channels is None and tags is not None:
         # written by write_c3d: restore streams, names, kinds, muscles and sides
         for i in rest:
@@ -612,10 +582,12 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
                 raise KeyError(f"{path}: {on_plate} belong to a force platform, not to EMG")
             emg_set = {labels.index(c) for c in emg_channels}
         else:
-            emg_set = {i for i in rest if _is_emg_label(labels[i])}
+            emg_set = {i for i in rest if recognise_channel(labels[i]).is_emg}
         for i in rest:
             kind = "emg" if i in emg_set else "analog"
-            muscle, side = guess_muscle_side(labels[i])
+            match = recognise_channel(labels[i])
+            muscle, side = match.muscle, match.side
+            recognition[labels[i]] = match.reason
             groups.setdefault(kind, []).append((i, ChannelInfo(labels[i], kind=kind, unit=units[i] or "V", muscle=muscle, side=side)))
     for name, members in groups.items():
         if name in streams:
@@ -648,7 +620,13 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
             "trial": _trial(params),
             "points": points[1] if points is not None else {},
         },
+        "channel_recognition": recognition,
     }
+    if plates:
+        _, unit_note = point_length_unit(params)
+        if unit_note:
+            log.warning("%s: %s", path.name, unit_note)
+            metadata["import_notes"] = [unit_note]
     if not plates:
         log.info("%s has no force platform (FORCE_PLATFORM:USED = 0)", path.name)
     start = str(_first(params, "EMGFORCE", "START_TIME", "")).strip()

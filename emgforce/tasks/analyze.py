@@ -18,16 +18,17 @@ from typing import Any
 
 import numpy as np
 
-from emgforce.errors import AnalysisError, EmgforceError
+from emgforce.errors import EmgforceError
 from emgforce.naming import ACTIVITY_LABELS, SIDES, TASKS
 from emgforce.tasks.base import Task, get_task, registered_tasks
-from emgforce.tasks.context import Context, note, side_mean, trace
+from emgforce.tasks.context import Context, fz_sum, gm_channel_names, note, side_mean, trace
 from emgforce.tasks.options import NORMALISATIONS, AnalysisOptions
 from emgforce.tasks.prepare import FALLBACK_WORDS, emg_setup, plate_setup
+from emgforce.tasks.protocol import protocol_from_recording
 from emgforce.tasks.results import SessionResult, TrialResult, session_info
 from emgforce.tasks.symmetry import LSI_FORMULA, SI_FORMULA, compare_sides, summary_line
 
-__all__ = ["NORMALISATIONS", "WEAK_SIDE_MIN_SI_PCT", "AnalysisOptions", "analyze_session", "load_session"]
+__all__ = ["NORMALISATIONS", "WEAK_SIDE_MIN_SI_PCT", "AnalysisOptions", "analyze_session", "find_trials", "load_session"]
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +37,12 @@ WEAK_SIDE_MIN_SI_PCT = 15.0
 
 
 def load_session(path: str | Path) -> Any:
-    """Read an emgforce HDF5 session, or a C3D file through :func:`emgforce.io.c3d.read_c3d`."""
-    path = Path(path)
-    if path.suffix.lower() == ".c3d":
-        try:
-            from emgforce.io.c3d import read_c3d
-        except ImportError as exc:
-            raise AnalysisError(f"cannot read {path}: the C3D importer is not available ({exc})") from exc
-        return read_c3d(path)
-    from emgforce.io import read_recording
+    """Read a session of any supported format (:func:`emgforce.io.load.open_recording`: emgforce
+    HDF5, C3D through :func:`emgforce.io.c3d.read_c3d`, XDF, delimited text), with its channels
+    tagged and trials recognised."""
+    from emgforce.io.load import open_recording
 
-    return read_recording(path)
+    return open_recording(path)
 
 
 def _analyze_trial(ctx: Context, trial: Any, traces: dict[str, Any]) -> TrialResult:
@@ -84,17 +80,18 @@ def _compare_one_sided(ctx: Context, result: SessionResult, task: Task, votes: l
         votes.append("left" if left < right else "right")
 
 
-def _compare_bilateral(result: SessionResult, task: Task) -> None:
+def _compare_bilateral(ctx: Context, result: SessionResult, task: Task) -> None:
     """The two sides within the task's trials (GM activation, or a plate metric such as the load share)."""
     metric = task.bilateral_metric
     vals: dict[str, list[float]] = {"left": [], "right": []}
     unit = ""
+    gm = gm_channel_names(ctx)
     for t in result.trials:
         if t.task != task.key:
             continue
         for m in t.metrics:
             if m.name == metric and m.rep is None and m.side in SIDES and math.isfinite(m.value):
-                if metric == "emg_mean" and not (m.muscle and m.muscle.startswith("GM_")):
+                if metric == "emg_mean" and m.muscle not in gm:
                     continue
                 vals[m.side].append(m.value)
                 unit = m.unit
@@ -117,7 +114,7 @@ def _symmetry(ctx: Context, result: SessionResult) -> None:
         task.summarize(ctx, result)
     for task in tasks:
         if task.bilateral_comparison:
-            _compare_bilateral(result, task)
+            _compare_bilateral(ctx, result, task)
     voters = {t.key for t in tasks if t.votes_weak_side}
     n_tasks = sum(1 for s in result.symmetry if s.task in voters and s.quantity == "GM emg_mean")
     n_left = votes.count("left")
@@ -136,6 +133,99 @@ def _symmetry(ctx: Context, result: SessionResult) -> None:
             f"the subject's affected side is recorded as {affected}, but GM activation is lower on the "
             f"{result.detected_weak_side} side in most tasks: check the side labels of the subject, trials and electrodes",
         )
+
+
+def _auto_trials(ctx: Context) -> tuple[list[Any], dict[tuple[str, float], Any]]:
+    """Trials found from the signals (:mod:`emgforce.tasks.protocol`), and each one's AutoTrial by (label, start)."""
+    from emgforce.io.recording import Trial
+
+    found = protocol_from_recording(ctx)
+    trials, auto, counts = [], {}, {}
+    for a in found:
+        counts[a.label] = counts.get(a.label, 0) + 1
+        trials.append(Trial(a.label, a.start_s, a.stop_s, counts[a.label] - 1))
+        auto[(a.label, a.start_s)] = a
+    if found:
+        ctx.note("warning", f"no trial events: {len(found)} trials found from the signals (marked auto, with a "
+                 "confidence); check them with `emgforce segment SESSION -o trials.csv` and pass the corrected "
+                 "table with --trials")
+    return trials, auto
+
+
+def find_trials(rec: Any, from_signals: bool = False) -> tuple[list[Any], list[str]]:
+    """The trials of a recording for ``emgforce segment``: from its (recognised) events, else (or
+    with ``from_signals``) found from the signals; returns (trials, notes).
+
+    Trials from events are :class:`emgforce.io.Trial`; found ones :class:`emgforce.tasks.protocol.AutoTrial`
+    (``source="auto"``, with a confidence).
+    """
+    trials = [t for t in rec.trials() if t.label not in ACTIVITY_LABELS]
+    if trials and not from_signals:
+        return trials, []
+    ctx = Context(rec, AnalysisOptions())
+    plate_setup(ctx)
+    _body_mass(ctx)
+    found = protocol_from_recording(ctx)
+    notes = [m.text for m in ctx.messages]
+    if not found:
+        notes.append("finding trials from the signals needs left and right GM channels (and force plates for "
+                      "everything but MVCs)")
+    return found, notes
+
+
+def _plate_sides(ctx: Context, trials: list[Any]) -> None:
+    """Which foot each plate is under, from the single-leg stance trials: the plate that carries the
+    load while standing on the left leg is the left plate (files of other software name plates by
+    number only). Set only when every such trial agrees and each side gets a different plate."""
+    from emgforce.tasks.context import mean_fz
+
+    if len(ctx.plates) < 2 or all(p.side for p in ctx.plates):
+        return
+    votes: dict[str, set[str]] = {s: set() for s in SIDES}
+    for t in trials:
+        if t.task == "stance" and t.side in SIDES:
+            loads = sorted(((mean_fz(p, t.start_s, t.stop_s), p.name) for p in ctx.plates), reverse=True)
+            if loads[0][0] > 2.0 * max(loads[1][0], ctx.opts.fz_threshold_n):
+                votes[t.side].add(loads[0][1])
+    if all(len(v) == 1 for v in votes.values()) and votes["left"] != votes["right"]:
+        for p in ctx.plates:
+            for side in SIDES:
+                if p.name in votes[side] and p.side is None:
+                    p.side = side
+                    ctx.note("info", f"plate {p.name!r} is under the {side} foot (it carries the load in the {side} "
+                             "single-leg stance trials); its load share is reported for that side")
+
+
+def _body_mass(ctx: Context) -> None:
+    """Body mass checked for plausibility against the plates, estimated from quiet stance when absent."""
+    from emgforce.io.plausibility import check_body_mass, estimate_body_mass
+
+    recorded = getattr(ctx.rec.subject, "body_mass_kg", None)
+    estimate = None
+    if ctx.plates:
+        fs = ctx.plates[0].fs_hz
+        total = fz_sum(ctx, 0.0, min(p.fz_n.size for p in ctx.plates) / fs)
+        if total is not None:
+            estimate = estimate_body_mass(total[0], total[1])
+    mass, why = check_body_mass(recorded, estimate)
+    ctx.body_mass_kg = mass
+    if why:
+        ctx.note("warning", why)
+        ctx.body_mass_source = "estimated from the plates" if mass == estimate else "corrected" if mass else "unknown"
+    elif mass is None:
+        ctx.body_mass_source = "unknown"
+
+
+def _import_notes(ctx: Context) -> None:
+    """What the importers decided (units, trials from other software's events, channel tags) as messages."""
+    meta = ctx.rec.metadata
+    for text in meta.get("import_notes") or []:
+        ctx.note("warning", text)
+    for text in meta.get("trial_recognition") or []:
+        ctx.note("warning" if "none names a trial" in text else "info", text)
+    tags = meta.get("channel_recognition") or {}
+    if tags:
+        ctx.note("info", "channels recognised: " + "; ".join(f"{k}: {v}" for k, v in tags.items()))
 
 
 def _subject_dict(subject: Any) -> dict[str, Any]:
@@ -197,12 +287,18 @@ def analyze_session(
         source = str(getattr(rec, "path", None) or "<in memory>")
         session = Path(rec.path).stem if getattr(rec, "path", None) else str(rec.metadata.get("session", "session"))
     ctx = Context(rec, opts)
+    _import_notes(ctx)
     # rep/hold start-stop pairs are sub-events inside trials, not trials
     trials = [t for t in rec.trials() if t.label not in ACTIVITY_LABELS]
     known = set(TASKS) | {t.key for t in registered_tasks()}
     unknown = sorted({t.label for t in trials if t.task not in known})
     if unknown:
         ctx.note("info", f"trials with labels outside the protocol's tasks get the generic analysis: {', '.join(unknown)}")
+    plate_setup(ctx)
+    _body_mass(ctx)
+    auto: dict[tuple[str, float], Any] = {}
+    if not trials and task is None:
+        trials, auto = _auto_trials(ctx)
     if not trials:
         trials = [_whole_recording_trial(rec, task)]
         ctx.note(
@@ -220,9 +316,9 @@ def analyze_session(
     except EmgforceError as exc:
         norm, ref = {}, {}
         ctx.env = ctx.emg_raw = None
-        ctx.names, ctx.sides, ctx.units = [], [], []
+        ctx.names, ctx.sides, ctx.muscles, ctx.units = [], [], [], []
         ctx.note("error", f"the EMG could not be processed ({exc}): EMG metrics are skipped")
-    plate_setup(ctx)
+    _plate_sides(ctx, trials)
     traces: dict[str, Any] = {}
     if keep_traces and ctx.env is not None:
         t, v = trace(ctx.env, ctx.emg_fs)
@@ -235,7 +331,7 @@ def analyze_session(
     result = SessionResult(
         source=source,
         session=session,
-        subject=_subject_dict(rec.subject),
+        subject={**_subject_dict(rec.subject), "body_mass_kg": ctx.body_mass_kg, "body_mass_source": ctx.body_mass_source},
         info=session_info(rec),
         normalisation_requested=opts.normalisation,
         normalisation=norm,
@@ -254,7 +350,14 @@ def analyze_session(
             "(see messages): each channel keeps its own scale, so left/right differences are not differences in %MVC"
         )
     for trial in trials:
-        result.trials.append(_analyze_trial(ctx, trial, traces))
+        tr = _analyze_trial(ctx, trial, traces)
+        found = auto.get((trial.label, trial.start_s))
+        if rec.metadata.get("trial_source") == "table":
+            tr.source = "table"
+        elif found is not None:
+            tr.source, tr.confidence = "auto", found.confidence
+            note(tr, "info", f"trial found from the signals (confidence {found.confidence:.2f})")
+        result.trials.append(tr)
     _symmetry(ctx, result)
     result.messages = ctx.messages
     result.traces = traces if keep_traces else {}

@@ -17,18 +17,29 @@ __all__ = ["ellipse", "net_sway", "stabilization", "sway", "trial_load_split", "
 
 
 def sway(ctx: Context, tr: TrialResult, plate: PlateData, start_s: float, stop_s: float, traces: dict[str, Any]) -> None:
-    """COP sway descriptors of a continuous loaded stretch, and its stabilogram trace."""
+    """COP sway descriptors over the longest loaded stretch of a window, and its stabilogram trace."""
     from emgforce.forceplate import sway_descriptors
 
     if plate.cop_m is None:
         note(tr, "warning", f"plate {plate.name!r} has no COP: sway skipped")
         return
-    cop = plate.cop_m[time_slice(start_s, stop_s, plate.fs_hz, plate.cop_m.shape[0])]
+    sl = time_slice(start_s, stop_s, plate.fs_hz, plate.cop_m.shape[0])
+    cop = plate.cop_m[sl]
+    ok = np.all(np.isfinite(cop), axis=1)
+    if not ok.all():
+        # unloaded moments (stepping on or off, a foot lifted): the longest loaded stretch
+        d = np.diff(np.concatenate(([0], ok.astype(np.int8), [0])))
+        runs = list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+        if not runs:
+            note(tr, "warning", f"COP undefined (load at or below {ctx.opts.fz_threshold_n:g} N) throughout "
+                  f"{start_s:.2f}-{stop_s:.2f} s: sway skipped")
+            return
+        i0, i1 = max(runs, key=lambda r: r[1] - r[0])
+        cop = cop[i0:i1]
+        start_s, stop_s = (sl.start + i0) / plate.fs_hz, (sl.start + i1) / plate.fs_hz
+        note(tr, "info", f"COP undefined (load at or below {ctx.opts.fz_threshold_n:g} N) in part of the window: "
+              f"sway computed over {start_s:.2f}-{stop_s:.2f} s, the longest loaded stretch")
     duration = cop.shape[0] / plate.fs_hz
-    if not np.all(np.isfinite(cop)):
-        note(tr, "warning", f"COP undefined (load at or below {ctx.opts.fz_threshold_n:g} N) in part of "
-              f"{start_s:.2f}-{stop_s:.2f} s: sway skipped")
-        return
     # the stabilogram shows the COP about its mean, as the descriptors see it (Prieto 1996)
     centre = cop.mean(axis=0) if cop.shape[0] else np.zeros(2)
     step = max(int(round(plate.fs_hz / TRACE_FS_HZ)), 1)

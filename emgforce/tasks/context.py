@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from emgforce.io.recording import time_slice
-from emgforce.naming import MUSCLES, parse_emg_channel_name
 from emgforce.tasks.options import AnalysisOptions
 from emgforce.tasks.results import Message, TrialResult
 
@@ -24,6 +23,7 @@ __all__ = [
     "body_weight_n",
     "env_window",
     "fz_sum",
+    "gm_channel_names",
     "mean_fz",
     "note",
     "side_mean",
@@ -58,9 +58,12 @@ class Context:
     env: np.ndarray | None = None  # (n, c) normalised (or volts)
     names: list[str] = field(default_factory=list)
     sides: list[str | None] = field(default_factory=list)
+    muscles: list[str | None] = field(default_factory=list)  # muscle tag of each channel (analysis selects by tags)
     units: list[str] = field(default_factory=list)
     refs: np.ndarray | None = None  # per channel: envelope value (V) at 100 % (100 when not normalised)
     plates: list[PlateData] = field(default_factory=list)
+    body_mass_kg: float | None = math.nan  # checked/estimated by the session setup; NaN: not checked, use the subject's
+    body_mass_source: str = "recorded"
     messages: list[Message] = field(default_factory=list)
 
     def note(self, level: str, text: str, trial: str | None = None) -> None:
@@ -85,12 +88,16 @@ def env_window(ctx: Context, j: int, start_s: float, stop_s: float) -> np.ndarra
 
 
 def working_channels(ctx: Context, side: str | None, muscle: str = "gluteus_medius") -> list[int]:
-    """Columns of the muscle's channels (of one side, or of both when ``side`` is None)."""
-    abbrev = MUSCLES[muscle][0]
-    idx = [j for j, n in enumerate(ctx.names) if (parse_emg_channel_name(n) or ("", ""))[0] == muscle or n.startswith(abbrev + "_")]
+    """Columns of the muscle's channels (of one side, or of both when ``side`` is None), by their muscle tag."""
+    idx = [j for j, m in enumerate(ctx.muscles) if m == muscle]
     if side is not None:
         idx = [j for j in idx if ctx.sides[j] == side]
     return idx
+
+
+def gm_channel_names(ctx: Context) -> list[str]:
+    """Names of the gluteus medius channels (both sides)."""
+    return [ctx.names[j] for j in working_channels(ctx, None)]
 
 
 def mean_fz(p: PlateData, start_s: float, stop_s: float) -> float:
@@ -122,8 +129,10 @@ def fz_sum(ctx: Context, start_s: float, stop_s: float) -> tuple[np.ndarray, flo
 
 
 def body_weight_n(ctx: Context) -> float | None:
-    """The subject's weight from the recorded body mass, None when unknown."""
-    mass = getattr(ctx.rec.subject, "body_mass_kg", None)
+    """The subject's weight from the (checked or estimated) body mass, None when unknown."""
+    mass = ctx.body_mass_kg
+    if mass is not None and math.isnan(mass):
+        mass = getattr(ctx.rec.subject, "body_mass_kg", None)
     return 9.80665 * mass if mass else None
 
 

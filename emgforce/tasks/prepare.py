@@ -10,10 +10,11 @@ import numpy as np
 from emgforce import constants as C
 from emgforce.errors import EmgforceError
 from emgforce.io.recording import time_slice
-from emgforce.naming import SIDES, parse_emg_channel_name
+from emgforce.io.channels import recognise_channel
+from emgforce.naming import SIDES
 from emgforce.tasks.context import Context, PlateData
 
-__all__ = ["FALLBACK_WORDS", "NORM_UNIT", "emg_setup", "plate_setup", "reference"]
+__all__ = ["FALLBACK_WORDS", "NORM_UNIT", "channel_tags", "emg_setup", "plate_setup", "reference"]
 
 NORM_UNIT = {"mvc": "%MVC", "peak_task": "%peak"}
 FALLBACK_WORDS = {"peak_task": "the peak over the task trials (%peak)", "none": "nothing (volts)"}
@@ -33,7 +34,7 @@ def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str
     chans = [emg.channels[i] for i in cols]
     ctx.emg_fs = float(emg.fs_hz)
     ctx.names = [c.name for c in chans]
-    ctx.sides = [c.side if c.side in SIDES else (parse_emg_channel_name(c.name) or (None, None))[1] for c in chans]
+    ctx.sides, ctx.muscles = channel_tags(chans)
     raw = emg.data[:, cols]
     lost = ~np.isfinite(raw)
     if lost.any():
@@ -45,7 +46,7 @@ def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str
     for j in np.flatnonzero(quality.saturated & ~quality.flat):
         ctx.note("warning", f"EMG channel {ctx.names[j]}: {int(quality.n_saturated[j])} samples look clipped "
                  "(amplifier saturation): amplitudes are underestimated")
-    params = EnvelopeParams(lowpass_hz=ctx.opts.envelope_lowpass_hz, notch_hz=ctx.opts.notch_hz, nonfinite="interpolate")
+    params = EnvelopeParams(lowpass_hz=ctx.opts.envelope_lowpass_hz, notch_hz=_notch(ctx, raw), nonfinite="interpolate")
     env = emg_envelope(raw, ctx.emg_fs, params=params)
     env[lost] = np.nan
 
@@ -82,6 +83,53 @@ def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str
     ctx.refs = refs
     ctx.env = percent_mvc(env, refs)
     return norm, ref
+
+
+#: COP samples outside the plate (beyond this margin) in more than this share of the loaded samples are flagged
+COP_OUTSIDE_MARGIN_M = 0.02
+COP_OUTSIDE_SHARE = 0.05
+
+
+def _check_cop_on_plate(ctx: Context, name: str, cop: np.ndarray, corners_m: np.ndarray) -> None:
+    """Flag a COP that leaves the plate: wrong corners, origin, units or sign convention in the file."""
+    ok = np.all(np.isfinite(cop), axis=1)
+    if not ok.any():
+        return
+    lo = corners_m[:, :2].min(axis=0) - COP_OUTSIDE_MARGIN_M
+    hi = corners_m[:, :2].max(axis=0) + COP_OUTSIDE_MARGIN_M
+    outside = np.any((cop[ok] < lo) | (cop[ok] > hi), axis=1)
+    share = float(outside.mean())
+    if share > COP_OUTSIDE_SHARE:
+        ctx.note("warning", f"force stream {name!r}: the COP lies outside the plate in {100 * share:.0f} % of the loaded "
+                 "samples: check the plate's corners, origin, units and sign convention in the file (COP and sway "
+                 "are suspect)")
+
+
+def channel_tags(chans: Any) -> tuple[list[str | None], list[str | None]]:
+    """(sides, muscles) of EMG channels: their tags, or the label recogniser's answer for untagged
+    channels (in-memory recordings, older files)."""
+    guesses = [recognise_channel(c.name) if c.muscle is None or c.side not in SIDES else None for c in chans]
+    sides = [c.side if c.side in SIDES else g.side for c, g in zip(chans, guesses)]
+    muscles = [c.muscle if c.muscle else g.muscle for c, g in zip(chans, guesses)]
+    return sides, muscles
+
+
+def _notch(ctx: Context, raw: np.ndarray) -> float | None:
+    """The notch frequency: the user's, or 50/60 Hz when mains hum is detected (``"auto"``), said in a message."""
+    from emgforce.signal.mains import HUM_THRESHOLD_DB, detect_mains_hum
+
+    if ctx.opts.notch_hz != "auto":
+        if ctx.opts.notch_hz is not None:
+            ctx.note("info", f"EMG notch filter at {ctx.opts.notch_hz:g} Hz (set by the user)")
+        return ctx.opts.notch_hz
+    hum = detect_mains_hum(raw, ctx.emg_fs)
+    if hum.f0_hz is None:
+        return None
+    names = ", ".join(ctx.names[j] for j in hum.channels)
+    ctx.note("warning", f"mains hum at {hum.f0_hz:g} Hz detected in {names} ({hum.excess_db[hum.f0_hz]:.0f} dB above "
+             f"the neighbouring spectrum, threshold {HUM_THRESHOLD_DB:g} dB): EMG notched at {hum.f0_hz:g} Hz; "
+             "--notch off (notch_hz=None) turns this off, --notch 50/60 sets it")
+    return hum.f0_hz
 
 
 def reference(env: np.ndarray, fs: float, trials: list[Any]) -> tuple[float, str]:
@@ -122,6 +170,7 @@ def plate_setup(ctx: Context) -> None:
                 valid = np.asarray(res.valid, dtype=bool)
                 cop = np.where(valid[:, None], np.asarray(res.cop_m)[:, :2], np.nan)
                 fz = np.asarray(res.fz_n, dtype=float)  # load, positive whatever the sign convention
+                _check_cop_on_plate(ctx, stream.name, cop, plate.corners_m)
             except EmgforceError as exc:
                 ctx.note("warning", f"force stream {stream.name!r}: no COP ({exc})")
         else:

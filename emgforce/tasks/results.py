@@ -103,6 +103,8 @@ class TrialResult:
     balance_losses: list[tuple[float, float]] = field(default_factory=list)
     metrics: list[Metric] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    source: str = "events"  # where the trial came from: "events", "table" (--trials), or "auto" (found from the signals)
+    confidence: float | None = None  # of an "auto" trial, in [0, 1]
 
     def metric(self, name: str, *, muscle: str | None = None, side: str | None = None, rep: int | None = None) -> Metric:
         """The first metric matching the name and the given filters (KeyError if none)."""

@@ -9,9 +9,9 @@ GM linear envelope.
 The automatic detector (:func:`detect_plateaus`) works on the zero-phase
 low-pass-filtered signal between two levels found in the trial itself
 (robust medians of the low and high samples, or given): a movement is a run
-above the midpoint ``base + 0.5 (top - base)``; its ramps are extrapolated
-linearly to ``base`` (movement start and end) and to ``top`` (hold start and
-end).
+above the midpoint ``base + 0.5 (top - base)``; each of its ramps is fitted by
+a linear or a smooth (raised-cosine) ramp from ``base`` to ``top``, whose ends
+give the movement start and end and the hold start and end.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from emgforce.errors import AnalysisError
 from emgforce.tasks.results import Phase
 
 log = logging.getLogger(__name__)
+
+#: a smooth (raised-cosine) ramp is chosen over a linear one when its squared error is this much smaller
+SMOOTH_SHAPE_MARGIN = 0.7
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,14 @@ def _smooth(x: np.ndarray, fs_hz: float, cutoff_hz: float | None) -> np.ndarray:
     if x.size <= 3 * (2 * sos.shape[0] + 1):
         return x
     return sps.sosfiltfilt(sos, x)
+
+
+def _linear(u: np.ndarray) -> np.ndarray:
+    return np.clip(u, 0.0, 1.0)
+
+
+def _raised_cosine(u: np.ndarray) -> np.ndarray:
+    return 0.5 - 0.5 * np.cos(np.pi * np.clip(u, 0.0, 1.0))
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -90,11 +101,14 @@ def detect_plateaus(
     """Find movements that raise a signal to a plateau (bridge reps, stance phases).
 
     A movement is a run of the smoothed signal above the midpoint
-    ``base + 0.5 (top - base)``. Each ramp is fitted (least squares) by a
-    straight line over its contiguous samples between 25 % and 75 % of the
-    contrast around the midpoint crossing; the line extrapolated to ``base`` gives the movement
-    start/stop and to the run's own plateau level (median of its samples
-    above ``high_frac``) the hold start/stop: exact for linear ramps, and
+    ``base + 0.5 (top - base)``. Each ramp, from ``base`` to the run's own
+    plateau level (median of its samples above ``high_frac``), is fitted by
+    least squares with a linear and with a raised-cosine shape, each smoothed
+    by the same low-pass as the signal, around its samples between 25 % and
+    75 % of the contrast; the better shape (the smooth one only when its
+    squared error is below :data:`SMOOTH_SHAPE_MARGIN` times the linear one's)
+    gives the movement start/stop (at ``base``) and the hold start/stop (at the
+    plateau): within a few ms for linear and smooth ramps of 0.2-2 s, and
     unaffected by noise on the plateaus. Without a ``high_frac`` crossing the
     hold is the peak instant.
 
@@ -155,17 +169,53 @@ def detect_plateaus(
     runs = [(a, b) for a, b in merged if (b - a) / fs_hz >= min_duration_s]
     bounds = [0] + [x for r in runs for x in r] + [n]  # the runs and the gaps around them
 
-    def ramp_line(i0: int, i1: int) -> tuple[float, float] | None:
-        """Least-squares line (slope, intercept) through the ramp samples i0..i1 (t in s)."""
-        if i1 - i0 < 2:
+    def ramp_fit(i0: int, i1: int, top: float, w0: int, w1: int) -> tuple[float, float] | None:
+        """Times (s) at which the ramp through samples i0..i1 is at ``base`` and at ``top``.
+
+        A ramp is ``base + (top - base) S((t - t_a) / (t_b - t_a))`` with a linear or a smooth
+        (raised-cosine) shape S. Each shape's first guess maps the samples between 25 % and
+        75 % of the contrast through the inverse of S (a straight line in time); it is then
+        refined by least squares over ``w0..w1`` with the model smoothed by the same low-pass
+        as the signal, and the shape that fits better wins. (A line fitted to the raw ramp is
+        biased by 0.165 x the duration on smooth ramps.)
+        """
+        from scipy.optimize import least_squares
+
+        base = levels.base
+        if not top > base:
             return None
-        slope, icpt = np.polyfit(np.arange(i0, i1 + 1) / fs_hz, xs[i0 : i1 + 1], 1)
-        return None if slope == 0 else (float(slope), float(icpt))
+        v = (xs[i0 : i1 + 1] - base) / (top - base)
+        t = np.arange(i0, i1 + 1) / fs_hz
+        keep = (v > 0.25) & (v < 0.75)
+        if keep.sum() < 3:
+            return None
+        v, t = v[keep], t[keep]
+        tw = np.arange(w0, w1 + 1) / fs_hz
+        target = xs[w0 : w1 + 1]
+        falling = xs[i1] < xs[i0]
+        best = None
+        for shape, inverse in ((_linear, lambda y: y), (_raised_cosine, lambda y: np.arccos(1.0 - 2.0 * y) / np.pi)):
+            slope, icpt = np.polyfit(t, inverse(1.0 - v if falling else v), 1)
+            if not slope > 0:
+                continue
+            guess = np.array([-icpt / slope, 1.0 / slope])  # start, duration of the movement
 
-    def at(line: tuple[float, float], level: float) -> float:
-        return (level - line[1]) / line[0]
+            def resid(p: np.ndarray, shape=shape) -> np.ndarray:
+                u = shape((tw - p[0]) / max(p[1], 1.0 / fs_hz))
+                model = base + (top - base) * (1.0 - u if falling else u)
+                return (_smooth(model, fs_hz, smooth_hz) - target) / (top - base)  # unit-free: same fit in V or %MVC
 
-    # the straight middle of a ramp, without plateau noise: between 25 % and 75 % of the contrast
+            fit = least_squares(resid, guess, x_scale=[0.05, 0.05], max_nfev=50)
+            # the smooth shape must fit clearly better: on noisy envelopes both fit alike
+            cost = fit.cost if shape is _linear else fit.cost / SMOOTH_SHAPE_MARGIN
+            if best is None or cost < best[0]:
+                best = (cost, float(fit.x[0]), float(fit.x[0] + fit.x[1]))
+        if best is None:
+            return None
+        _, ta, tb = best
+        return (tb, ta) if falling else (ta, tb)
+
+    # the ramps without plateau noise (noisy envelopes dip below 90 % in holds): 25-75 % of the contrast
     inside = (xs > levels.base + 0.25 * levels.contrast) & (xs < levels.base + 0.75 * levels.contrast)
 
     def ramp_span(i_mid: int, lo_bound: int, hi_bound: int) -> tuple[int, int]:
@@ -185,29 +235,39 @@ def detect_plateaus(
         peak = (a + int(np.argmax(xs[a:b]))) / fs_hz
         gap_before = slice(bounds[2 * k], a)
         gap_after = slice(b, bounds[2 * k + 3])
-        rise = fall = None
-        if at_top.size and a > 0:
-            rise = ramp_line(*ramp_span(a, gap_before.start, a + int(at_top[0])))
-        if at_top.size and b < n:
-            fall = ramp_line(*ramp_span(b, a + int(at_top[-1]), gap_after.stop - 1))
+        rise_span = ramp_span(a, gap_before.start, a + int(at_top[0])) if at_top.size and a > 0 else None
+        fall_span = ramp_span(b, a + int(at_top[-1]), gap_after.stop - 1) if at_top.size and b < n else None
         # this run's plateau level: the median between the ramps, refined as the ramps' ends move
         top = float(np.median(xs[a:b][at_top])) if at_top.size else levels.top
+        # fit windows: the ramp and half as much again (plus 0.1 s) of the level on each side of it,
+        # never past the middle of the plateau or into the next movement
+        def window(span: tuple[int, int], lo: int, hi: int) -> tuple[int, int]:
+            m = (span[1] - span[0]) // 2 + int(0.1 * fs_hz)
+            return max(lo, span[0] - m), min(hi, span[1] + m)
+
+        middle = a + (int(at_top[0]) + int(at_top[-1])) // 2 if at_top.size else a
+        rise_win = window(rise_span, gap_before.start, middle) if rise_span else None
+        fall_win = window(fall_span, middle, gap_after.stop - 1) if fall_span else None
+        rise = ramp_fit(*rise_span, top, *rise_win) if rise_span else None
+        fall = ramp_fit(*fall_span, top, *fall_win) if fall_span else None
         if rise is not None and fall is not None:
             for _ in range(3):
-                inner = xs[max(int(np.ceil(at(rise, top) * fs_hz)), a) : min(int(at(fall, top) * fs_hz) + 1, b)]
-                if inner.size < 3:
+                inner = xs[max(int(np.ceil(rise[1] * fs_hz)), a) : min(int(fall[1] * fs_hz) + 1, b)]
+                if inner.size < 3 or not float(np.median(inner)) > levels.base:
                     break
                 top = float(np.median(inner))
+                rise = ramp_fit(*rise_span, top, *rise_win) or rise
+                fall = ramp_fit(*fall_span, top, *fall_win) or fall
         if a == 0:
             start, hold_start = 0.0, (a + int(at_top[0])) / fs_hz if at_top.size else peak
         elif rise is not None:
-            start, hold_start = at(rise, levels.base), at(rise, top)
+            start, hold_start = rise
         else:  # a step (or no plateau): no ramp to extrapolate
             start, hold_start = a / fs_hz, (a + int(at_top[0])) / fs_hz if at_top.size else peak
         if b == n:
             stop, hold_stop = end, (a + int(at_top[-1])) / fs_hz if at_top.size else peak
         elif fall is not None:
-            stop, hold_stop = at(fall, levels.base), at(fall, top)
+            stop, hold_stop = fall
         else:
             stop, hold_stop = b / fs_hz, (a + int(at_top[-1])) / fs_hz if at_top.size else peak
         start = max(start, prev_stop, 0.0)

@@ -13,7 +13,7 @@ from emgforce.tasks import segment
 from emgforce.tasks.activation import emg_metrics, fatigue, lift_onsets
 from emgforce.tasks.balance import stabilization, sway
 from emgforce.tasks.base import Task, register
-from emgforce.tasks.context import Context, PlateData, body_weight_n, note, side_mean, stance_plate
+from emgforce.tasks.context import Context, PlateData, body_weight_n, gm_channel_names, note, side_mean, stance_plate
 from emgforce.tasks.generic import WholeTrial
 from emgforce.tasks.results import Metric, Phase, SessionResult, TrialResult
 from emgforce.tasks.symmetry import compare_sides, summary_line
@@ -89,10 +89,11 @@ class SingleLegStance(Task):
 def _check_channel_sides(ctx: Context, result: SessionResult) -> None:
     """Standing on one leg activates that leg's GM: the opposite in every stance trial suggests swapped labels."""
     swapped, checked = 0, 0
+    gm = gm_channel_names(ctx)
     for t in result.trials:
         if t.task != "stance" or t.side is None:
             continue
-        by_side = {m.side: m.value for m in t.metrics if m.name == "emg_mean" and m.rep is None and m.muscle and m.muscle.startswith("GM_")}
+        by_side = {m.side: m.value for m in t.metrics if m.name == "emg_mean" and m.rep is None and m.muscle in gm}
         if set(SIDES) <= set(by_side) and by_side["left"] != by_side["right"]:
             checked += 1
             other = "right" if t.side == "left" else "left"

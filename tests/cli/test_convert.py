@@ -58,7 +58,7 @@ def test_refuses_to_overwrite_without_flag(walk, tmp_path, capsys):
 
 def test_bad_arguments(walk, tmp_path, capsys):
     assert main(["convert", str(walk), str(tmp_path / "out.txt")]) == 2
-    assert "one .c3d and one .h5" in capsys.readouterr().err
+    assert "and a .h5/.hdf5 output" in capsys.readouterr().err
     assert main(["convert", str(tmp_path / "missing.c3d"), str(tmp_path / "x.h5")]) == 1
     assert "does not exist" in capsys.readouterr().err
     assert main(["convert", str(walk), str(tmp_path / "x.h5"), "--emg-channels", "EMG1,nope"]) == 2

@@ -51,7 +51,8 @@ def test_json_summary(session, capsys):
     info = json.loads(capsys.readouterr().out)
     emg = info["streams"]["emg"]
     assert emg["n_samples"] == 2100 and emg["n_missing"] == 100 and emg["n_gaps"] == 1 and emg["fs_hz"] == 2000.0
-    assert emg["channels"][1] == {"name": "GM_R", "kind": "emg", "unit": "V", "muscle": "gluteus_medius", "side": "right"}
+    assert emg["channels"][1] == {"name": "GM_R", "kind": "emg", "unit": "V", "muscle": "gluteus_medius", "side": "right",
+                                  "recognised": "tagged in the file"}
     assert info["streams"]["force"]["plate"]["corners_m"][0] == [0.2, 0.3, 0.0]
     assert info["streams"]["force"]["host_clock_rate_hz"] == pytest.approx(1000.0 / 1.001, rel=1e-9)
     assert emg["host_clock_rate_hz"] is None  # two blocks, no host time span

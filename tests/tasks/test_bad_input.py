@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from emgforce.io import Event, Recording, StreamData, Subject
+from emgforce.streams import ChannelInfo
 from emgforce.tasks.analyze import analyze_session
 from tests.tasks.simsession import short_session, to_recording
 
@@ -118,7 +119,14 @@ def test_no_trial_events_whole_recording(sess):
     assert [t.label for t in res.trials] == ["stance_double"]
     assert res.trials[0].stop_s == pytest.approx(rec.duration_s)
     assert any("whole recording" in t for t in _texts(res))
-    unnamed = analyze_session(bare, keep_traces=False)
+    # without events the protocol is found from the signals (tests/cli/test_segment.py checks it) ...
+    found = analyze_session(bare, keep_traces=False)
+    assert [t.label for t in found.trials] == [t.label for t in rec.trials()]
+    assert {t.source for t in found.trials} == {"auto"}
+    # ... and when it cannot be (no force plates, EMG of unknown muscles) the whole recording is one trial
+    emg = rec.emg
+    untagged = StreamData("emg", emg.fs_hz, tuple(ChannelInfo(f"EMG{j + 1}") for j in range(emg.n_channels)), emg.data)
+    unnamed = analyze_session(Recording({"emg": untagged}, Subject("x"), []), keep_traces=False)
     assert unnamed.trials[0].label == "recording"
     assert any("give task=" in t for t in _texts(unnamed, "warning"))
 

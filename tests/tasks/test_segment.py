@@ -118,3 +118,28 @@ def test_reps_from_event_pairs_and_marks():
     marks = [Marker("rep", "mark", 2.0), Marker("rep", "mark", 4.0)]
     assert [(r.start_s, r.stop_s) for r in reps_from_events(marks, 0.0, 7.0)] == [(2.0, 4.0), (4.0, 7.0)]
     assert marks_in(evs + marks, "rep", 3.0, 9.0) == [4.0, 6.0, 8.0]  # any kind
+
+
+def _ramp_trial(ramp_s, shape, fs=1000.0, hold_s=3.0, noise_n=5.0, seed=0):
+    """Fz of one movement: rest 2 s, ramp up, hold, ramp down, rest 2 s; returns (Fz, true times)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(0.0, 4.0 + 2 * ramp_s + hold_s, 1.0 / fs)
+
+    def s(u):
+        u = np.clip(u, 0.0, 1.0)
+        return u if shape == "linear" else 0.5 - 0.5 * np.cos(np.pi * u)
+
+    a, c = 2.0, 2.0 + ramp_s + hold_s
+    fz = 350.0 + 340.0 * (s((t - a) / ramp_s) - s((t - c) / ramp_s)) + rng.normal(0.0, noise_n, t.size)
+    return fz, (a, a + ramp_s, c, c + ramp_s)
+
+
+@pytest.mark.parametrize("shape", ["linear", "raised_cosine"])
+@pytest.mark.parametrize("ramp_s", [0.2, 0.35, 0.5, 1.0, 1.5, 2.0])
+def test_movement_times_within_20_ms_on_smooth_and_linear_ramps(shape, ramp_s):
+    """Issue 11: start, hold start/end and stop within 20 ms for ramps of 0.2-2 s (a line fitted
+    to 25-75 % of a raised-cosine ramp is 0.165 x its duration off)."""
+    fz, truth = _ramp_trial(ramp_s, shape, seed=int(ramp_s * 10))
+    (p,) = detect_plateaus(fz, 1000.0, t0_s=10.0)
+    got = (p.start_s, p.hold_start_s, p.hold_stop_s, p.stop_s)
+    assert np.abs(np.subtract(got, np.add(truth, 10.0))).max() <= 0.020, (got, truth)

@@ -1,0 +1,89 @@
+"""Open any supported recording (emgforce HDF5, C3D, XDF, delimited text) as a Recording.
+
+The format follows the file suffix. Channels are tagged by the recogniser
+(:mod:`emgforce.io.channels`) inside each importer; a user channel map then
+overrides those tags, and the events are read into trials by
+:func:`emgforce.io.trial_events.recognise_trials` (or replaced by a trial table).
+What was decided is kept in ``rec.metadata["channel_recognition"]`` and
+``rec.metadata["trial_recognition"]`` for ``info`` and the report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from emgforce.errors import RecordingFormatError
+
+__all__ = ["FORMATS", "open_recording"]
+
+#: file suffix -> format name
+FORMATS = {
+    ".h5": "hdf5", ".hdf5": "hdf5",
+    ".c3d": "c3d",
+    ".xdf": "xdf", ".xdfz": "xdf",
+    ".csv": "text", ".tsv": "text", ".txt": "text", ".asc": "text", ".emt": "text",
+}
+
+
+def open_recording(
+    path: str | Path,
+    *,
+    channel_map: Mapping[str, tuple[str | None, str | None]] | None = None,
+    trials: Any = None,
+    columns: Any = None,
+    **kwargs: Any,
+):
+    """Read a recording of any supported format, apply the user's maps, recognise the trials.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.h5``/``.hdf5`` (emgforce), ``.c3d``, ``.xdf`` or delimited text
+        (``.csv``, ``.tsv``, ``.txt``, ``.asc``, ``.emt``).
+    channel_map : mapping, optional
+        ``{label: (muscle, side)}`` from :func:`emgforce.io.channels.parse_channel_map`.
+    trials : path-like, list or mapping, optional
+        A ``--trials`` file (trial table or event mapping), or what
+        :func:`emgforce.io.trial_events.load_trials_file` returns.
+    columns : ColumnMap or path-like, optional
+        Column map of a delimited-text file (see :mod:`emgforce.io.text`).
+    **kwargs
+        Passed to the format's reader.
+
+    Raises
+    ------
+    RecordingFormatError
+        The suffix is not one of :data:`FORMATS`.
+    """
+    from emgforce.io.channels import apply_channel_map
+    from emgforce.io.trial_events import load_trials_file, recognise_trials
+
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt == "hdf5":
+        from emgforce.io import read_recording
+
+        rec = read_recording(path, **kwargs)
+    elif fmt == "c3d":
+        from emgforce.io.c3d import read_c3d
+
+        rec = read_c3d(path, **kwargs)
+    elif fmt == "xdf":
+        from emgforce.io.xdf import read_xdf
+
+        rec = read_xdf(path, **kwargs)
+    elif fmt == "text":
+        from emgforce.io.text import read_text
+
+        rec = read_text(path, columns=columns, **kwargs)
+    else:
+        raise RecordingFormatError(
+            f"{path.name}: unknown recording format {path.suffix!r}; supported: {', '.join(sorted(FORMATS))}"
+        )
+    if channel_map:
+        apply_channel_map(rec, channel_map)
+    if isinstance(trials, (str, Path)):
+        trials = load_trials_file(trials)
+    recognise_trials(rec, trials)
+    return rec

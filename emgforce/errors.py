@@ -40,6 +40,23 @@ class RecordingWriteError(RecordingError, ValueError):
     """A block, gap or event does not fit the recording (unknown stream, shape, dtype, overlap); nothing was written."""
 
 
+class ReportExistsError(EmgforceError, FileExistsError):
+    """The output folder already holds a report and overwriting was not requested."""
+
+
+class RecordingLockedError(RecordingError):
+    """Another recorder holds the recording (a session in progress); it is never replaced or truncated."""
+
+
+class RecordingIntegrityError(RecordingFormatError):
+    """Stored bytes fail their checksum (bit rot, a damaged copy): the samples cannot be trusted."""
+
+
+class UnsafeRecordingError(RecordingFormatError):
+    """The file uses HDF5 features emgforce refuses from untrusted files (external storage, virtual datasets)
+    or holds absurd values (a gap larger than any session)."""
+
+
 class DeviceError(EmgforceError):
     """Base class of acquisition-device errors."""
 
@@ -50,6 +67,10 @@ class DeviceNotAvailableError(DeviceError):
 
 class DeviceDisconnectedError(DeviceError):
     """The device vanished or stopped answering mid-session."""
+
+
+class DeviceStalledError(DeviceDisconnectedError):
+    """The device delivered nothing for longer than the recorder's watchdog allows."""
 
 
 class DeviceFinishedError(DeviceDisconnectedError):

@@ -35,6 +35,14 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def refuse_existing_report(outdir: Path, marker: str, overwrite: bool) -> None:
+    """Raise unless ``outdir`` holds no earlier report (its ``marker`` file) or ``overwrite`` was given."""
+    from emgforce.errors import ReportExistsError
+
+    if not overwrite and (outdir / marker).exists():
+        raise ReportExistsError(f"{outdir} already holds a report ({marker}); choose another folder or pass --overwrite")
+
+
 def analysis_kwargs(args: argparse.Namespace) -> dict:
     return {
         "normalisation": args.normalisation,
@@ -54,6 +62,7 @@ def register(subparsers) -> None:
     p.add_argument("session", type=Path, help="session file (.h5 written by emgforce, or .c3d)")
     p.add_argument("-o", "--outdir", type=Path, default=None, help="report folder (default: SESSION without suffix + '-report')")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures and the HTML page")
+    p.add_argument("--overwrite", action="store_true", help="replace the report in OUTDIR if there is one")
     add_analysis_options(p)
     p.set_defaults(func=run)
 
@@ -66,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"emgforce analyze: error: {args.session} does not exist", file=sys.stderr)
         return 1
     outdir = args.outdir or args.session.with_name(args.session.stem + "-report")
+    refuse_existing_report(outdir, "report.json", args.overwrite)
     result = analyze_session(args.session, **analysis_kwargs(args))
     paths = write_report(result, outdir, figures=not args.no_figures)
     for line in result.summary:

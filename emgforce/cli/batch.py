@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from emgforce.cli.analyze import add_analysis_options, analysis_kwargs
+from emgforce.cli.analyze import add_analysis_options, analysis_kwargs, refuse_existing_report
 
 
 def register(subparsers) -> None:
@@ -26,6 +26,7 @@ def register(subparsers) -> None:
         metavar="ADDR",
         help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): run on that cluster instead of local cores",
     )
+    p.add_argument("--overwrite", action="store_true", help="replace the reports in OUT if there are some")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-figures", action="store_true", help="skip each session's PNG figures and HTML page")
     add_analysis_options(p)
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"emgforce batch: error: {exc}", file=sys.stderr)
         return 1
     out = args.out or args.folder / "batch-report"
+    refuse_existing_report(out, "tidy.csv", args.overwrite)
     # our own output folder may sit inside FOLDER: never analyse earlier reports
     paths = [p for p in paths if out.resolve() not in p.resolve().parents]
     if not paths:

@@ -10,6 +10,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from emgforce.cli._args import positive_float
+
 EPILOG = """device options:
   sim      --protocol short|default, --fast (as fast as possible), -o seed=3
   replay   --source FILE.h5|FILE.c3d, --fast, -o speed=2.0
@@ -34,10 +36,10 @@ def register(subparsers) -> None:
     )
     p.add_argument("out", type=Path, metavar="OUT.h5", help="output recording")
     p.add_argument("--device", required=True, help="driver name (see 'emgforce devices')")
-    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds of data (default: until Ctrl-C)")
+    p.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds of data (default: until Ctrl-C)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT.h5 if it exists")
     p.add_argument("--subject", default="anonymous", help="subject id stored in the file")
-    p.add_argument("--flush", type=float, default=1.0, metavar="S", help="flush interval in seconds (default 1)")
+    p.add_argument("--flush", type=positive_float, default=1.0, metavar="S", help="flush interval in seconds (default 1)")
     p.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE", help="driver keyword argument")
     p.add_argument("--protocol", choices=("short", "default"), help="sim: session script")
     p.add_argument("--fast", action="store_true", help="sim/replay: as fast as possible instead of paced")
@@ -108,7 +110,11 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         print(f"emgforce record: {exc.args[0]}", file=sys.stderr)
         return 2
-    device = cls(**device_kwargs(args))
+    kwargs = device_kwargs(args)
+    try:
+        device = cls(**kwargs)
+    except TypeError as exc:  # an -o KEY the driver does not take, or a value of the wrong type
+        raise ValueError(f"--device {args.device}: bad -o option ({exc}); see 'emgforce record --help'") from exc
     recorder = Recorder(device, args.out, args.subject, overwrite=args.overwrite, flush_s=args.flush)
     show = not args.quiet and sys.stderr.isatty()
     done = threading.Event()

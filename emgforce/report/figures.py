@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from emgforce._paths import safe_filename
 from emgforce.naming import SIDES, TASKS
 from emgforce.tasks.results import SessionResult, TrialResult
 
@@ -201,7 +202,7 @@ def write_figures(result: SessionResult, outdir: str | Path) -> dict[str, Path]:
         if p is not None:
             paths[name] = p
     for tr in result.trials:
-        stem = f"{tr.label}_{tr.index}"
+        stem = safe_filename(f"{tr.label}_{tr.index}")  # labels come from the file: never a path
         p = plot_stabilogram(result, tr, out / f"stabilogram_{stem}.png")
         if p is not None:
             paths[f"stabilogram_{stem}"] = p

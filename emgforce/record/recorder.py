@@ -15,6 +15,7 @@ import collections
 import dataclasses
 import json
 import logging
+import math
 import os
 import shutil
 import signal
@@ -26,7 +27,9 @@ from typing import Any, Callable
 
 from emgforce.streams import Block, Marker
 from emgforce.drivers.base import Device
-from emgforce.errors import DeviceDisconnectedError, DeviceFinishedError, RecordingWriteError
+from emgforce.errors import (DeviceDisconnectedError, DeviceFinishedError, RecordingExistsError,
+                             RecordingWriteError)
+from emgforce.record._lock import RecordingLock
 from emgforce.record._queue import BoundedBlockQueue
 
 log = logging.getLogger(__name__)
@@ -164,8 +167,8 @@ class Recorder:
         min_free_bytes: int = 100 * 2**20,
         backpressure: bool | None = None,
     ) -> None:
-        if flush_s <= 0:
-            raise ValueError(f"flush_s must be positive, got {flush_s}")
+        if not (math.isfinite(flush_s) and flush_s > 0):
+            raise ValueError(f"flush_s must be positive and finite, got {flush_s}")
         self.device = device
         self.path = Path(path)
         self.subject = _subject(subject)
@@ -195,6 +198,8 @@ class Recorder:
         self._writer: Any = None
         self._n_markers = 0
         self._reader_cpu_s = 0.0
+        self._write_path = self.path  # a temporary name while an overwritten file still stands
+        self._file_lock: RecordingLock | None = None
         self.summary: RecordSummary | None = None
 
     # ----------------------------------------------------------------- control
@@ -206,13 +211,29 @@ class Recorder:
         """
         if self._reader is not None:
             raise RuntimeError("a Recorder runs once; create a new one")
+        # our own lock, held all session: HDF5 drops its lock once SWMR starts
+        self._file_lock = RecordingLock(self.path)
+        try:
+            self._open_session(duration_s)
+        except BaseException:
+            self._file_lock.release()
+            raise
+        self._t0 = time.monotonic()
+        self._reader.start()
+
+    def _open_session(self, duration_s: float | None) -> None:
+        if self.path.exists() and not self.path.is_dir():
+            if not self.overwrite:
+                raise RecordingExistsError(f"{self.path} exists; choose another name or pass overwrite=True (--overwrite)")
+            # the old file is replaced only once the new device runs: write beside it, rename then
+            self._write_path = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
         self.device.open()
         try:
             info = self.device.describe()
             self._stats = {s.name: StreamSummary(fs_hz=s.fs_hz) for s in info.streams}
             if duration_s is not None:
-                if duration_s <= 0:
-                    raise ValueError(f"duration_s must be positive, got {duration_s}")
+                if not (math.isfinite(duration_s) and duration_s > 0):
+                    raise ValueError(f"duration_s must be positive and finite, got {duration_s}")
                 self._end_index = {s.name: int(round(duration_s * s.fs_hz)) for s in info.streams}
             self._writer = self._make_writer(info)
         except BaseException:
@@ -223,14 +244,17 @@ class Recorder:
         self._writer_thread.start()
         try:
             self.device.start()
+            if self._write_path != self.path:
+                os.replace(self._write_path, self.path)
+                self._write_path = self.path
         except BaseException as exc:
             self._finish_reason(f"device failed to start: {exc}", exc)
             self._queue.force(_STOP)
             self._writer_thread.join()
             self.device.close()
+            if self._write_path != self.path:
+                self._write_path.unlink(missing_ok=True)
             raise
-        self._t0 = time.monotonic()
-        self._reader.start()
 
     def stop(self, reason: str = "stopped by user") -> None:
         """Ask the session to end (thread- and signal-safe); :meth:`wait` for it."""
@@ -296,7 +320,7 @@ class Recorder:
         device_meta = {"name": info.name, "serial_number": info.serial_number or "", **info.extra}
         # metadata holds plain JSON types only
         device_meta = json.loads(json.dumps(device_meta, default=str))
-        return factory(self.path, info.streams, self.subject, overwrite=self.overwrite, device=info.name,
+        return factory(self._write_path, info.streams, self.subject, overwrite=self.overwrite, device=info.name,
                        metadata={"device": device_meta})
 
     def _finish_reason(self, reason: str, error: BaseException | None = None, *, override: bool = False) -> None:
@@ -536,6 +560,8 @@ class Recorder:
             queue_high_water_blocks=self._queue.high_water_items,
             queue_high_water_bytes=self._queue.high_water_bytes,
         )
+        if self._write_path == self.path and self._file_lock is not None:
+            self._file_lock.release()  # else start() still needs it to remove the temporary file
         log.info("%s", self.summary.format())
 
     def _install_signal_handlers(self) -> Callable[[], None]:

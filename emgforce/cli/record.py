@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
     if summary.error:
         print(f"emgforce record: error: {summary.error}", file=sys.stderr)
         return 1
-    if summary.reason.startswith(("device disconnected", "device error", "disk nearly full")):
+    if summary.reason.startswith(("device disconnected", "device error", "disk nearly full", "disk full", "device stalled")):
         print(f"emgforce record: stopped early: {summary.reason}; the data before it are in {args.out}", file=sys.stderr)
         return 1
     return 0

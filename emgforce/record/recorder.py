@@ -31,6 +31,7 @@ from emgforce.errors import (DeviceDisconnectedError, DeviceFinishedError, Recor
                              RecordingWriteError)
 from emgforce.record._lock import RecordingLock
 from emgforce.record._queue import BoundedBlockQueue
+from emgforce.record._reserve import DiskReserve, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +138,12 @@ class Recorder:
     min_free_bytes : int
         The session stops cleanly (reason ``disk nearly full``) when less than
         this is free on the output disk, checked at every flush and after every
-        quarter of it written: HDF5 cannot close a file cleanly once a write
-        has failed for lack of space.
+        quarter of it written.
+    reserve_bytes : int
+        Disk space allocated beside the file at the start and freed when a
+        write fails (another program filled the disk): it lets the recorder
+        cut the file back to its last flush and close it, ending with reason
+        ``disk full``. 0 disables it.
     backpressure : bool, optional
         When the queue is full, make the reader wait for room instead of
         dropping (and counting) the blocks. Right for sources that are not
@@ -165,6 +170,7 @@ class Recorder:
         on_marker: Callable[[Marker], None] | None = None,
         writer_factory: Callable[..., Any] | None = None,
         min_free_bytes: int = 100 * 2**20,
+        reserve_bytes: int = 4 * 2**20,
         backpressure: bool | None = None,
     ) -> None:
         if not (math.isfinite(flush_s) and flush_s > 0):
@@ -199,6 +205,8 @@ class Recorder:
         self._n_markers = 0
         self._reader_cpu_s = 0.0
         self._write_path = self.path  # a temporary name while an overwritten file still stands
+        self._reserve = DiskReserve(self.path, 0)
+        self.reserve_bytes = int(reserve_bytes)
         self._file_lock: RecordingLock | None = None
         self.summary: RecordSummary | None = None
 
@@ -235,8 +243,10 @@ class Recorder:
                 if not (math.isfinite(duration_s) and duration_s > 0):
                     raise ValueError(f"duration_s must be positive and finite, got {duration_s}")
                 self._end_index = {s.name: int(round(duration_s * s.fs_hz)) for s in info.streams}
+            self._reserve = DiskReserve(self.path, self.reserve_bytes)
             self._writer = self._make_writer(info)
         except BaseException:
+            self._reserve.release()
             self.device.close()
             raise
         self._writer_thread = threading.Thread(target=self._write_loop, name="emgforce-writer", daemon=True)
@@ -463,23 +473,47 @@ class Recorder:
                         self._trailing_gaps(writer, expected)
                         break
         except BaseException as exc:  # noqa: BLE001 - disk full, ... : stop cleanly, keep what is on disk
+            self._reserve.release()  # room for cutting the file back and closing it
+            full = is_disk_full(exc)
             log.error("writing %s failed: %s", self.path, exc)
-            self._finish_reason(f"write error: {exc}", exc, override=True)
+            if full:
+                self._finish_reason("disk full: the file ends at the last flush before the disk filled up; "
+                                    "free space and start a new recording", override=True)
+            else:
+                self._finish_reason(f"write error: {exc}", exc, override=True)
             self._stop.set()
             self._drain_until_stop()
+            self._salvage_after_write_error(writer)
         finally:
+            self._reserve.release()
             self._close_writer(writer)
+
+    def _salvage_after_write_error(self, writer: Any) -> None:
+        """Cut the file back to its last flush and record what came after as a trailing gap."""
+        try:
+            lost = writer.rollback()
+            with self._lock:
+                for name, n in lost.items():
+                    stats = self._stats[name]
+                    stats.samples_written -= n
+                    stats.dropped_samples += n
+            self._trailing_gaps(writer, {name: writer.next_index(name) for name in self._stats})
+        except Exception as exc:  # noqa: BLE001 - a writer without rollback, or a disk still failing
+            log.error("could not cut %s back to its last flush: %s", self.path, exc)
+            self._finish_reason(self._reason or "write error", exc)
 
     def _write_block(self, writer: Any, block: Block, expected: dict[str, int]) -> None:
         stats = self._stats[block.stream]
         gap = block.first_index - expected[block.stream]
         try:
             writer.append(block)
-        except RecordingWriteError as exc:  # a driver bug (overlap, wrong shape): refuse this block only
-            log.error("block of stream %r refused: %s", block.stream, exc)
-            with self._lock:
+        except BaseException as exc:
+            with self._lock:  # refused or lost in a failed write: counted either way
                 stats.dropped_blocks += 1
                 stats.dropped_samples += block.n_samples
+            if not isinstance(exc, RecordingWriteError):
+                raise  # the disk failed: the session ends
+            log.error("block of stream %r refused: %s", block.stream, exc)  # a driver bug (overlap, shape)
             return
         with self._lock:
             if gap > 0:

@@ -17,7 +17,7 @@ import numpy as np
 from emgforce.errors import RecordingFormatError, RecordingVersionError
 
 #: version written into every file (``major.minor``); readers accept any minor of their major
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 VERSION_ATTR = "emgforce_format_version"
 #: HDF5 file-format bounds: 1.10 objects (SWMR needs >= 1.10), readable by any HDF5 >= 1.10
 LIBVER = ("v110", "v110")
@@ -31,6 +31,12 @@ DATA = "data"
 GAPS = "gaps"
 CLOCK = "clock"
 PLATE = "plate"
+
+#: HDF5 filter options of every chunked dataset: a Fletcher-32 checksum per chunk (format 1.1)
+CHECKSUM = {"fletcher32": True}
+#: a gap table may not claim more lost samples than this many seconds *and* this many times the stored ones
+MAX_MISSING_S = 3600.0
+MAX_MISSING_RATIO = 10.0
 
 #: fixed string lengths in bytes (UTF-8); SWMR needs fixed-length strings
 LABEL_BYTES = 64

@@ -222,14 +222,15 @@ class RecordingWriter:
         sub.attrs["notes"] = np.bytes_(subject.notes.encode("utf-8"))
 
         fmt.write_dict(f.create_group(fmt.METADATA), metadata)
-        f.create_dataset(fmt.EVENTS, shape=(0,), maxshape=(None,), chunks=(256,), dtype=fmt.EVENT_DTYPE)
-        f.create_dataset(fmt.STATUS, shape=(0,), maxshape=(None,), chunks=(32,), dtype=fmt.STATUS_DTYPE)
+        f.create_dataset(fmt.EVENTS, shape=(0,), maxshape=(None,), chunks=(256,), dtype=fmt.EVENT_DTYPE, **fmt.CHECKSUM)
+        f.create_dataset(fmt.STATUS, shape=(0,), maxshape=(None,), chunks=(32,), dtype=fmt.STATUS_DTYPE, **fmt.CHECKSUM)
 
         group = f.create_group(fmt.STREAMS)
         for s in streams:
             g = group.create_group(s.name)
             n = s.n_channels
-            ds = g.create_dataset(fmt.DATA, shape=(0, n), maxshape=(None, n), chunks=(rows[s.name], n), dtype=s.dtype)
+            ds = g.create_dataset(fmt.DATA, shape=(0, n), maxshape=(None, n), chunks=(rows[s.name], n), dtype=s.dtype,
+                                  **fmt.CHECKSUM)
             ds.attrs["fs_hz"] = float(s.fs_hz)
             ds.attrs["actual_fs_hz"] = np.nan if s.actual_fs_hz is None else float(s.actual_fs_hz)
             ds.attrs["start_time"] = np.bytes_(start)
@@ -241,8 +242,9 @@ class RecordingWriter:
             ds.attrs["side"] = fmt.fixed_str_array([c.side or "" for c in ch])
             ds.attrs["conversion"] = np.array([c.conversion for c in ch], dtype=np.float64)
             ds.attrs["offset"] = np.array([c.offset for c in ch], dtype=np.float64)
-            g.create_dataset(fmt.GAPS, shape=(0, 2), maxshape=(None, 2), chunks=(256, 2), dtype=np.int64)
-            g.create_dataset(fmt.CLOCK, shape=(0, 3), maxshape=(None, 3), chunks=(1024, 3), dtype=np.float64)
+            g.create_dataset(fmt.GAPS, shape=(0, 2), maxshape=(None, 2), chunks=(256, 2), dtype=np.int64, **fmt.CHECKSUM)
+            g.create_dataset(fmt.CLOCK, shape=(0, 3), maxshape=(None, 3), chunks=(1024, 3), dtype=np.float64,
+                             **fmt.CHECKSUM)
             if s.plate is not None:
                 fmt.write_dict(g.create_group(fmt.PLATE), s.plate)
 

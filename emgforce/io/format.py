@@ -108,22 +108,27 @@ def check_version(version: Any, where: str) -> str:
     return text
 
 
+def superblock_eof(path: str | os.PathLike) -> int | None:
+    """The end-of-file address a version 2/3 HDF5 superblock records (None for other files)."""
+    with open(path, "rb") as fh:
+        head = fh.read(48)
+    if len(head) < 44 or head[:8] != b"\x89HDF\r\n\x1a\n" or head[8] < 2 or head[9] != 8:
+        return None  # older superblocks: HDF5's own open checks them
+    return struct.unpack("<Q", head[28:36])[0]
+
+
 def check_not_truncated(path: str | os.PathLike) -> None:
     """Raise if the file is shorter than the end-of-file address in its superblock.
 
     The SWMR read path of HDF5 skips this check, and a file cut short (a partial
     copy, a full disk) would then fail later with an obscure error.
     """
-    with open(path, "rb") as fh:
-        head = fh.read(48)
-    if len(head) < 44 or head[:8] != b"\x89HDF\r\n\x1a\n" or head[8] < 2 or head[9] != 8:
-        return  # older superblocks: HDF5's own open checks them
-    eof = struct.unpack("<Q", head[28:36])[0]
+    eof = superblock_eof(path)
     size = os.path.getsize(path)
-    if size < eof:
+    if eof is not None and size < eof:
         raise RecordingFormatError(
             f"{path} is truncated ({size} of {eof} bytes): the copy is incomplete or the disk was full; "
-            "copy the file again from its source"
+            "copy the file again from its source, or rescue its readable part with `emgforce info --salvage`"
         )
 
 

@@ -104,7 +104,8 @@ def open_h5(path: Path):
         )
     if "truncated" in msg:
         raise RecordingFormatError(
-            f"{path} is truncated ({msg}); the copy is incomplete or the disk was full: copy it again from its source"
+            f"{path} is truncated ({msg}); the copy is incomplete or the disk was full: copy it again from its source, "
+            "or rescue its readable part with `emgforce info --salvage OUT.h5`"
         )
     if "lock" in msg:
         raise RecordingError(f"{path} is locked by another process ({msg}); close the program using it and retry")

@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from emgforce.streams import Block, Marker
 from emgforce.drivers.base import Device
 from emgforce.errors import (DeviceDisconnectedError, DeviceFinishedError, RecordingExistsError,
@@ -119,8 +121,17 @@ class Recorder:
         Who is recorded; a string is taken as the subject id (None: ``"anonymous"``).
     overwrite : bool
         Replace an existing file instead of raising ``RecordingExistsError``.
-    queue_blocks, queue_bytes : int
-        Limits of the reader -> writer queue (memory bound).
+    queue_s : float
+        Seconds of the device's data the reader -> writer queue holds while the
+        disk stalls (the memory bound: data rate x ``queue_s``).
+    queue_blocks, queue_bytes : int, optional
+        Explicit queue limits instead (default: one block per sample, and
+        ``queue_s`` of data).
+    stall_s : float
+        Watchdog: a session in which the device delivers nothing for this long
+        ends with reason ``device stalled`` and a gap up to the host-clock time
+        (paced devices); also bounds how long ``duration_s`` may overrun when
+        the device's read never returns.
     flush_s : float
         Flush interval of the HDF5 file (what survives a crash).
     read_timeout_s : float
@@ -162,9 +173,11 @@ class Recorder:
         subject: Any = None,
         *,
         overwrite: bool = False,
-        queue_blocks: int = 512,
-        queue_bytes: int = 64 * 2**20,
+        queue_s: float = 30.0,
+        queue_blocks: int | None = None,
+        queue_bytes: int | None = None,
         flush_s: float = 1.0,
+        stall_s: float = 5.0,
         read_timeout_s: float = 0.1,
         on_block: Callable[[Block], None] | None = None,
         on_marker: Callable[[Marker], None] | None = None,
@@ -187,7 +200,16 @@ class Recorder:
         # sources not paced by hardware (simulation, replay as fast as possible) can wait for the disk
         self.backpressure = (not getattr(device, "realtime", True)) if backpressure is None else bool(backpressure)
         self._writer_factory = writer_factory
-        self._queue = BoundedBlockQueue(queue_blocks, queue_bytes)
+        for label, value in (("queue_s", queue_s), ("stall_s", stall_s)):
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{label} must be positive and finite, got {value}")
+        self.queue_s = float(queue_s)
+        self.stall_s = float(stall_s)
+        self._queue_limits = (queue_blocks, queue_bytes)
+        self._queue = BoundedBlockQueue(1, 1)  # sized from the device's rates at start()
+        self._last_data: float | None = None  # monotonic time the device last delivered samples
+        self._duration_s: float | None = None
+        self._device_down = threading.Lock()
         self._markers: collections.deque[Marker] = collections.deque()
         self._stop = threading.Event()
         self._reason: str | None = None
@@ -226,8 +248,18 @@ class Recorder:
         except BaseException:
             self._file_lock.release()
             raise
-        self._t0 = time.monotonic()
+        self._t0 = self._last_data = time.monotonic()
         self._reader.start()
+
+    def _sized_queue(self, streams) -> BoundedBlockQueue:
+        """A queue holding ``queue_s`` seconds of the device's data, however small its blocks."""
+        blocks, nbytes = self._queue_limits
+        rate = sum(s.fs_hz * s.n_channels * np.dtype(s.dtype).itemsize for s in streams)  # bytes per second
+        if blocks is None:
+            blocks = max(512, math.ceil(self.queue_s * sum(s.fs_hz for s in streams)))
+        if nbytes is None:
+            nbytes = max(2**20, math.ceil(self.queue_s * rate))
+        return BoundedBlockQueue(blocks, nbytes)
 
     def _open_session(self, duration_s: float | None) -> None:
         if self.path.exists() and not self.path.is_dir():
@@ -243,6 +275,8 @@ class Recorder:
                 if not (math.isfinite(duration_s) and duration_s > 0):
                     raise ValueError(f"duration_s must be positive and finite, got {duration_s}")
                 self._end_index = {s.name: int(round(duration_s * s.fs_hz)) for s in info.streams}
+                self._duration_s = float(duration_s)
+            self._queue = self._sized_queue(info.streams)
             self._reserve = DiskReserve(self.path, self.reserve_bytes)
             self._writer = self._make_writer(info)
         except BaseException:
@@ -274,13 +308,19 @@ class Recorder:
     def wait(self, timeout: float | None = None) -> RecordSummary | None:
         """Block until the session has ended; return its summary (None on timeout)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        for t in (self._reader, self._writer_thread):
+        # the writer ends the session (also when a driver's read never returns); the reader gets a
+        # short grace to return from its last read, then is left behind (a daemon thread)
+        for t, grace in ((self._writer_thread, None), (self._reader, 1.0)):
             if t is None:
                 continue
+            until = deadline if grace is None else min(deadline or math.inf, time.monotonic() + grace)
             while t.is_alive():
-                left = None if deadline is None else deadline - time.monotonic()
+                left = None if until is None else until - time.monotonic()
                 if left is not None and left <= 0:
-                    return None
+                    if grace is None:
+                        return None
+                    log.warning("the device's read has not returned; leaving it behind")
+                    break
                 # short joins keep the main thread responsive to signals
                 t.join(0.2 if left is None else min(0.2, left))
         return self.summary
@@ -357,6 +397,8 @@ class Recorder:
                     log.exception("device read failed")
                     self._finish_reason(f"device error: {exc}", exc)
                     break
+                if blocks:
+                    self._last_data = time.monotonic()
                 self._offer([b for b in map(self._admit, blocks) if b is not None])
                 self._device_markers(self.device.read_markers())
                 if self._end_index is not None and all(
@@ -381,6 +423,8 @@ class Recorder:
                     log.exception("on_marker callback failed")
 
     def _shutdown_device(self) -> None:
+        if not self._device_down.acquire(blocking=False):
+            return  # the other thread does (or did) it
         for step in (self.device.stop, self.device.close):
             try:
                 step()
@@ -463,6 +507,10 @@ class Recorder:
                 if item is not None:
                     self._write_block(writer, item, expected)
                     unchecked += item.data.nbytes
+                elif self._watchdog():
+                    self._write_queued(writer, expected)
+                    self._trailing_gaps(writer, expected)
+                    break
                 # free space is checked at every flush and after every quarter of the reserve written
                 if time.monotonic() - last_flush >= self.flush_s or unchecked >= self.min_free_bytes // 4:
                     writer.flush()
@@ -501,6 +549,41 @@ class Recorder:
         except Exception as exc:  # noqa: BLE001 - a writer without rollback, or a disk still failing
             log.error("could not cut %s back to its last flush: %s", self.path, exc)
             self._finish_reason(self._reason or "write error", exc)
+
+    def _watchdog(self) -> bool:
+        """End the session if the device went silent or ``duration_s`` is overdue (its read may never return).
+
+        Runs in the writer thread whenever the queue is empty, so it works
+        whatever the driver's read does.
+        """
+        if self._stop.is_set() or self._t0 is None:
+            return False
+        now = time.monotonic()
+        silent = now - (self._last_data or self._t0)
+        paced = getattr(self.device, "realtime", True)
+        if paced and self._duration_s is not None and now - self._t0 > self._duration_s + min(self.stall_s, 1.0):
+            reason = f"duration reached by the clock; the device delivered too little ({silent:.1f} s silent)"
+        elif silent > self.stall_s:
+            reason = f"device stalled: no data for {silent:.1f} s (watchdog {self.stall_s:g} s)"
+        else:
+            return False
+        log.warning("%s", reason)
+        self._finish_reason(reason)
+        self._stop.set()
+        with self._lock:  # samples the device owed by the clock (paced devices) are missing, not late
+            for name, stats in self._stats.items():
+                owed = round((now - self._t0) * stats.fs_hz) if paced else 0
+                if self._end_index is not None:
+                    owed = self._end_index[name] if reason.startswith("duration") else min(owed, self._end_index[name])
+                stats.next_index = max(stats.next_index, owed)
+        # unblock a read stuck on a silent socket; the reader's own shutdown then has nothing left to do
+        threading.Thread(target=self._shutdown_device, name="emgforce-device-shutdown", daemon=True).start()
+        return True
+
+    def _write_queued(self, writer: Any, expected: dict[str, int]) -> None:
+        """Write what the reader queued before the watchdog ended the session."""
+        while (item := self._queue.get(timeout=0.0)) not in (None, _STOP):
+            self._write_block(writer, item, expected)
 
     def _write_block(self, writer: Any, block: Block, expected: dict[str, int]) -> None:
         stats = self._stats[block.stream]

@@ -40,6 +40,10 @@ def register(subparsers) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace OUT.h5 if it exists")
     p.add_argument("--subject", default="anonymous", help="subject id stored in the file")
     p.add_argument("--flush", type=positive_float, default=1.0, metavar="S", help="flush interval in seconds (default 1)")
+    p.add_argument("--buffer", type=positive_float, default=30.0, metavar="S",
+                   help="seconds of data held in memory while the disk stalls (default 30)")
+    p.add_argument("--stall", type=positive_float, default=5.0, metavar="S",
+                   help="end the session when the device sends nothing for S seconds (default 5)")
     p.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE", help="driver keyword argument")
     p.add_argument("--protocol", choices=("short", "default"), help="sim: session script")
     p.add_argument("--fast", action="store_true", help="sim/replay: as fast as possible instead of paced")
@@ -115,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
         device = cls(**kwargs)
     except TypeError as exc:  # an -o KEY the driver does not take, or a value of the wrong type
         raise ValueError(f"--device {args.device}: bad -o option ({exc}); see 'emgforce record --help'") from exc
-    recorder = Recorder(device, args.out, args.subject, overwrite=args.overwrite, flush_s=args.flush)
+    recorder = Recorder(device, args.out, args.subject, overwrite=args.overwrite, flush_s=args.flush,
+                        queue_s=args.buffer, stall_s=args.stall)
     show = not args.quiet and sys.stderr.isatty()
     done = threading.Event()
 

@@ -1,0 +1,97 @@
+"""Hangs: a silent device ends the session with a gap; --duration ends on time whatever the driver's read does."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from emgforce.io import RecordingWriter, read_recording
+from emgforce.record import Recorder
+from tests.record._devices import STREAMS, RampDevice, expected
+
+
+class _GoesSilent(RampDevice):
+    """Delivers ``blocks`` paced blocks, then its read blocks (like recv on a silent socket)."""
+
+    def __init__(self, blocks, *, unblock_on_close=True, **kw):
+        super().__init__(realtime=True, block_s=0.05, **kw)
+        self.blocks = blocks
+        self.unblock_on_close = unblock_on_close
+        self._closed = threading.Event()
+
+    def read(self, max_samples=None, timeout=None):
+        if self.block_no >= self.blocks:
+            if self.unblock_on_close:
+                self._closed.wait()
+                return []
+            threading.Event().wait()  # never returns
+        return super().read(max_samples, timeout)
+
+    def close(self):
+        self._closed.set()
+
+
+def _check_stored_exact(rec, n_delivered):
+    for name in STREAMS:
+        s = rec.streams[name]
+        idx = s.received_indices
+        assert len(idx) == n_delivered[name]
+        np.testing.assert_array_equal(s.data[idx], expected(name, idx))
+
+
+def test_duration_ends_on_time_when_the_read_never_returns(tmp_path):
+    device = _GoesSilent(6, unblock_on_close=False)
+    recorder = Recorder(device, tmp_path / "hang.h5", stall_s=30.0)
+    recorder.start(duration_s=1.0)
+    summary = recorder.wait(timeout=20)  # would be None (still running) without the watchdog
+    assert summary is not None and summary.reason.startswith("duration reached by the clock")
+    rec = read_recording(tmp_path / "hang.h5")
+    _check_stored_exact(rec, device.delivered)
+    for name, (fs, _) in STREAMS.items():  # the session spans the duration: the silent part is a gap
+        assert rec.streams[name].n_samples == int(fs * 1.0)
+        assert rec.streams[name].gaps.tolist() == [[device.delivered[name], int(fs) - device.delivered[name]]]
+
+
+def test_a_silent_device_is_a_recorded_gap_and_a_clear_end(tmp_path):
+    device = _GoesSilent(4)
+    recorder = Recorder(device, tmp_path / "silent.h5", stall_s=0.5)
+    recorder.start()
+    summary = recorder.wait(timeout=20)
+    assert summary is not None and summary.reason.startswith("device stalled: no data for")
+    rec = read_recording(tmp_path / "silent.h5")
+    assert rec.end_reason.startswith("device stalled")
+    _check_stored_exact(rec, device.delivered)
+    for name in STREAMS:
+        s = rec.streams[name]
+        # the silence is a trailing gap after the last delivered sample, sized by the host clock
+        assert len(s.gaps) == 1 and s.gaps[0, 0] == device.delivered[name] and s.gaps[0, 1] > 0
+    assert device._closed.is_set()  # the device was shut down
+
+
+class _StallOnce(RecordingWriter):
+    """The disk stalls for 1.5 s once (another program flushing a large file)."""
+
+    stalled = False
+
+    def append(self, block):
+        if not _StallOnce.stalled and block.first_index > 200:
+            _StallOnce.stalled = True
+            time.sleep(1.5)
+        super().append(block)
+
+
+def test_buffer_holds_seconds_of_one_sample_blocks_through_a_disk_stall(tmp_path, monkeypatch):
+    monkeypatch.setattr(_StallOnce, "stalled", False)
+    streams = {"emg": STREAMS["emg"]}
+    device = RampDevice(realtime=True, block_s=0.0005, streams=streams)  # one sample per block, like a serial board
+    summary = Recorder(device, tmp_path / "stall.h5", writer_factory=_StallOnce).run(duration_s=2.0)
+    assert _StallOnce.stalled
+    st = summary.streams["emg"]
+    assert st.dropped_samples == 0 and st.gap_count == 0  # the old 512-block queue dropped ~2500 here
+    assert summary.queue_high_water_blocks > 512
+    rec = read_recording(tmp_path / "stall.h5")
+    s = rec.streams["emg"]
+    assert s.n_samples == 4000 and not len(s.gaps)
+    np.testing.assert_array_equal(s.data, expected("emg", np.arange(4000)))

@@ -81,5 +81,9 @@ class AnalysisError(EmgforceError):
     """A task analysis could not be computed (missing stream, too short a trial, ...)."""
 
 
+class BatchSchedulerError(EmgforceError, ConnectionError):
+    """The Dask scheduler of a batch could not be reached in time."""
+
+
 class DisplayError(EmgforceError, RuntimeError):
     """The live display cannot run here (Qt binding missing or known to be broken)."""

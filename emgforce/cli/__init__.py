@@ -88,7 +88,8 @@ def _report(args: argparse.Namespace, exc: Exception) -> None:
         text = str(exc.args[0]) if exc.args else "missing key"
     else:
         text = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
-    if not isinstance(exc, (EmgforceError, OSError, ValueError, KeyError)):
+    usage = isinstance(exc, TypeError) and "unexpected keyword argument" in str(exc)  # e.g. a bad -o KEY
+    if not (usage or isinstance(exc, (EmgforceError, OSError, ValueError, KeyError))):
         text += " (unexpected; run with -v for the traceback and report it)"
     print(f"emgforce {args.command}: error: {' '.join(text.split())}", file=sys.stderr)
 

@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     outdir = args.outdir or args.session.with_name(args.session.stem + "-report")
     refuse_existing_report(outdir, "report.json", args.overwrite)
+    outdir.mkdir(parents=True, exist_ok=True)  # an unusable folder fails now, not after the analysis
     result = analyze_session(args.session, **analysis_kwargs(args))
     paths = write_report(result, outdir, figures=not args.no_figures)
     for line in result.summary:

@@ -75,21 +75,21 @@ def device_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         kwargs["protocol"] = Protocol.short() if args.protocol == "short" else Protocol.default()
     if args.device == "replay":
         if args.source is None:
-            raise SystemExit("emgforce record: --device replay needs --source FILE")
+            raise ValueError("--device replay needs --source FILE")
         kwargs["path"] = args.source
     if args.device == "lsl":
         kwargs["stream_name"] = args.name
         kwargs["stream_type"] = args.type if args.type or args.name else "EMG"
     if args.device == "serial":
         if args.port is None:
-            raise SystemExit("emgforce record: --device serial needs --port")
+            raise ValueError("--device serial needs --port")
         kwargs["port"] = args.port
     if args.device == "trigno" and args.host:
         kwargs["host"] = args.host
     for item in args.option:
         key, sep, value = item.partition("=")
         if not sep or not key.isidentifier():
-            raise SystemExit(f"emgforce record: -o expects KEY=VALUE, got {item!r}")
+            raise ValueError(f"-o expects KEY=VALUE, got {item!r}")
         kwargs[key] = _literal(value)
     return kwargs
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from emgforce.streams import Block, Marker
 from emgforce.drivers.base import Device
-from emgforce.errors import (DeviceDisconnectedError, DeviceFinishedError, RecordingExistsError,
+from emgforce.errors import (DeviceDisconnectedError, DeviceFinishedError, RecordingError, RecordingExistsError,
                              RecordingWriteError)
 from emgforce.record._lock import RecordingLock
 from emgforce.record._queue import BoundedBlockQueue
@@ -241,6 +241,8 @@ class Recorder:
         """
         if self._reader is not None:
             raise RuntimeError("a Recorder runs once; create a new one")
+        if not self.path.parent.is_dir():
+            raise RecordingError(f"directory {self.path.parent} does not exist (or is not a folder); create it first")
         # our own lock, held all session: HDF5 drops its lock once SWMR starts
         self._file_lock = RecordingLock(self.path)
         try:

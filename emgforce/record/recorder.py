@@ -563,7 +563,7 @@ class Recorder:
         now = time.monotonic()
         silent = now - (self._last_data or self._t0)
         paced = getattr(self.device, "realtime", True)
-        if paced and self._duration_s is not None and now - self._t0 > self._duration_s + min(self.stall_s, 1.0):
+        if paced and self._duration_s is not None and now - self._t0 > self._duration_s + min(self.stall_s, 2.0):
             reason = f"duration reached by the clock; the device delivered too little ({silent:.1f} s silent)"
         elif silent > self.stall_s:
             reason = f"device stalled: no data for {silent:.1f} s (watchdog {self.stall_s:g} s)"

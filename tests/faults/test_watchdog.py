@@ -95,3 +95,37 @@ def test_buffer_holds_seconds_of_one_sample_blocks_through_a_disk_stall(tmp_path
     s = rec.streams["emg"]
     assert s.n_samples == 4000 and not len(s.gaps)
     np.testing.assert_array_equal(s.data, expected("emg", np.arange(4000)))
+
+
+def test_an_lsl_outlet_that_goes_silent_ends_the_session_with_a_gap(tmp_path):
+    import uuid
+
+    import pylsl
+
+    from emgforce.drivers.lsl import LSLDevice
+
+    name = f"emgforce-silent-{uuid.uuid4().hex[:8]}"
+    outlet = pylsl.StreamOutlet(pylsl.StreamInfo(name, "EMG", 2, 500.0, "double64", name))
+    x = np.arange(400, dtype=np.float64).reshape(200, 2)
+
+    def push():  # 0.4 s at the nominal rate, then the outlet stays open and says nothing
+        while not outlet.have_consumers():
+            time.sleep(0.01)
+        time.sleep(0.2)
+        t0 = pylsl.local_clock()
+        for k in range(0, 200, 20):
+            outlet.push_chunk(x[k : k + 20], (t0 + np.arange(k, k + 20) / 500.0).tolist())
+            time.sleep(0.04)
+
+    pusher = threading.Thread(target=push, daemon=True)
+    pusher.start()
+    path = tmp_path / "lsl.h5"
+    recorder = Recorder(LSLDevice(name, "EMG"), path, stall_s=1.0)
+    recorder.start(duration_s=600.0)
+    summary = recorder.wait(timeout=60)
+    pusher.join()
+    assert summary is not None and summary.reason.startswith("device stalled")
+    s = read_recording(path).streams["emg"]
+    np.testing.assert_array_equal(s.data[s.received_indices], x)  # every pushed sample, nothing else
+    assert len(s.gaps) == 1 and s.gaps[0, 0] == 200 and s.gaps[0, 1] > 0  # the silence is a recorded gap
+    del outlet

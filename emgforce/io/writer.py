@@ -386,7 +386,7 @@ class RecordingWriter:
         """Write everything buffered, make it visible to readers and durable on disk (fsync).
 
         The fsync makes the data survive a power loss, not only a crash of this
-        process; it costs one disk round trip per flush (about 1-20 ms on an SSD).
+        process; it costs one disk round trip per flush (see ``docs/format.md``).
         """
         if self.closed:
             return

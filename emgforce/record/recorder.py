@@ -509,7 +509,7 @@ class Recorder:
                 if item is not None:
                     self._write_block(writer, item, expected)
                     unchecked += item.data.nbytes
-                elif self._watchdog():
+                if self._watchdog():
                     self._write_queued(writer, expected)
                     self._trailing_gaps(writer, expected)
                     break
@@ -555,8 +555,8 @@ class Recorder:
     def _watchdog(self) -> bool:
         """End the session if the device went silent or ``duration_s`` is overdue (its read may never return).
 
-        Runs in the writer thread whenever the queue is empty, so it works
-        whatever the driver's read does.
+        Runs in the writer thread after every block and every empty wait of
+        the queue, so it works whatever the driver's read does.
         """
         if self._stop.is_set() or self._t0 is None:
             return False
@@ -631,10 +631,19 @@ class Recorder:
                     stats.gap_samples += n
 
     def _drain_until_stop(self) -> None:
-        """After a write failure, discard queued data (already counted) until the reader ends."""
+        """After a write failure, discard queued data (counted as dropped) until the reader ends.
+
+        A reader stuck in a driver's read gets ``stall_s`` to come back; the
+        session ends without it (its later blocks would have been dropped too).
+        """
+        give_up = time.monotonic() + self.stall_s
         while True:
-            item = self._queue.get(timeout=0.5)
+            item = self._queue.get(timeout=0.2)
             if item is _STOP:
+                return
+            if item is None and time.monotonic() > give_up:
+                log.warning("the device's read has not returned; closing the file without it")
+                threading.Thread(target=self._shutdown_device, name="emgforce-device-shutdown", daemon=True).start()
                 return
             if item is not None:
                 with self._lock:

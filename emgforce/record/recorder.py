@@ -471,6 +471,7 @@ class Recorder:
         items = [(b, b.data.nbytes) for b in queued]
         taken = self._queue.offer(items)
         while not taken and self.backpressure and not self._stop.is_set():
+            self._last_data = time.monotonic()  # holding data while the disk catches up is not a stall
             taken = self._queue.offer(items, timeout=0.1)
         if taken:
             for b in blocks:

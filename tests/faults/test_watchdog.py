@@ -129,3 +129,26 @@ def test_an_lsl_outlet_that_goes_silent_ends_the_session_with_a_gap(tmp_path):
     np.testing.assert_array_equal(s.data[s.received_indices], x)  # every pushed sample, nothing else
     assert len(s.gaps) == 1 and s.gaps[0, 0] == 200 and s.gaps[0, 1] > 0  # the silence is a recorded gap
     del outlet
+
+
+class _SlowDisk(RecordingWriter):
+    """Three appends take 0.4 s each: the reader waits for room for far longer than the watchdog's 0.3 s."""
+
+    slow = 3
+
+    def append(self, block):
+        if self.slow:
+            self.slow -= 1
+            time.sleep(0.4)
+        super().append(block)
+
+
+def test_waiting_for_a_slow_disk_is_not_a_stall(tmp_path):
+    # an unpaced source fills the queue at once and then waits for room much longer than stall_s
+    device = RampDevice(realtime=False, block_s=0.02)
+    summary = Recorder(device, tmp_path / "slow.h5", writer_factory=_SlowDisk, stall_s=0.3,
+                       queue_blocks=4).run(duration_s=1.0)
+    assert summary.reason == "duration reached"
+    rec = read_recording(tmp_path / "slow.h5")
+    _check_stored_exact(rec, device.delivered)
+    assert not any(len(rec.streams[n].gaps) for n in STREAMS)

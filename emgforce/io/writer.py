@@ -25,6 +25,7 @@ from emgforce.streams import Block, Marker, StreamInfo
 from emgforce import __version__
 from emgforce.errors import RecordingError, RecordingExistsError, RecordingWriteError
 from emgforce.io import format as fmt
+from emgforce.io._lock import RecordingLock
 from emgforce.io.recording import Recording, Subject
 
 log = logging.getLogger(__name__)
@@ -533,6 +534,17 @@ def write_recording(rec: Recording, path: str | Path, overwrite: bool = False) -
     path = Path(path)
     if path.exists() and not overwrite:
         raise RecordingExistsError(f"{path} exists; choose another name or pass overwrite=True (--overwrite)")
+    if not path.parent.is_dir():
+        raise RecordingError(f"directory {path.parent} does not exist; create it first")
+    lock = RecordingLock(path)  # a recording in progress at `path` is never replaced
+    try:
+        _write_beside(rec, infos, path)
+    finally:
+        lock.release()
+    return path
+
+
+def _write_beside(rec: Recording, infos: list[StreamInfo], path: Path) -> None:
     # write beside the target and rename at the end: a failed conversion leaves no half file
     partial = path.with_name(path.name + ".partial")
     writer = RecordingWriter(
@@ -556,7 +568,6 @@ def write_recording(rec: Recording, path: str | Path, overwrite: bool = False) -
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return path
 
 
 def _copy_stream(writer: RecordingWriter, s) -> None:

@@ -31,7 +31,7 @@ from emgforce.streams import Block, Marker
 from emgforce.drivers.base import Device
 from emgforce.errors import (DeviceDisconnectedError, DeviceFinishedError, RecordingError, RecordingExistsError,
                              RecordingWriteError)
-from emgforce.record._lock import RecordingLock
+from emgforce.io._lock import RecordingLock
 from emgforce.record._queue import BoundedBlockQueue
 from emgforce.record._reserve import DiskReserve, is_disk_full
 

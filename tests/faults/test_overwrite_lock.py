@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from emgforce.errors import RecordingExistsError, RecordingLockedError
-from emgforce.io import read_recording
+from emgforce.io import read_recording, write_recording
 from emgforce.record import Recorder
-from emgforce.record._lock import RecordingLock, lock_path
+from emgforce.io._lock import RecordingLock, lock_path
 from tests.record._devices import STREAMS, RampDevice, expected
 from tests.record.test_faults_process import ROOT, _spawn, _wait_for_samples
 
@@ -34,6 +34,10 @@ def test_overwrite_of_a_live_recording_is_refused_by_a_second_recorder_process(t
         lines = second.stderr.strip().splitlines()
         assert len(lines) == 1 and "being recorded by another process" in lines[0], second.stderr
         assert "Traceback" not in second.stderr
+        other = tmp_path / "other.h5"
+        Recorder(RampDevice(), other).run(duration_s=0.1)
+        with pytest.raises(RecordingLockedError):  # a conversion onto the live file is refused too
+            write_recording(read_recording(other), live, overwrite=True)
         first.send_signal(signal.SIGTERM)
         out, err = first.communicate(timeout=30)
     finally:

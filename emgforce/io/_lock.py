@@ -4,7 +4,8 @@ HDF5 drops its own file lock once SWMR starts, so a second writer could
 truncate a live file. The recorder therefore holds an OS lock on a sidecar
 file (``.NAME.lock`` beside the recording) for the whole session: ``flock``
 on POSIX, ``msvcrt.locking`` on Windows. The OS releases it when the process
-dies, so a killed recorder never leaves a stale lock.
+dies, so a killed recorder never leaves a stale lock. :func:`emgforce.io.write_recording`
+takes the same lock, so a conversion never replaces a recording in progress either.
 """
 
 from __future__ import annotations

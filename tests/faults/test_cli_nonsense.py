@@ -98,3 +98,10 @@ def test_info_into_a_closed_pipe_is_quiet(tmp_path):
     proc.wait(timeout=60)
     assert "Traceback" not in err and "BrokenPipe" not in err, err
     assert proc.returncode == 141
+
+
+def test_option_checks_keep_help_light():
+    code = ("import sys; from emgforce.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('numpy', 'h5py', 'dask', 'matplotlib') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr

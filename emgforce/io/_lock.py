@@ -10,10 +10,16 @@ takes the same lock, so a conversion never replaces a recording in progress eith
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 from pathlib import Path
 
 from emgforce.errors import RecordingLockedError
+
+log = logging.getLogger(__name__)
+
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}
 
 
 def lock_path(path: Path) -> Path:
@@ -81,4 +87,11 @@ def _try_lock(fd: int) -> bool:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
+    except OSError as exc:
+        if exc.errno not in _NO_LOCKS:
+            raise
+        # some network file systems have no locks: record anyway rather than refuse, but say so
+        log.warning("file locks are not supported where %s is (%s); another recorder could overwrite it",
+                    os.readlink(f"/proc/self/fd/{fd}") if os.path.exists(f"/proc/self/fd/{fd}") else "the file",
+                    exc.strerror)
     return True

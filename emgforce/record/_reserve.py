@@ -25,10 +25,12 @@ class DiskReserve:
             return
         try:
             with open(self.path, "wb") as fh:
-                if hasattr(os, "posix_fallocate"):
+                try:
                     os.posix_fallocate(fh.fileno(), 0, self.nbytes)
-                else:  # pragma: no cover - Windows and macOS: write the bytes
-                    fh.write(bytes(self.nbytes))
+                except (AttributeError, OSError) as exc:  # no fallocate here (Windows, macOS, some FUSE)
+                    if isinstance(exc, OSError) and is_disk_full(exc):
+                        raise
+                    fh.write(bytes(self.nbytes))  # real bytes: the space is taken all the same
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError as exc:

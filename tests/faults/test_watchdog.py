@@ -152,3 +152,38 @@ def test_waiting_for_a_slow_disk_is_not_a_stall(tmp_path):
     rec = read_recording(tmp_path / "slow.h5")
     _check_stored_exact(rec, device.delivered)
     assert not any(len(rec.streams[n].gaps) for n in STREAMS)
+
+
+def test_a_trigno_server_that_keeps_its_socket_open_but_goes_silent(tmp_path):
+    from emgforce.drivers.trigno import TrignoDevice
+    from tests.drivers.test_trigno import FakeTrignoServer
+
+    class _SilentAfter(FakeTrignoServer):
+        """Sends 600 samples, then keeps the EMG socket open and says nothing."""
+
+        hold = threading.Event()
+
+        def _emg(self):
+            conn, _ = self.emg_srv.accept()
+            with conn:
+                self.started.wait(10)
+                values = (np.arange(600)[:, None] * 16 + np.arange(16)[None, :]) * 1e-6
+                conn.sendall(values.astype("<f4").tobytes())
+                self.hold.wait(30)
+
+    srv = _SilentAfter(600)
+    try:
+        device = TrignoDevice(command_port=srv.cmd_port, emg_port=srv.emg_port, sensors=(1, 2), channels=("GM_L", "GM_R"))
+        recorder = Recorder(device, tmp_path / "trigno.h5", stall_s=1.0)
+        recorder.start(duration_s=600.0)
+        summary = recorder.wait(timeout=60)
+    finally:
+        _SilentAfter.hold.set()
+        srv.close()
+    assert summary is not None and summary.reason.startswith("device stalled")
+    s = read_recording(tmp_path / "trigno.h5").streams["emg"]
+    idx = s.received_indices
+    assert len(idx) == 600
+    expect = ((idx[:, None] * 16 + np.array([0, 1])[None, :]) * 1e-6).astype(np.float32).astype(np.float64)
+    np.testing.assert_array_equal(s.data[idx], expect)
+    assert len(s.gaps) == 1 and s.gaps[0, 0] == 600 and s.gaps[0, 1] > 0

@@ -138,6 +138,25 @@ class CounterUnwrapper:
         """Index the next in-sequence sample will get."""
         return self._index + 1
 
+    def signed_step(self, raw: int) -> int:
+        """Counts from the last accepted value to ``raw``, in ``(-modulus/2, modulus/2]``: negative means behind.
+
+        Drivers that must tell a lost run of frames from a stale frame or a
+        counter reset (board reboot) use this, then :meth:`accept`.
+        """
+        step = (int(raw) - (self._last_raw or 0)) % self.modulus
+        return step - self.modulus if step > self.modulus // 2 else step
+
+    def accept(self, raw: int, index: int) -> None:
+        """Make ``raw`` the last value seen, at sample ``index`` (after a step or a reset)."""
+        self._last_raw = int(raw) % self.modulus
+        self._index = int(index)
+
+    @property
+    def started(self) -> bool:
+        """Whether a first value was seen."""
+        return self._last_raw is not None
+
     def update(self, raw: int) -> tuple[int, int]:
         """Feed one counter value; return ``(index, missing_before)``.
 

@@ -13,9 +13,10 @@ Like BITalino's frames, the counter reveals lost frames and the checksum
 reveals corrupted ones. The reader looks for the sync bytes, checks the CRC,
 and on a mismatch counts a corrupt frame and resynchronises from the next
 byte; the sequence counter is unwrapped to a 64-bit sample index, so every
-lost or corrupt frame becomes an exact gap (``Block.missing``). Losing 65536
-frames or more in one go cannot be told from the counter; the board must not
-be starved that long.
+lost or corrupt frame becomes an exact gap (``Block.missing``). A duplicate or
+stale (older) frame is dropped and counted; a counter that restarts (board
+reboot) is a reset, placed on the timeline by the host clock and marked with a
+``board_reset`` event (see :class:`FrameParser`), never a phantom gap.
 
 Physical value: ``volts = counts * volts_per_count``, stored as the channel
 ``conversion``. The board may need a start/stop command; pass the bytes.
@@ -40,7 +41,7 @@ from emgforce.drivers._util import (
     import_vendor,
     runtime_available,
 )
-from emgforce.streams import Block, DeviceInfo, StreamInfo
+from emgforce.streams import Block, DeviceInfo, Marker, StreamInfo
 from emgforce.drivers.base import Device
 from emgforce.errors import DeviceDisconnectedError, DeviceError
 
@@ -76,22 +77,49 @@ class FrameParser:
     ----------
     n_channels : int
         Channels per frame.
+    fs_hz : float, optional
+        Frame rate; with it, a counter reset is placed on the timeline by the
+        host clock (the board was off for a while) and a forward jump larger
+        than the host clock allows is treated as a reset, not as loss.
+    confirm : int
+        Frames that must continue a counter that went backwards before it is
+        taken as a reset (board reboot); fewer are stale frames, dropped and
+        counted.
+
+    Notes
+    -----
+    A frame whose counter equals the last one is a duplicate and is dropped.
+    One behind it (an old frame resent, or a reordered one) is stale and
+    dropped. A counter that restarts and keeps counting from its new value is a
+    reset: the frames go on at the index the host clock gives (a gap covers the
+    time the board was down) and :attr:`resets` records ``(index, host_time)``.
+    Losing more than half the counter range (32768 frames) in one go is read as
+    a reset, not as loss.
     """
 
-    def __init__(self, n_channels: int) -> None:
+    def __init__(self, n_channels: int, fs_hz: float | None = None, confirm: int = 3) -> None:
         self.n_channels = int(n_channels)
         self.frame_len = frame_size(self.n_channels)
+        self.fs_hz = fs_hz
+        self.confirm = int(confirm)
         self._buf = bytearray()
         self._counter = CounterUnwrapper(COUNTER_BITS)
+        self._suspects: list[tuple[int, np.ndarray]] = []  # (raw counter, counts) behind the last frame
+        self._anchor: tuple[float, int] | None = None  # (host time, index of the last frame) at the last feed
+        self._t0: float | None = None  # host time of the first frame
+        self._emitted = 0  # index after the last frame returned
         self.corrupt_frames = 0
         self.skipped_bytes = 0
         self.duplicate_frames = 0
+        self.stale_frames = 0
         self.frames = 0
+        self.resets: list[tuple[int, float]] = []
 
-    def feed(self, data: bytes) -> list[tuple[int, int, np.ndarray]]:
+    def feed(self, data: bytes, host_time: float | None = None) -> list[tuple[int, int, np.ndarray]]:
         """Parse new bytes; return contiguous runs ``(first_index, missing_before, counts)``.
 
-        ``counts`` has shape (n_frames, n_channels), int16.
+        ``counts`` has shape (n_frames, n_channels), int16. ``host_time`` is
+        when the bytes arrived (for placing counter resets; default: now).
         """
         buf = self._buf
         buf += data
@@ -118,34 +146,84 @@ class FrameParser:
                 self.corrupt_frames += 1
                 pos += 1  # resynchronise on the next sync pattern
         del buf[:pos]
-        return self._runs(good)
+        return self._runs(good, time.monotonic() if host_time is None else host_time)
 
-    def _runs(self, bodies: list[bytes]) -> list[tuple[int, int, np.ndarray]]:
+    def _runs(self, bodies: list[bytes], now: float) -> list[tuple[int, int, np.ndarray]]:
         if not bodies:
             return []
         raw = np.frombuffer(b"".join(bodies), dtype=np.uint8).reshape(len(bodies), -1)
-        seqs = raw[:, :2].copy().view("<u2")[:, 0]
+        seqs = raw[:, :2].copy().view("<u2")[:, 0].tolist()
         counts = raw[:, 2:].copy().view("<i2")
+        rows: list[tuple[int, np.ndarray]] = []  # (index, counts) of every accepted frame, in order
+        for row, seq in enumerate(seqs):
+            self._frame(seq, counts[row], len(seqs) - 1 - row, now, rows)
+        if not self._suspects:  # the clock anchor moves only with frames known to be in sequence
+            self._anchor = (now, self._counter.next_index - 1)
         runs: list[tuple[int, int, np.ndarray]] = []
-        start_row, start_index, start_missing = 0, None, 0
-        keep = np.ones(len(bodies), dtype=bool)
-        prev_index = None
-        for row, seq in enumerate(seqs.tolist()):
-            index, missing = self._counter.update(seq)
-            if missing < 0:
-                keep[row] = False
-                self.duplicate_frames += 1
-                continue
-            if start_index is None:
-                start_row, start_index, start_missing = row, index, missing
-            elif missing > 0:
-                runs.append((start_index, start_missing, counts[start_row:row][keep[start_row:row]]))
-                start_row, start_index, start_missing = row, index, missing
-            prev_index = index
-        if start_index is not None and prev_index is not None:
-            runs.append((start_index, start_missing, counts[start_row:][keep[start_row:]]))
-        self.frames += int(keep.sum())
+        start = 0
+        for k in range(1, len(rows) + 1):
+            if k == len(rows) or rows[k][0] != rows[k - 1][0] + 1:
+                first = rows[start][0]
+                block = np.array([r[1] for r in rows[start:k]], dtype=np.int16).reshape(-1, self.n_channels)
+                runs.append((first, first - self._emitted, block))
+                self._emitted = rows[k - 1][0] + 1
+                start = k
+        self.frames += len(rows)
         return runs
+
+    def _frame(self, seq: int, counts: np.ndarray, after: int, now: float, rows: list) -> None:
+        """Classify one good frame: accept it, drop it (duplicate, stale) or hold it (maybe a reset)."""
+        counter = self._counter
+        if not counter.started:
+            self._t0 = now
+            counter.accept(seq, 0)
+            rows.append((0, counts))
+            return
+        step = counter.signed_step(seq)
+        if step == 0:
+            self.duplicate_frames += 1
+            return
+        if step > 0 and not self._implausible(step, counter.next_index - 1 + step, after, now):
+            self._drop_suspects()
+            counter.accept(seq, counter.next_index - 1 + step)
+            rows.append((counter.next_index - 1, counts))
+            return
+        # behind the last frame, or further ahead than time allows: stale, or the first frames after a reset
+        if self._suspects and (seq - self._suspects[-1][0]) % counter.modulus != 1:
+            self._drop_suspects()
+        self._suspects.append((seq, counts))
+        if len(self._suspects) >= self.confirm:
+            self._reset(after, now, rows)
+
+    def _implausible(self, step: int, index: int, after: int, now: float) -> bool:
+        """A jump of over a second that puts the frame past what the host clock allows since the first one.
+
+        Short jumps are always loss (emulators and USB backlogs may deliver
+        faster than the rate for a moment); a long one the clock cannot
+        explain is a counter that restarted at a higher value.
+        """
+        if self.fs_hz is None or self._t0 is None or step <= max(64, self.fs_hz):
+            return False
+        return index - after > (now - self._t0) * self.fs_hz * 1.02 + 0.25 * self.fs_hz + 64
+
+    def _drop_suspects(self) -> None:
+        self.stale_frames += len(self._suspects)
+        self._suspects.clear()
+
+    def _reset(self, after: int, now: float, rows: list) -> None:
+        """The counter restarted: place the held frames after the last one, by the host clock if known."""
+        last = self._counter.next_index - 1
+        first = last + 1
+        if self.fs_hz is not None and self._anchor is not None:
+            t_anchor, i_anchor = self._anchor
+            # the newest frame of this read arrived by `now`; the held ones came before it
+            newest = i_anchor + round((now - t_anchor) * self.fs_hz)
+            first = max(first, newest - after - (len(self._suspects) - 1))
+        self.resets.append((first, now))
+        for k, (_, counts) in enumerate(self._suspects):
+            rows.append((first + k, counts))
+        self._counter.accept(self._suspects[-1][0], first + len(self._suspects) - 1)
+        self._suspects.clear()
 
 
 class SerialBoardDevice(Device):
@@ -195,7 +273,8 @@ class SerialBoardDevice(Device):
         self.start_command = start_command
         self.stop_command = stop_command
         self.stream = stream
-        self.parser = FrameParser(len(self.channel_names))
+        self.parser = FrameParser(len(self.channel_names), self.fs_hz)
+        self._resets_reported = 0
         self._serial: Any = None
         self._running = False
 
@@ -248,8 +327,14 @@ class SerialBoardDevice(Device):
         now = time.monotonic()
         return [
             Block(self.stream, counts, first_index=index, host_time=now, missing=missing)
-            for index, missing, counts in self.parser.feed(data)
+            for index, missing, counts in self.parser.feed(data, now)
         ]
+
+    def read_markers(self) -> list[Marker]:
+        """A ``board_reset`` mark at each counter reset (board reboot) found since the last call."""
+        new = self.parser.resets[self._resets_reported :]
+        self._resets_reported += len(new)
+        return [Marker("board_reset", "mark", index / self.fs_hz) for index, _ in new]
 
     def stop(self) -> None:
         if self._running and self._serial is not None and self.stop_command:
@@ -264,4 +349,6 @@ class SerialBoardDevice(Device):
     def session_attrs(self) -> dict[str, Any]:
         p = self.parser
         return {"serial_frames": p.frames, "serial_corrupt_frames": p.corrupt_frames,
-                "serial_skipped_bytes": p.skipped_bytes, "serial_duplicate_frames": p.duplicate_frames}
+                "serial_skipped_bytes": p.skipped_bytes, "serial_duplicate_frames": p.duplicate_frames,
+                "serial_stale_frames": p.stale_frames + len(p._suspects),
+                "serial_counter_resets": len(p.resets)}  # where: the board_reset events

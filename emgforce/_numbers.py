@@ -1,8 +1,8 @@
-"""Validation of scalar parameters shared by the leaf packages (signal, forceplate)."""
+"""Validation of scalar parameters shared by the leaf packages (signal, forceplate) and the CLI options."""
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 
 def positive_number(value, label: str, error: type[Exception]) -> float:
@@ -11,6 +11,6 @@ def positive_number(value, label: str, error: type[Exception]) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise error(f"{label} must be a number, got {value!r}") from None
-    if not (np.isfinite(number) and number > 0):
+    if not (math.isfinite(number) and number > 0):
         raise error(f"{label} must be positive and finite, got {value!r}")
     return number

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TextIO
 
 from emgforce._progress import draw_bar
+from emgforce.errors import BatchSchedulerError
 from emgforce.tasks.results import TIDY_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -142,25 +143,73 @@ def _local(paths: list[Path], outdirs: list[Path | None], options: dict[str, Any
                 yield {"path": str(futures[fut]), "rows": [], "messages": [], "error": f"{type(exc).__name__}: {exc}"}
 
 
-def _dask(paths: list[Path], outdirs: list[Path | None], options: dict[str, Any], figures: bool, scheduler: Any) -> Iterator[dict[str, Any]]:
+def _probe_scheduler(address: str, timeout_s: float) -> None:
+    """Ask the scheduler for its identity within ``timeout_s``.
+
+    ``Client(address, timeout=...)`` waits forever on a server that accepts
+    the connection but never answers; this probe bounds the whole handshake.
+    """
+    import asyncio
+
+    from distributed.core import rpc
+
+    async def identity() -> None:
+        async with rpc(address, timeout=timeout_s) as remote:
+            await remote.identity()
+
+    try:
+        asyncio.get_running_loop()
+        return  # inside an event loop (a notebook): the client's own timeout has to do
+    except RuntimeError:
+        pass
+    asyncio.run(asyncio.wait_for(identity(), timeout_s))
+
+
+def _dask(paths: list[Path], outdirs: list[Path | None], options: dict[str, Any], figures: bool, scheduler: Any,
+          connect_timeout_s: float, task_timeout_s: float) -> Iterator[dict[str, Any]]:
     from emgforce._extras import require
 
     distributed = require("distributed", "running a batch on a Dask scheduler")
-    Client, dask_as_completed = distributed.Client, distributed.as_completed
+    Client, wait = distributed.Client, distributed.wait
 
     own = not isinstance(scheduler, Client)
-    client = Client(scheduler) if own else scheduler
+    if own:
+        try:
+            _probe_scheduler(scheduler, connect_timeout_s)
+            client = Client(scheduler, timeout=connect_timeout_s)
+        except (OSError, TimeoutError) as exc:
+            raise BatchSchedulerError(
+                f"no Dask scheduler answered at {scheduler} within {connect_timeout_s:g} s ({exc}); check the "
+                "address and that the scheduler runs (dask scheduler), or drop --scheduler to use local cores"
+            ) from exc
+    else:
+        client = scheduler
     try:
         futures = [client.submit(analyze_one, p, o, options, figures, pure=False) for p, o in zip(paths, outdirs)]
         where = {f.key: p for f, p in zip(futures, paths)}
-        for fut in dask_as_completed(futures):
+        pending = set(futures)
+        while pending:
             try:
-                yield fut.result()
-            except Exception as exc:  # lost worker, serialisation failure, ...
-                yield {"path": str(where[fut.key]), "rows": [], "messages": [], "error": f"{type(exc).__name__}: {exc}"}
+                done, pending = wait(pending, timeout=task_timeout_s, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                # nothing finished for a whole task timeout: a hung session, or no worker left to run them
+                n_workers = len(client.scheduler_info().get("workers", {}))
+                why = (f"lost: no Dask worker left (they died or left) after {task_timeout_s:g} s" if n_workers == 0
+                       else f"timed out: no session finished within {task_timeout_s:g} s on {n_workers} worker(s)")
+                log.error("%d session(s) %s", len(pending), why)
+                for fut in pending:
+                    fut.cancel()
+                    yield {"path": str(where[fut.key]), "rows": [], "messages": [], "error": f"BatchTimeout: {why}"}
+                return
+            for fut in done:
+                try:
+                    yield fut.result()
+                except Exception as exc:  # KilledWorker (the worker died running it), serialisation failure, ...
+                    yield {"path": str(where[fut.key]), "rows": [], "messages": [],
+                           "error": f"{type(exc).__name__}: {exc}"}
     finally:
         if own:
-            client.close()
+            client.close(timeout=connect_timeout_s)
 
 
 def run_batch(
@@ -174,6 +223,8 @@ def run_batch(
     progress: bool = True,
     progress_stream: TextIO | None = None,
     on_result: Callable[[dict[str, Any]], None] | None = None,
+    connect_timeout_s: float = 10.0,
+    task_timeout_s: float = 600.0,
     **options: Any,
 ) -> BatchResult:
     """Analyse sessions in parallel and collect their tidy rows.
@@ -200,6 +251,12 @@ def run_batch(
         Draw a progress bar on ``progress_stream`` (stderr).
     on_result : callable, optional
         Called with each session's raw outcome dict as it completes.
+    connect_timeout_s : float
+        Dask only: how long to wait for the scheduler (then
+        :class:`~emgforce.errors.BatchSchedulerError`).
+    task_timeout_s : float
+        Dask only: when no session finishes for this long, the remaining ones
+        are reported as failed (timed out, or lost with the last worker).
     **options
         Passed to :func:`emgforce.tasks.analyze.analyze_session`.
     """
@@ -217,7 +274,7 @@ def run_batch(
         out.mkdir(parents=True, exist_ok=True)
 
     if scheduler is not None:
-        outcomes = _dask(paths, outdirs, options, figures, scheduler)
+        outcomes = _dask(paths, outdirs, options, figures, scheduler, connect_timeout_s, task_timeout_s)
     else:
         outcomes = _local(paths, outdirs, options, figures, jobs or os.cpu_count() or 1)
     bar = ProgressBar(len(paths), progress_stream, enabled=progress)

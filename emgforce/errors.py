@@ -82,6 +82,23 @@ class RecordingWriteError(RecordingError, ValueError):
     """A block, gap or event does not fit the recording (unknown stream, shape, dtype, overlap); nothing was written."""
 
 
+class ReportExistsError(EmgforceError, FileExistsError):
+    """The output folder already holds a report and overwriting was not requested."""
+
+
+class RecordingLockedError(RecordingError):
+    """Another recorder holds the recording (a session in progress); it is never replaced or truncated."""
+
+
+class RecordingIntegrityError(RecordingFormatError):
+    """Stored bytes fail their checksum (bit rot, a damaged copy): the samples cannot be trusted."""
+
+
+class UnsafeRecordingError(RecordingFormatError):
+    """The file uses HDF5 features emgforce refuses from untrusted files (external storage, virtual datasets)
+    or holds absurd values (a gap larger than any session)."""
+
+
 class DeviceError(EmgforceError):
     """Base class of acquisition-device errors."""
 
@@ -94,12 +111,20 @@ class DeviceDisconnectedError(DeviceError):
     """The device vanished or stopped answering mid-session."""
 
 
+class DeviceStalledError(DeviceDisconnectedError):
+    """The device delivered nothing for longer than the recorder's watchdog allows."""
+
+
 class DeviceFinishedError(DeviceDisconnectedError):
     """A finite source (e.g. a replayed recording) has delivered all its samples."""
 
 
 class AnalysisError(EmgforceError):
     """A task analysis could not be computed (missing stream, too short a trial, ...)."""
+
+
+class BatchSchedulerError(EmgforceError, ConnectionError):
+    """The Dask scheduler of a batch could not be reached in time."""
 
 
 class DisplayError(EmgforceError, RuntimeError):

@@ -12,7 +12,9 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 import argparse
 import importlib
 import logging
+import os
 import sys
+import traceback
 
 from emgforce import __version__
 from emgforce.errors import EmgforceError
@@ -48,7 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the process exit code (0 ok, 1 error, 2 usage)."""
+    """Entry point; returns the process exit code (0 ok, 1 error, 2 usage, 130 interrupted).
+
+    Every failure is one line on stderr naming the problem; ``-v`` adds the traceback.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
@@ -57,14 +62,38 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
-    except EmgforceError as exc:
-        log.debug("error details", exc_info=True)
-        print(f"emgforce {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # `emgforce info x.h5 | head`: the reader left; stop writing without a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print(f"emgforce {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the one place that turns any failure into one line
+        _report(args, exc)
+        return 1
+
+
+def _report(args: argparse.Namespace, exc: Exception) -> None:
+    """One line naming the problem; the traceback only with -v."""
+    if args.verbose:
+        traceback.print_exc()
+    if isinstance(exc, EmgforceError):
+        text = str(exc)
+    elif isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        text = f"{where}{exc.strerror}"
+    elif isinstance(exc, KeyError):  # str() of a KeyError is the repr of its key: use the message itself
+        text = str(exc.args[0]) if exc.args else "missing key"
+    else:
+        text = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+    usage = isinstance(exc, TypeError) and "unexpected keyword argument" in str(exc)  # e.g. a bad -o KEY
+    if not (usage or isinstance(exc, (EmgforceError, OSError, ValueError, KeyError))):
+        text += " (unexpected; run with -v for the traceback and report it)"
+    print(f"emgforce {args.command}: error: {' '.join(text.split())}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

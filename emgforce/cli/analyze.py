@@ -72,6 +72,14 @@ def report_template(args: argparse.Namespace):
     return load_template(args.template)
 
 
+def refuse_existing_report(outdir: Path, marker: str, overwrite: bool) -> None:
+    """Raise unless ``outdir`` holds no earlier report (its ``marker`` file) or ``overwrite`` was given."""
+    from emgforce.errors import ReportExistsError
+
+    if not overwrite and (outdir / marker).exists():
+        raise ReportExistsError(f"{outdir} already holds a report ({marker}); choose another folder or pass --overwrite")
+
+
 def analysis_kwargs(args: argparse.Namespace) -> dict:
     return {
         "normalisation": args.normalisation,
@@ -105,6 +113,7 @@ def register(subparsers) -> None:
     p.add_argument("session", type=Path, help="session file (.h5 written by emgforce, .c3d, .xdf, or .csv/.tsv/.txt export)")
     p.add_argument("-o", "--outdir", type=Path, default=None, help="report folder (default: SESSION without suffix + '-report')")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures, the HTML page and the PDF")
+    p.add_argument("--overwrite", action="store_true", help="replace the report in OUTDIR if there is one")
     add_analysis_options(p)
     add_report_options(p)
     add_input_options(p)
@@ -120,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     outdir = args.outdir or args.session.with_name(args.session.stem + "-report")
     template = report_template(args)  # a bad template fails before the analysis
+    refuse_existing_report(outdir, "report.json", args.overwrite)
+    outdir.mkdir(parents=True, exist_ok=True)  # an unusable folder fails now, not after the analysis
     rec = open_input(args, args.session)
     if rec is None:
         return 2

@@ -8,7 +8,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from emgforce.cli.analyze import add_analysis_options, add_report_options, analysis_kwargs, report_template
+from emgforce.cli._args import positive_float
+from emgforce.cli.analyze import add_analysis_options, add_report_options, analysis_kwargs, refuse_existing_report, report_template
 
 
 def register(subparsers) -> None:
@@ -28,6 +29,12 @@ def register(subparsers) -> None:
         metavar="ADDR",
         help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): run on that cluster instead of local cores",
     )
+    p.add_argument("--overwrite", action="store_true", help="replace the reports in OUT if there are some")
+    p.add_argument("--connect-timeout", type=positive_float, default=10.0, metavar="S",
+                   help="with --scheduler: seconds to wait for the scheduler (default 10)")
+    p.add_argument("--task-timeout", type=positive_float, default=600.0, metavar="S",
+                   help="with --scheduler: give up on the remaining sessions when none finishes for S seconds "
+                   "(a hung session or no worker left; default 600)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-figures", action="store_true", help="skip each session's PNG figures and HTML page")
     add_analysis_options(p)
@@ -47,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"emgforce batch: error: {exc}", file=sys.stderr)
         return 1
     out = args.out or args.folder / "batch-report"
+    refuse_existing_report(out, "tidy.csv", args.overwrite)
     # our own output folder may sit inside FOLDER: never analyse earlier reports
     paths = [p for p in paths if out.resolve() not in p.resolve().parents]
     if not paths:
@@ -58,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         root=args.folder,
         jobs=args.jobs,
         scheduler=args.scheduler,
+        connect_timeout_s=args.connect_timeout,
+        task_timeout_s=args.task_timeout,
         figures=not args.no_figures and report_template(args),
         progress=not args.no_progress,
         **analysis_kwargs(args),

@@ -23,6 +23,10 @@ def register(subparsers) -> None:
     p.add_argument("file", type=Path, help="recording: .h5 written by emgforce, .c3d, .xdf or a .csv/.tsv/.txt export")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_input_options(p)
+    p.add_argument("--salvage", type=Path, metavar="OUT.h5",
+                   help="copy every readable sample of a damaged FILE into the new recording OUT.h5 "
+                   "(unreadable chunks become gaps)")
+    p.add_argument("--overwrite", action="store_true", help="with --salvage: replace OUT.h5 if it exists")
     p.set_defaults(func=run)
 
 
@@ -131,6 +135,12 @@ def _text(info: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from emgforce.io.load import FORMATS
+
+    if args.salvage is not None:
+        from emgforce.io.salvage import salvage
+
+        print(salvage(args.file, args.salvage, overwrite=args.overwrite).format())
+        return 0
 
     # the summary of an emgforce file needs no samples
     kwargs = {"load_data": False} if FORMATS.get(args.file.suffix.lower()) == "hdf5" else {}

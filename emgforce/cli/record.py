@@ -12,6 +12,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from emgforce.cli._args import positive_float
+
 EPILOG = """device options:
   sim      --protocol short|default, --fast (as fast as possible), -o seed=3
   replay   --source FILE.h5|FILE.c3d, --fast, -o speed=2.0
@@ -39,10 +41,14 @@ def register(subparsers) -> None:
     )
     p.add_argument("out", type=Path, metavar="OUT.h5", help="output recording")
     p.add_argument("--device", required=True, help="driver name (see 'emgforce devices')")
-    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds of data (default: until Ctrl-C)")
+    p.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds of data (default: until Ctrl-C)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT.h5 if it exists")
     p.add_argument("--subject", default="anonymous", help="subject id stored in the file")
-    p.add_argument("--flush", type=float, default=1.0, metavar="S", help="flush interval in seconds (default 1)")
+    p.add_argument("--flush", type=positive_float, default=1.0, metavar="S", help="flush interval in seconds (default 1)")
+    p.add_argument("--buffer", type=positive_float, default=30.0, metavar="S",
+                   help="seconds of data held in memory while the disk stalls (default 30)")
+    p.add_argument("--stall", type=positive_float, default=5.0, metavar="S",
+                   help="end the session when the device sends nothing for S seconds (default 5)")
     p.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE", help="driver keyword argument")
     p.add_argument("--protocol", choices=("short", "default"), help="sim: session script")
     p.add_argument("--fast", action="store_true", help="sim/replay: as fast as possible instead of paced")
@@ -74,21 +80,21 @@ def device_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         kwargs["protocol"] = Protocol.short() if args.protocol == "short" else Protocol.default()
     if args.device == "replay":
         if args.source is None:
-            raise SystemExit("emgforce record: --device replay needs --source FILE")
+            raise ValueError("--device replay needs --source FILE")
         kwargs["path"] = args.source
     if args.device == "lsl":
         kwargs["stream_name"] = args.name
         kwargs["stream_type"] = args.type if args.type or args.name else "EMG"
     if args.device == "serial":
         if args.port is None:
-            raise SystemExit("emgforce record: --device serial needs --port")
+            raise ValueError("--device serial needs --port")
         kwargs["port"] = args.port
     if args.device == "trigno" and args.host:
         kwargs["host"] = args.host
     for item in args.option:
         key, sep, value = item.partition("=")
         if not sep or not key.isidentifier():
-            raise SystemExit(f"emgforce record: -o expects KEY=VALUE, got {item!r}")
+            raise ValueError(f"-o expects KEY=VALUE, got {item!r}")
         kwargs[key] = _literal(value)
     return kwargs
 
@@ -113,8 +119,13 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         print(f"emgforce record: {exc.args[0]}", file=sys.stderr)
         return 2
-    device = cls(**device_kwargs(args))
-    recorder = Recorder(device, args.out, args.subject, overwrite=args.overwrite, flush_s=args.flush)
+    kwargs = device_kwargs(args)
+    try:
+        device = cls(**kwargs)
+    except TypeError as exc:  # an -o KEY the driver does not take, or a value of the wrong type
+        raise ValueError(f"--device {args.device}: bad -o option ({exc}); see 'emgforce record --help'") from exc
+    recorder = Recorder(device, args.out, args.subject, overwrite=args.overwrite, flush_s=args.flush,
+                        queue_s=args.buffer, stall_s=args.stall)
     show = not args.quiet and sys.stderr.isatty()
     done = threading.Event()
 
@@ -139,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     if summary.error:
         print(f"emgforce record: error: {summary.error}", file=sys.stderr)
         return 1
-    if summary.reason.startswith(("device disconnected", "device error", "disk nearly full")):
+    if summary.reason.startswith(("device disconnected", "device error", "disk nearly full", "disk full", "device stalled")):
         print(f"emgforce record: stopped early: {summary.reason}; the data before it are in {args.out}", file=sys.stderr)
         return 1
     return 0

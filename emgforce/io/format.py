@@ -53,7 +53,7 @@ import numpy as np
 from emgforce.errors import RecordingFormatError, RecordingVersionError
 
 #: version written into every file (``major.minor``); readers accept any minor of their major
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 VERSION_ATTR = "emgforce_format_version"
 #: HDF5 file-format bounds: 1.10 objects (SWMR needs >= 1.10), readable by any HDF5 >= 1.10
 LIBVER = ("v110", "v110")
@@ -67,6 +67,12 @@ DATA = "data"
 GAPS = "gaps"
 CLOCK = "clock"
 PLATE = "plate"
+
+#: HDF5 filter options of every chunked dataset: a Fletcher-32 checksum per chunk (format 1.1)
+CHECKSUM = {"fletcher32": True}
+#: a gap table may not claim more lost samples than this many seconds *and* this many times the stored ones
+MAX_MISSING_S = 3600.0
+MAX_MISSING_RATIO = 10.0
 
 #: fixed string lengths in bytes (UTF-8); SWMR needs fixed-length strings
 LABEL_BYTES = 64
@@ -138,22 +144,27 @@ def check_version(version: Any, where: str) -> str:
     return text
 
 
+def superblock_eof(path: str | os.PathLike) -> int | None:
+    """The end-of-file address a version 2/3 HDF5 superblock records (None for other files)."""
+    with open(path, "rb") as fh:
+        head = fh.read(48)
+    if len(head) < 44 or head[:8] != b"\x89HDF\r\n\x1a\n" or head[8] < 2 or head[9] != 8:
+        return None  # older superblocks: HDF5's own open checks them
+    return struct.unpack("<Q", head[28:36])[0]
+
+
 def check_not_truncated(path: str | os.PathLike) -> None:
     """Raise if the file is shorter than the end-of-file address in its superblock.
 
     The SWMR read path of HDF5 skips this check, and a file cut short (a partial
     copy, a full disk) would then fail later with an obscure error.
     """
-    with open(path, "rb") as fh:
-        head = fh.read(48)
-    if len(head) < 44 or head[:8] != b"\x89HDF\r\n\x1a\n" or head[8] < 2 or head[9] != 8:
-        return  # older superblocks: HDF5's own open checks them
-    eof = struct.unpack("<Q", head[28:36])[0]
+    eof = superblock_eof(path)
     size = os.path.getsize(path)
-    if size < eof:
+    if eof is not None and size < eof:
         raise RecordingFormatError(
             f"{path} is truncated ({size} of {eof} bytes): the copy is incomplete or the disk was full; "
-            "copy the file again from its source"
+            "copy the file again from its source, or rescue its readable part with `emgforce info --salvage`"
         )
 
 

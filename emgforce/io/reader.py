@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from emgforce.streams import ChannelInfo
-from emgforce.errors import RecordingError, RecordingFormatError, RecordingNotFoundError
+from emgforce.errors import (RecordingError, RecordingFormatError, RecordingIntegrityError, RecordingNotFoundError,
+                             UnsafeRecordingError)
 from emgforce.io import format as fmt
 from emgforce.io.recording import Event, Recording, StreamData, Subject
 
@@ -71,6 +72,12 @@ def _reading(path: Path, what: str):
     except RecordingError:
         raise
     except (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError) as exc:
+        # a checksum of HDF5's metadata, or our only filter (Fletcher-32) failing on a chunk
+        if any(t in str(exc).lower() for t in ("checksum", "filter returned failure")):
+            raise RecordingIntegrityError(
+                f"{path}: {what} fails its checksum ({exc}); the file is damaged (bit rot or a bad copy): "
+                f"copy it again from its source, or rescue the intact parts with `emgforce info --salvage OUT.h5 {path}`"
+            ) from exc
         raise RecordingFormatError(
             f"{path}: cannot read {what} ({exc}); the file is damaged or was not written by emgforce"
         ) from exc
@@ -99,7 +106,8 @@ def open_h5(path: Path):
         )
     if "truncated" in msg:
         raise RecordingFormatError(
-            f"{path} is truncated ({msg}); the copy is incomplete or the disk was full: copy it again from its source"
+            f"{path} is truncated ({msg}); the copy is incomplete or the disk was full: copy it again from its source, "
+            "or rescue its readable part with `emgforce info --salvage OUT.h5`"
         )
     if "lock" in msg:
         raise RecordingError(f"{path} is locked by another process ({msg}); close the program using it and retry")
@@ -108,23 +116,27 @@ def open_h5(path: Path):
 
 def _read(f, path: Path, wanted: Sequence[str] | None, load_data: bool) -> Recording:
     h5py = fmt.h5py_module()
-    if fmt.VERSION_ATTR not in f.attrs:
+    with _reading(path, "the root header"):
+        is_ours = fmt.VERSION_ATTR in f.attrs
+    if not is_ours:
         raise RecordingFormatError(
             f"{path} is an HDF5 file but not an emgforce recording (no {fmt.VERSION_ATTR!r} attribute); "
             "read it with h5py, or build a Recording from its arrays and save it with emgforce.io.write_recording"
         )
-    version = fmt.check_version(f.attrs[fmt.VERSION_ATTR], str(path))
-    for name, kind in (
-        (fmt.STREAMS, h5py.Group),
-        (fmt.SUBJECT, h5py.Group),
-        (fmt.EVENTS, h5py.Dataset),
-        (fmt.STATUS, h5py.Dataset),
-    ):
-        if not isinstance(f.get(name), kind):
-            raise RecordingFormatError(
-                f"{path}: missing {'group' if kind is h5py.Group else 'dataset'} /{name}; the file is incomplete "
-                "or was not written by emgforce (see docs/format.md)"
-            )
+    with _reading(path, "the root header"):
+        version = fmt.check_version(f.attrs[fmt.VERSION_ATTR], str(path))
+        refuse_unsafe(f, path)
+        for name, kind in (
+            (fmt.STREAMS, h5py.Group),
+            (fmt.SUBJECT, h5py.Group),
+            (fmt.EVENTS, h5py.Dataset),
+            (fmt.STATUS, h5py.Dataset),
+        ):
+            if not isinstance(f.get(name), kind):
+                raise RecordingFormatError(
+                    f"{path}: missing {'group' if kind is h5py.Group else 'dataset'} /{name}; the file is incomplete "
+                    "or was not written by emgforce (see docs/format.md)"
+                )
     with _reading(path, "the status table"):
         status = _read_status(f[fmt.STATUS], path)
     with _reading(path, "the session attributes"):
@@ -139,7 +151,8 @@ def _read(f, path: Path, wanted: Sequence[str] | None, load_data: bool) -> Recor
         with _reading(path, "/metadata"):
             metadata = fmt.read_dict(f[fmt.METADATA])
     metadata.update({k: v for k, v in status.items() if k not in (fmt.END_REASON, fmt.COMPLETE)})
-    available = list(f[fmt.STREAMS])
+    with _reading(path, "/streams"):
+        available = list(f[fmt.STREAMS])
     unknown = [n for n in (wanted or ()) if n not in available]
     if unknown:
         raise KeyError(f"{path} has no stream(s) {unknown}; it has {available}")
@@ -162,6 +175,30 @@ def _read(f, path: Path, wanted: Sequence[str] | None, load_data: bool) -> Recor
         end_reason=status.get(fmt.END_REASON),
         complete=complete,
     )
+
+
+def refuse_unsafe(f, path: Path) -> None:
+    """Refuse files whose datasets read other files: external storage, virtual datasets, external links.
+
+    Any of them would make emgforce read (and export) whatever local file the
+    author pointed them at; emgforce never writes them.
+    """
+    h5py = fmt.h5py_module()
+
+    def problem(name: str, link) -> str | None:  # a non-None return stops the visit (raising inside it cannot)
+        if isinstance(link, h5py.ExternalLink):
+            return f"/{name} is a link into another file ({link.filename}); refused"
+        if isinstance(link, h5py.HardLink):
+            obj = f.get(name)
+            if isinstance(obj, h5py.Dataset) and (obj.external or obj.is_virtual):
+                what = "external storage" if obj.external else "a virtual dataset"
+                return (f"/{name} uses {what}, which reads other files; emgforce never writes it and refuses "
+                        "to read it from an untrusted file")
+        return None
+
+    found = f.visititems_links(problem)
+    if found:
+        raise UnsafeRecordingError(f"{path}: {found}")
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -274,9 +311,9 @@ def _read_stream(group, name: str, path: Path, load_data: bool = True) -> Stream
     gaps = _table(group, fmt.GAPS, 2, "iu", path).astype(np.int64)
     clock = _table(group, fmt.CLOCK, 3, "f", path).astype(np.float64)
     if load_data:
-        data, gaps = _to_grid(data, gaps, ds.name, path)
+        data, gaps = _to_grid(data, gaps, ds.name, path, fs_hz)
     else:
-        gaps = _valid_gaps(gaps, n_stored, ds.name, path)
+        gaps = _valid_gaps(gaps, n_stored, ds.name, path, fs_hz)
         data = np.broadcast_to(np.nan, (n_stored + int(gaps[:, 1].sum()), n_ch))
     clock = clock[clock[:, 0] < max(len(data), 1)]
     plate = fmt.read_dict(group[fmt.PLATE]) if fmt.PLATE in group else None
@@ -294,13 +331,13 @@ def _read_stream(group, name: str, path: Path, load_data: bool = True) -> Stream
     )
 
 
-def _to_grid(received: np.ndarray, gaps: np.ndarray, where: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _to_grid(received: np.ndarray, gaps: np.ndarray, where: str, path: Path, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
     """Place the contiguous received rows on the sample grid, NaN in the gaps.
 
     Gap rows that point past the stored data (written before a crash cut the
     data short) are dropped: the samples they follow were never stored.
     """
-    gaps = _valid_gaps(gaps, len(received), where, path)
+    gaps = _valid_gaps(gaps, len(received), where, path, fs_hz)
     if not len(gaps):
         return received, gaps
     total = len(received) + int(gaps[:, 1].sum())
@@ -312,7 +349,7 @@ def _to_grid(received: np.ndarray, gaps: np.ndarray, where: str, path: Path) -> 
     return grid, gaps
 
 
-def _valid_gaps(gaps: np.ndarray, n_stored: int, where: str, path: Path) -> np.ndarray:
+def _valid_gaps(gaps: np.ndarray, n_stored: int, where: str, path: Path, fs_hz: float) -> np.ndarray:
     """Sorted gap rows, checked; rows pointing past the ``n_stored`` stored samples dropped."""
     if not len(gaps):
         return gaps
@@ -320,6 +357,12 @@ def _valid_gaps(gaps: np.ndarray, n_stored: int, where: str, path: Path) -> np.n
     gaps = gaps[order]
     if gaps[0, 0] < 0 or np.any(gaps[:, 1] <= 0) or np.any(gaps[1:, 0] < gaps[:-1].sum(axis=1)):
         raise RecordingFormatError(f"{path}: the gap table of {where} has negative, empty or overlapping gaps; the file is damaged")
+    total = int(gaps[:, 1].sum())
+    if total > fmt.MAX_MISSING_RATIO * max(n_stored, 1) and total > fmt.MAX_MISSING_S * fs_hz:
+        raise UnsafeRecordingError(
+            f"{path}: the gap table of {where} claims {total} lost samples for {n_stored} stored ones (more than "
+            f"{fmt.MAX_MISSING_S:g} s and {fmt.MAX_MISSING_RATIO:g} times the data); the table is damaged or forged"
+        )
     missing_before = np.concatenate(([0], np.cumsum(gaps[:, 1])[:-1]))
     row_of_gap = gaps[:, 0] - missing_before
     keep = row_of_gap <= n_stored

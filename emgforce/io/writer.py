@@ -15,6 +15,7 @@ import dataclasses
 import json
 import logging
 import math
+import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +27,7 @@ from emgforce.streams import Block, Marker, StreamInfo
 from emgforce import __version__
 from emgforce.errors import RecordingError, RecordingExistsError, RecordingWriteError
 from emgforce.io import format as fmt
+from emgforce.io._lock import RecordingLock
 from emgforce.io.recording import Recording, Subject
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,8 @@ class _StreamState:
         self.pending_gaps: list[tuple[int, int]] = []
         self.pending_clock: list[tuple[float, float, float]] = []
         self.overrun_blocks = 0
+        self.rolled_back = False  # cut back after a failed write: only gaps may follow
+        self.rows_appended = 0  # rows of blocks whose append completed (a failed one is the caller's)
 
     def push(self, rows: np.ndarray) -> None:
         """Copy rows into the buffer, writing every chunk that fills up."""
@@ -194,6 +198,7 @@ class RecordingWriter:
             self._file.flush()
             if swmr:
                 self._file.swmr_mode = True
+            self._durable = self._extents()
         except BaseException:
             self._file.close()
             self.path.unlink(missing_ok=True)
@@ -220,14 +225,15 @@ class RecordingWriter:
         sub.attrs["notes"] = np.bytes_(subject.notes.encode("utf-8"))
 
         fmt.write_dict(f.create_group(fmt.METADATA), metadata)
-        f.create_dataset(fmt.EVENTS, shape=(0,), maxshape=(None,), chunks=(256,), dtype=fmt.EVENT_DTYPE)
-        f.create_dataset(fmt.STATUS, shape=(0,), maxshape=(None,), chunks=(32,), dtype=fmt.STATUS_DTYPE)
+        f.create_dataset(fmt.EVENTS, shape=(0,), maxshape=(None,), chunks=(256,), dtype=fmt.EVENT_DTYPE, **fmt.CHECKSUM)
+        f.create_dataset(fmt.STATUS, shape=(0,), maxshape=(None,), chunks=(32,), dtype=fmt.STATUS_DTYPE, **fmt.CHECKSUM)
 
         group = f.create_group(fmt.STREAMS)
         for s in streams:
             g = group.create_group(s.name)
             n = s.n_channels
-            ds = g.create_dataset(fmt.DATA, shape=(0, n), maxshape=(None, n), chunks=(rows[s.name], n), dtype=s.dtype)
+            ds = g.create_dataset(fmt.DATA, shape=(0, n), maxshape=(None, n), chunks=(rows[s.name], n), dtype=s.dtype,
+                                  **fmt.CHECKSUM)
             ds.attrs["fs_hz"] = float(s.fs_hz)
             ds.attrs["actual_fs_hz"] = np.nan if s.actual_fs_hz is None else float(s.actual_fs_hz)
             ds.attrs["start_time"] = np.bytes_(start)
@@ -239,8 +245,9 @@ class RecordingWriter:
             ds.attrs["side"] = fmt.fixed_str_array([c.side or "" for c in ch])
             ds.attrs["conversion"] = np.array([c.conversion for c in ch], dtype=np.float64)
             ds.attrs["offset"] = np.array([c.offset for c in ch], dtype=np.float64)
-            g.create_dataset(fmt.GAPS, shape=(0, 2), maxshape=(None, 2), chunks=(256, 2), dtype=np.int64)
-            g.create_dataset(fmt.CLOCK, shape=(0, 3), maxshape=(None, 3), chunks=(1024, 3), dtype=np.float64)
+            g.create_dataset(fmt.GAPS, shape=(0, 2), maxshape=(None, 2), chunks=(256, 2), dtype=np.int64, **fmt.CHECKSUM)
+            g.create_dataset(fmt.CLOCK, shape=(0, 3), maxshape=(None, 3), chunks=(1024, 3), dtype=np.float64,
+                             **fmt.CHECKSUM)
             if s.plate is not None:
                 fmt.write_dict(g.create_group(fmt.PLATE), s.plate)
 
@@ -266,6 +273,8 @@ class RecordingWriter:
             next expected index (an overlap).
         """
         state = self._state(block.stream)
+        if state.rolled_back:
+            raise RecordingError(f"{self.path}: writing failed and the file was cut back to its last flush; close it")
         data = self._check_block(state, block)
         try:
             host_time = float(block.host_time)
@@ -295,6 +304,7 @@ class RecordingWriter:
     def _push(self, state: _StreamState, data: np.ndarray, first_index: int) -> None:
         state.push(data)
         state.next_index = first_index + len(data)
+        state.rows_appended += len(data)
 
     @staticmethod
     def _check_block(state: _StreamState, block: Block) -> np.ndarray:
@@ -376,7 +386,11 @@ class RecordingWriter:
     # -- flushing and closing ------------------------------------------------------
 
     def flush(self) -> None:
-        """Write everything buffered and make it visible to readers (and durable across a crash)."""
+        """Write everything buffered, make it visible to readers and durable on disk (fsync).
+
+        The fsync makes the data survive a power loss, not only a crash of this
+        process; it costs one disk round trip per flush (see ``docs/format.md``).
+        """
         if self.closed:
             return
         for state in self._streams.values():
@@ -390,6 +404,50 @@ class RecordingWriter:
             if rows:
                 _append_rows(self._file[name], rows, dtype)
         self._file.flush()
+        _fsync(self._file)
+        self._durable = self._extents()
+
+    def _extents(self) -> dict[str, Any]:
+        """What is on disk now: every dataset's length and each stream's next index."""
+        out: dict[str, Any] = {name: self._file[name].shape[0] for name in (fmt.EVENTS, fmt.STATUS)}
+        for name, st in self._streams.items():
+            out[name] = (st.data.shape[0], st.gaps.shape[0], st.clock.shape[0], st.next_index)
+        return out
+
+    def rollback(self) -> dict[str, int]:
+        """After a failed write (disk full, I/O error): cut every dataset back to the last flush.
+
+        HDF5 leaves chunks whose write failed unallocated, and they would read
+        as zeros, i.e. as real-looking samples; cutting them off keeps only what
+        the last successful flush put on disk. Afterwards only :meth:`add_gap`,
+        :meth:`set_attr` and :meth:`close` are allowed.
+
+        Returns
+        -------
+        dict
+            Stream -> samples received but discarded (they now lie after the
+            stream's :meth:`next_index`, a trailing gap if the caller records one);
+            a block whose :meth:`append` raised is not included.
+        """
+        durable = self._durable
+        lost: dict[str, int] = {}
+        for name, st in self._streams.items():
+            rows, n_gaps, n_clock, next_index = durable[name]
+            lost[name] = st.rows_appended - rows
+            st.data.resize(rows, axis=0)
+            st.gaps.resize(n_gaps, axis=0)
+            st.clock.resize(n_clock, axis=0)
+            st.buffer_row, st.n_buffered = rows, 0
+            st.next_index = next_index
+            st.pending_gaps.clear()
+            st.pending_clock.clear()
+            st.rolled_back = True
+        for name in (fmt.EVENTS, fmt.STATUS):
+            self._file[name].resize(durable[name], axis=0)
+        self._pending_events.clear()
+        self._pending_status.clear()
+        log.warning("%s cut back to its last flush (%s samples discarded)", self.path, lost)
+        return lost
 
     def close(self, reason: str = "completed") -> None:
         """Flush, record ``end_reason`` and ``complete``, and close the file (idempotent)."""
@@ -415,6 +473,16 @@ class RecordingWriter:
             self.close()
         else:
             self.close(reason=f"error: {exc}" if str(exc) else f"error: {exc_type.__name__}")
+
+
+def _fsync(h5file) -> None:
+    """fsync the file behind an h5py File (the sec2 driver exposes its descriptor)."""
+    try:
+        handle = h5file.id.get_vfd_handle()
+    except Exception:  # noqa: BLE001 - drivers without a descriptor (in-memory files): nothing to sync
+        return
+    if isinstance(handle, int):
+        os.fsync(handle)
 
 
 def _chunk_rows(info: StreamInfo, chunk_s: float) -> int:
@@ -468,6 +536,17 @@ def write_recording(rec: Recording, path: str | Path, overwrite: bool = False) -
     path = Path(path)
     if path.exists() and not overwrite:
         raise RecordingExistsError(f"{path} exists; choose another name or pass overwrite=True (--overwrite)")
+    if not path.parent.is_dir():
+        raise RecordingError(f"directory {path.parent} does not exist; create it first")
+    lock = RecordingLock(path)  # a recording in progress at `path` is never replaced
+    try:
+        _write_beside(rec, infos, path)
+    finally:
+        lock.release()
+    return path
+
+
+def _write_beside(rec: Recording, infos: list[StreamInfo], path: Path) -> None:
     # write beside the target and rename at the end: a failed conversion leaves no half file
     partial = path.with_name(path.name + ".partial")
     writer = RecordingWriter(
@@ -491,7 +570,6 @@ def write_recording(rec: Recording, path: str | Path, overwrite: bool = False) -
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return path
 
 
 def _copy_stream(writer: RecordingWriter, s) -> None:

@@ -17,6 +17,7 @@ import collections
 import dataclasses
 import json
 import logging
+import math
 import os
 import shutil
 import signal
@@ -26,10 +27,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from emgforce.streams import Block, Marker
 from emgforce.drivers.base import Device
-from emgforce.errors import DeviceDisconnectedError, DeviceFinishedError, RecordingWriteError
+from emgforce.errors import (DeviceDisconnectedError, DeviceFinishedError, RecordingError, RecordingExistsError,
+                             RecordingWriteError)
+from emgforce.io._lock import RecordingLock
 from emgforce.record._queue import BoundedBlockQueue
+from emgforce.record._reserve import DiskReserve, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +123,17 @@ class Recorder:
         Who is recorded; a string is taken as the subject id (None: ``"anonymous"``).
     overwrite : bool
         Replace an existing file instead of raising ``RecordingExistsError``.
-    queue_blocks, queue_bytes : int
-        Limits of the reader -> writer queue (memory bound).
+    queue_s : float
+        Seconds of the device's data the reader -> writer queue holds while the
+        disk stalls (the memory bound: data rate x ``queue_s``).
+    queue_blocks, queue_bytes : int, optional
+        Explicit queue limits instead (default: one block per sample, and
+        ``queue_s`` of data).
+    stall_s : float
+        Watchdog: a session in which the device delivers nothing for this long
+        ends with reason ``device stalled`` and a gap up to the host-clock time
+        (paced devices); also bounds how long ``duration_s`` may overrun when
+        the device's read never returns.
     flush_s : float
         Flush interval of the HDF5 file (what survives a crash).
     read_timeout_s : float
@@ -136,8 +151,12 @@ class Recorder:
     min_free_bytes : int
         The session stops cleanly (reason ``disk nearly full``) when less than
         this is free on the output disk, checked at every flush and after every
-        quarter of it written: HDF5 cannot close a file cleanly once a write
-        has failed for lack of space.
+        quarter of it written.
+    reserve_bytes : int
+        Disk space allocated beside the file at the start and freed when a
+        write fails (another program filled the disk): it lets the recorder
+        cut the file back to its last flush and close it, ending with reason
+        ``disk full``. 0 disables it.
     backpressure : bool, optional
         When the queue is full, make the reader wait for room instead of
         dropping (and counting) the blocks. Right for sources that are not
@@ -156,18 +175,21 @@ class Recorder:
         subject: Any = None,
         *,
         overwrite: bool = False,
-        queue_blocks: int = 512,
-        queue_bytes: int = 64 * 2**20,
+        queue_s: float = 30.0,
+        queue_blocks: int | None = None,
+        queue_bytes: int | None = None,
         flush_s: float = 1.0,
+        stall_s: float = 5.0,
         read_timeout_s: float = 0.1,
         on_block: Callable[[Block], None] | None = None,
         on_marker: Callable[[Marker], None] | None = None,
         writer_factory: Callable[..., Any] | None = None,
         min_free_bytes: int = 100 * 2**20,
+        reserve_bytes: int = 4 * 2**20,
         backpressure: bool | None = None,
     ) -> None:
-        if flush_s <= 0:
-            raise ValueError(f"flush_s must be positive, got {flush_s}")
+        if not (math.isfinite(flush_s) and flush_s > 0):
+            raise ValueError(f"flush_s must be positive and finite, got {flush_s}")
         self.device = device
         self.path = Path(path)
         self.subject = _subject(subject)
@@ -180,7 +202,16 @@ class Recorder:
         # sources not paced by hardware (simulation, replay as fast as possible) can wait for the disk
         self.backpressure = (not getattr(device, "realtime", True)) if backpressure is None else bool(backpressure)
         self._writer_factory = writer_factory
-        self._queue = BoundedBlockQueue(queue_blocks, queue_bytes)
+        for label, value in (("queue_s", queue_s), ("stall_s", stall_s)):
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{label} must be positive and finite, got {value}")
+        self.queue_s = float(queue_s)
+        self.stall_s = float(stall_s)
+        self._queue_limits = (queue_blocks, queue_bytes)
+        self._queue = BoundedBlockQueue(1, 1)  # sized from the device's rates at start()
+        self._last_data: float | None = None  # monotonic time the device last delivered samples
+        self._duration_s: float | None = None
+        self._device_down = threading.Lock()
         self._markers: collections.deque[Marker] = collections.deque()
         self._stop = threading.Event()
         self._reason: str | None = None
@@ -197,6 +228,10 @@ class Recorder:
         self._writer: Any = None
         self._n_markers = 0
         self._reader_cpu_s = 0.0
+        self._write_path = self.path  # a temporary name while an overwritten file still stands
+        self._reserve = DiskReserve(self.path, 0)
+        self.reserve_bytes = int(reserve_bytes)
+        self._file_lock: RecordingLock | None = None
         self.summary: RecordSummary | None = None
 
     # ----------------------------------------------------------------- control
@@ -208,19 +243,51 @@ class Recorder:
         """
         if self._reader is not None:
             raise RuntimeError("a Recorder runs once; create a new one")
+        if not self.path.parent.is_dir():
+            raise RecordingError(f"directory {self.path.parent} does not exist (or is not a folder); create it first")
+        # our own lock, held all session: HDF5 drops its lock once SWMR starts
+        self._file_lock = RecordingLock(self.path)
+        try:
+            self._open_session(duration_s)
+        except BaseException:
+            self._file_lock.release()
+            raise
+        self._t0 = self._last_data = time.monotonic()
+        self._reader.start()
+
+    def _sized_queue(self, streams) -> BoundedBlockQueue:
+        """A queue holding ``queue_s`` seconds of the device's data, however small its blocks."""
+        blocks, nbytes = self._queue_limits
+        rate = sum(s.fs_hz * s.n_channels * np.dtype(s.dtype).itemsize for s in streams)  # bytes per second
+        if blocks is None:
+            blocks = max(512, math.ceil(self.queue_s * sum(s.fs_hz for s in streams)))
+        if nbytes is None:
+            nbytes = max(2**20, math.ceil(self.queue_s * rate))
+        return BoundedBlockQueue(blocks, nbytes)
+
+    def _open_session(self, duration_s: float | None) -> None:
+        if self.path.exists() and not self.path.is_dir():
+            if not self.overwrite:
+                raise RecordingExistsError(f"{self.path} exists; choose another name or pass overwrite=True (--overwrite)")
+            # the old file is replaced only once the new device runs: write beside it, rename then
+            self._write_path = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
         self.device.open()
         try:
             info = self.device.describe()
             self._stats = {s.name: StreamSummary(fs_hz=s.fs_hz) for s in info.streams}
             if duration_s is not None:
-                if duration_s <= 0:
-                    raise ValueError(f"duration_s must be positive, got {duration_s}")
+                if not (math.isfinite(duration_s) and duration_s > 0):
+                    raise ValueError(f"duration_s must be positive and finite, got {duration_s}")
                 self._end_index = {s.name: int(round(duration_s * s.fs_hz)) for s in info.streams}
+                self._duration_s = float(duration_s)
+            self._queue = self._sized_queue(info.streams)
+            self._reserve = DiskReserve(self.path, self.reserve_bytes)
             self._writer = self._make_writer(info)
             start_time = getattr(self._writer, "start_time", None)
             if start_time is not None:  # time-stamped sources index their samples from the file's start time
                 self.device.set_start_time(start_time)
         except BaseException:
+            self._reserve.release()
             self.device.close()
             raise
         self._writer_thread = threading.Thread(target=self._write_loop, name="emgforce-writer", daemon=True)
@@ -228,14 +295,17 @@ class Recorder:
         self._writer_thread.start()
         try:
             self.device.start()
+            if self._write_path != self.path:
+                os.replace(self._write_path, self.path)
+                self._write_path = self.path
         except BaseException as exc:
             self._finish_reason(f"device failed to start: {exc}", exc)
             self._queue.force(_STOP)
             self._writer_thread.join()
             self.device.close()
+            if self._write_path != self.path:
+                self._write_path.unlink(missing_ok=True)
             raise
-        self._t0 = time.monotonic()
-        self._reader.start()
 
     def stop(self, reason: str = "stopped by user") -> None:
         """Ask the session to end (thread- and signal-safe); :meth:`wait` for it."""
@@ -245,13 +315,19 @@ class Recorder:
     def wait(self, timeout: float | None = None) -> RecordSummary | None:
         """Block until the session has ended; return its summary (None on timeout)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        for t in (self._reader, self._writer_thread):
+        # the writer ends the session (also when a driver's read never returns); the reader gets a
+        # short grace to return from its last read, then is left behind (a daemon thread)
+        for t, grace in ((self._writer_thread, None), (self._reader, 1.0)):
             if t is None:
                 continue
+            until = deadline if grace is None else min(deadline or math.inf, time.monotonic() + grace)
             while t.is_alive():
-                left = None if deadline is None else deadline - time.monotonic()
+                left = None if until is None else until - time.monotonic()
                 if left is not None and left <= 0:
-                    return None
+                    if grace is None:
+                        return None
+                    log.warning("the device's read has not returned; leaving it behind")
+                    break
                 # short joins keep the main thread responsive to signals
                 t.join(0.2 if left is None else min(0.2, left))
         return self.summary
@@ -301,7 +377,7 @@ class Recorder:
         device_meta = {"name": info.name, "serial_number": info.serial_number or "", **info.extra}
         # metadata holds plain JSON types only
         device_meta = json.loads(json.dumps(device_meta, default=str))
-        return factory(self.path, info.streams, self.subject, overwrite=self.overwrite, device=info.name,
+        return factory(self._write_path, info.streams, self.subject, overwrite=self.overwrite, device=info.name,
                        metadata={"device": device_meta})
 
     def _finish_reason(self, reason: str, error: BaseException | None = None, *, override: bool = False) -> None:
@@ -328,6 +404,8 @@ class Recorder:
                     log.exception("device read failed")
                     self._finish_reason(f"device error: {exc}", exc)
                     break
+                if blocks:
+                    self._last_data = time.monotonic()
                 self._offer([b for b in map(self._admit, blocks) if b is not None])
                 self._device_markers(self.device.read_markers())
                 if self._end_index is not None and all(
@@ -352,6 +430,8 @@ class Recorder:
                     log.exception("on_marker callback failed")
 
     def _shutdown_device(self) -> None:
+        if not self._device_down.acquire(blocking=False):
+            return  # the other thread does (or did) it
         for step in (self.device.stop, self.device.close):
             try:
                 step()
@@ -396,6 +476,7 @@ class Recorder:
         items = [(b, b.data.nbytes) for b in queued]
         taken = self._queue.offer(items)
         while not taken and self.backpressure and not self._stop.is_set():
+            self._last_data = time.monotonic()  # holding data while the disk catches up is not a stall
             taken = self._queue.offer(items, timeout=0.1)
         if taken:
             for b in blocks:
@@ -434,6 +515,10 @@ class Recorder:
                 if item is not None:
                     self._write_block(writer, item, expected)
                     unchecked += item.data.nbytes
+                if self._watchdog():
+                    self._write_queued(writer, expected)
+                    self._trailing_gaps(writer, expected)
+                    break
                 # free space is checked at every flush and after every quarter of the reserve written
                 if time.monotonic() - last_flush >= self.flush_s or unchecked >= self.min_free_bytes // 4:
                     writer.flush()
@@ -444,23 +529,82 @@ class Recorder:
                         self._trailing_gaps(writer, expected)
                         break
         except BaseException as exc:  # noqa: BLE001 - disk full, ... : stop cleanly, keep what is on disk
+            self._reserve.release()  # room for cutting the file back and closing it
+            full = is_disk_full(exc)
             log.error("writing %s failed: %s", self.path, exc)
-            self._finish_reason(f"write error: {exc}", exc, override=True)
+            if full:
+                self._finish_reason("disk full: the file ends at the last flush before the disk filled up; "
+                                    "free space and start a new recording", override=True)
+            else:
+                self._finish_reason(f"write error: {exc}", exc, override=True)
             self._stop.set()
             self._drain_until_stop()
+            self._salvage_after_write_error(writer)
         finally:
+            self._reserve.release()
             self._close_writer(writer)
+
+    def _salvage_after_write_error(self, writer: Any) -> None:
+        """Cut the file back to its last flush and record what came after as a trailing gap."""
+        try:
+            lost = writer.rollback()
+            with self._lock:
+                for name, n in lost.items():
+                    stats = self._stats[name]
+                    stats.samples_written -= n
+                    stats.dropped_samples += n
+            self._trailing_gaps(writer, {name: writer.next_index(name) for name in self._stats})
+        except Exception as exc:  # noqa: BLE001 - a writer without rollback, or a disk still failing
+            log.error("could not cut %s back to its last flush: %s", self.path, exc)
+            self._finish_reason(self._reason or "write error", exc)
+
+    def _watchdog(self) -> bool:
+        """End the session if the device went silent or ``duration_s`` is overdue (its read may never return).
+
+        Runs in the writer thread after every block and every empty wait of
+        the queue, so it works whatever the driver's read does.
+        """
+        if self._stop.is_set() or self._t0 is None:
+            return False
+        now = time.monotonic()
+        silent = now - (self._last_data or self._t0)
+        paced = getattr(self.device, "realtime", True)
+        if paced and self._duration_s is not None and now - self._t0 > self._duration_s + min(self.stall_s, 2.0):
+            reason = f"duration reached by the clock; the device delivered too little ({silent:.1f} s silent)"
+        elif silent > self.stall_s:
+            reason = f"device stalled: no data for {silent:.1f} s (watchdog {self.stall_s:g} s)"
+        else:
+            return False
+        log.warning("%s", reason)
+        self._finish_reason(reason)
+        self._stop.set()
+        with self._lock:  # samples the device owed by the clock (paced devices) are missing, not late
+            for name, stats in self._stats.items():
+                owed = round((now - self._t0) * stats.fs_hz) if paced else 0
+                if self._end_index is not None:
+                    owed = self._end_index[name] if reason.startswith("duration") else min(owed, self._end_index[name])
+                stats.next_index = max(stats.next_index, owed)
+        # unblock a read stuck on a silent socket; the reader's own shutdown then has nothing left to do
+        threading.Thread(target=self._shutdown_device, name="emgforce-device-shutdown", daemon=True).start()
+        return True
+
+    def _write_queued(self, writer: Any, expected: dict[str, int]) -> None:
+        """Write what the reader queued before the watchdog ended the session."""
+        while (item := self._queue.get(timeout=0.0)) not in (None, _STOP):
+            self._write_block(writer, item, expected)
 
     def _write_block(self, writer: Any, block: Block, expected: dict[str, int]) -> None:
         stats = self._stats[block.stream]
         gap = block.first_index - expected[block.stream]
         try:
             writer.append(block)
-        except RecordingWriteError as exc:  # a driver bug (overlap, wrong shape): refuse this block only
-            log.error("block of stream %r refused: %s", block.stream, exc)
-            with self._lock:
+        except BaseException as exc:
+            with self._lock:  # refused or lost in a failed write: counted either way
                 stats.dropped_blocks += 1
                 stats.dropped_samples += block.n_samples
+            if not isinstance(exc, RecordingWriteError):
+                raise  # the disk failed: the session ends
+            log.error("block of stream %r refused: %s", block.stream, exc)  # a driver bug (overlap, shape)
             return
         with self._lock:
             if gap > 0:
@@ -493,10 +637,19 @@ class Recorder:
                     stats.gap_samples += n
 
     def _drain_until_stop(self) -> None:
-        """After a write failure, discard queued data (already counted) until the reader ends."""
+        """After a write failure, discard queued data (counted as dropped) until the reader ends.
+
+        A reader stuck in a driver's read gets ``stall_s`` to come back; the
+        session ends without it (its later blocks would have been dropped too).
+        """
+        give_up = time.monotonic() + self.stall_s
         while True:
-            item = self._queue.get(timeout=0.5)
+            item = self._queue.get(timeout=0.2)
             if item is _STOP:
+                return
+            if item is None and time.monotonic() > give_up:
+                log.warning("the device's read has not returned; closing the file without it")
+                threading.Thread(target=self._shutdown_device, name="emgforce-device-shutdown", daemon=True).start()
                 return
             if item is not None:
                 with self._lock:
@@ -541,6 +694,8 @@ class Recorder:
             queue_high_water_blocks=self._queue.high_water_items,
             queue_high_water_bytes=self._queue.high_water_bytes,
         )
+        if self._write_path == self.path and self._file_lock is not None:
+            self._file_lock.release()  # else start() still needs it to remove the temporary file
         log.info("%s", self.summary.format())
 
     def _install_signal_handlers(self) -> Callable[[], None]:

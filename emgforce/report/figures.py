@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from emgforce._paths import safe_filename
 from emgforce.naming import MUSCLES, SIDES, TASKS
 from emgforce.report.curves import activation_stats, mean_sd, rep_curves
 from emgforce.report.labels import side_color
@@ -272,4 +273,4 @@ def session_figures(result: SessionResult, groups: tuple[str, ...] = FIGURE_GROU
         for tr in result.trials:
             fig = fn(result, tr)
             if fig is not None:
-                yield f"{prefix}_{tr.label}_{tr.index}", fig
+                yield f"{prefix}_{safe_filename(f'{tr.label}_{tr.index}')}", fig  # labels come from the file: never a path

@@ -133,7 +133,7 @@ def test_header_states_the_session_facts_as_json(tmp_path, subject):
         for label, kind, t in PROTOCOL[:2]:
             w.add_event(label, kind, t)
     header = json.loads(json.dumps(read_recording(tmp_path / "h.h5").header()))  # JSON-ready
-    assert header["path"] == str(tmp_path / "h.h5") and header["format_version"] == "1.0"
+    assert header["path"] == str(tmp_path / "h.h5") and header["format_version"] == "1.1"
     assert header["start_time"] == "2026-03-04T09:15:30+00:00" and header["device"] == "sim"
     assert header["duration_s"] == 250 / emg_info().fs_hz and header["complete"] is True
     assert header["end_reason"] == "completed" and header["n_events"] == 2

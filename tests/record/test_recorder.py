@@ -208,17 +208,18 @@ class _DiskFullWriter(RecordingWriter):
 
 def test_disk_full_clear_error_file_readable(tmp_path):
     path = tmp_path / "full.h5"
-    summary = Recorder(RampDevice(block_s=0.05, realtime=False), path, flush_s=0.05,
+    summary = Recorder(RampDevice(block_s=0.02, realtime=True), path, flush_s=0.05,
                        writer_factory=_DiskFullWriter).run(duration_s=5.0)
-    assert not summary.ok and "No space left on device" in summary.error
-    assert summary.reason.startswith("write error")
+    # a full disk is a clean end (the file is closed and says why), not a crash
+    assert summary.ok and summary.reason.startswith("disk full")
     rec = read_recording(path)
-    assert "write error" in rec.end_reason
+    assert rec.end_reason.startswith("disk full")
     for name in STREAMS:
         s = _check_stream(rec, name)
-        assert 0 < s.n_samples < 5 * STREAMS[name][0]
+        assert 0 < len(s.received_indices) < 5 * STREAMS[name][0]
+        assert s.n_missing == summary.streams[name].dropped_samples  # the rest is a counted trailing gap
     with h5py.File(path, "r") as f:  # plain h5py agrees
-        assert f["streams/emg/data"].shape[0] == rec.streams["emg"].n_samples
+        assert f["streams/emg/data"].shape[0] == len(rec.streams["emg"].received_indices)
 
 
 def test_disk_nearly_full_stops_cleanly_before_hdf5_fails(tmp_path, monkeypatch):

@@ -36,10 +36,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from emgforce.io.load import FORMATS
+    from emgforce.io.load import detect_format
 
     src, dst = args.input, args.output
-    src_kind, dst_kind = FORMATS.get(src.suffix.lower()), _kind(dst)
+    src_kind, dst_kind = detect_format(src), _kind(dst)
     if src_kind is None or dst_kind is None or src_kind == dst_kind or "hdf5" not in (src_kind, dst_kind):
         print(
             f"emgforce convert: cannot convert {src.name} to {dst.name}: give a .c3d, .xdf, .csv/.tsv/.txt or .h5 input "

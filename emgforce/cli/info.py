@@ -134,7 +134,7 @@ def _text(info: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from emgforce.io.load import FORMATS
+    from emgforce.io.load import detect_format
 
     if args.salvage is not None:
         from emgforce.io.salvage import salvage
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     # the summary of an emgforce file needs no samples
-    kwargs = {"load_data": False} if FORMATS.get(args.file.suffix.lower()) == "hdf5" else {}
+    kwargs = {"load_data": False} if detect_format(args.file) == "hdf5" else {}
     rec = open_input(args, args.file, **kwargs)
     if rec is None:
         return 2

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from emgforce.errors import RecordingFormatError
 
-__all__ = ["FORMATS", "open_recording"]
+__all__ = ["FORMATS", "detect_format", "open_recording"]
 
 #: file suffix -> format name
 FORMATS = {
@@ -24,6 +24,26 @@ FORMATS = {
     ".xdf": "xdf", ".xdfz": "xdf",
     ".csv": "text", ".tsv": "text", ".txt": "text", ".asc": "text", ".emt": "text",
 }
+
+
+_SIGNATURES = ((b"\x89HDF\r\n\x1a\n", "hdf5"), (b"XDF:", "xdf"))
+
+
+def detect_format(path: str | Path) -> str | None:
+    """Format name of ``path``: by its suffix, else by its first bytes (a renamed file); None if unknown."""
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is not None:
+        return fmt
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return None
+    for magic, name in _SIGNATURES:
+        if head.startswith(magic):
+            return name
+    return "c3d" if len(head) >= 2 and head[1] == 0x50 else None  # C3D: parameter block id 0x50
 
 
 def open_recording(
@@ -54,13 +74,13 @@ def open_recording(
     Raises
     ------
     RecordingFormatError
-        The suffix is not one of :data:`FORMATS`.
+        Neither the suffix (one of :data:`FORMATS`) nor the first bytes name a format.
     """
     from emgforce.io.channels import apply_channel_map
     from emgforce.io.trial_events import load_trials_file, recognise_trials
 
     path = Path(path)
-    fmt = FORMATS.get(path.suffix.lower())
+    fmt = detect_format(path)
     if fmt == "hdf5":
         from emgforce.io import read_recording
 

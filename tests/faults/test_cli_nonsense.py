@@ -51,7 +51,7 @@ def test_nonsense_numbers_are_usage_errors(option, tmp_path, capsys):
     (["analyze", "{tmp}/missing.h5"], "does not exist"),
     (["analyze", "{session}", "-o", "{tmp}/afile/r"], "Not a directory"),
     (["info", "{tmp}/missing.h5"], "does not exist"),
-    (["info", "{tmp}/afile"], "not an HDF5 file"),
+    (["info", "{tmp}/afile"], "unknown recording format"),
     (["batch", "{tmp}/missing"], "is not a folder"),
 ])
 def test_nonsense_command_lines_are_one_line_errors(argv, says, session, tmp_path, capsys):

@@ -173,6 +173,156 @@ def envelope_zero_phase(x, mean, pre_sos, pre_zi, pre_pad, lp_sos, lp_zi, lp_pad
     filtfilt(y, np.zeros(n_ch), lp_sos, lp_zi, lp_pad, y, False)
 
 
+# Time-blocked layout for few channels. The (few) channels alone leave most SIMD lanes
+# idle, so the padded time axis g = 0 .. n + 2 * pad - 1 (sample t = g - pad) is cut into
+# n_blocks blocks of `length` rows and stored as b[i, k * n_ch + c] = sample k * length + i:
+# each row holds one sample of every block, and the recursions of the blocks run side by
+# side like extra channels. Block k > 0 starts at rest `warm` samples before its first
+# sample (read from block k - 1), which the decay of the cascade makes exact to rounding
+# (see filters.settle_samples); the block holding a pass's first sample starts from
+# scipy's steady state there.
+
+
+_TILE = 256
+
+
+@njit(cache=True, inline="always")
+def _step_row(b, i, lo, sos, z, rectify):
+    """Pass row ``i`` of ``b``, lanes ``lo:``, through all sections, in place (``_step`` on a row)."""
+    lanes = b.shape[1]
+    for s in range(sos.shape[0]):
+        b0 = sos[s, 0]
+        b1 = sos[s, 1]
+        b2 = sos[s, 2]
+        a1 = sos[s, 4]
+        a2 = sos[s, 5]
+        for c in range(lo, lanes):
+            xc = b[i, c]
+            yc = b0 * xc + z[s, 0, c]
+            z[s, 0, c] = b1 * xc - a1 * yc + z[s, 1, c]
+            z[s, 1, c] = b2 * xc - a2 * yc
+            b[i, c] = yc
+    if rectify:
+        for c in range(lo, lanes):
+            b[i, c] = abs(b[i, c])
+
+
+@njit(cache=True, nogil=True)
+def blocked_pass(b, n_ch, sos, zi, warm, first, last, reverse, rectify):
+    """Causal pass over samples ``first .. last`` (padded index g) of blocked ``b``, in place.
+
+    Forward from ``first`` or, with ``reverse``, backward from ``last``, starting
+    from ``zi`` times that sample; the outputs outside the range are not meaningful.
+    Needs ``warm`` + the padding < the block length.
+    """
+    length, lanes = b.shape
+    z = np.zeros((sos.shape[0], 2, lanes))
+    start = last if reverse else first
+    k0 = start // length
+    r0 = start % length
+    if reverse:
+        # warm-up of block k from the first `warm` rows of block k + 1, backwards
+        w = np.zeros((warm, lanes))
+        for i in range(warm):
+            for c in range(lanes - n_ch):
+                w[i, c] = b[i, c + n_ch]
+        for i in range(warm - 1, -1, -1):
+            _step_row(w, i, 0, sos, z, False)
+        for i in range(length - 1, r0, -1):
+            _step_row(b, i, 0, sos, z, rectify)
+        _start_lanes(z, zi, b, r0, k0 * n_ch, n_ch)
+        for i in range(r0, -1, -1):
+            _step_row(b, i, 0, sos, z, rectify)
+    else:
+        w = np.zeros((warm, lanes))
+        for i in range(warm):
+            for c in range(n_ch, lanes):
+                w[i, c] = b[length - warm + i, c - n_ch]
+        for i in range(warm):
+            _step_row(w, i, 0, sos, z, False)
+        for i in range(r0):
+            _step_row(b, i, 0, sos, z, rectify)
+        _start_lanes(z, zi, b, r0, k0 * n_ch, n_ch)
+        for i in range(r0, length):
+            _step_row(b, i, 0, sos, z, rectify)
+
+
+@njit(cache=True, inline="always")
+def _start_lanes(z, zi, b, row, lo, n_ch):
+    """Steady state ``zi * b[row, lo:lo + n_ch]`` for the lanes of one block."""
+    for s in range(z.shape[0]):
+        for j in range(2):
+            for c in range(n_ch):
+                z[s, j, lo + c] = zi[s, j] * b[row, lo + c]
+
+
+@njit(cache=True, nogil=True)
+def to_blocks(x, mean, pad, pad_ext, b):
+    """Fill blocked ``b`` with ``x - mean`` at g = pad .. pad + n - 1 and its odd extension of ``pad_ext``."""
+    n, n_ch = x.shape
+    length = b.shape[0]
+    # tiles of rows keep the transposition's working set in cache
+    for i0 in range(0, length, _TILE):
+        for k in range(b.shape[1] // n_ch):
+            for i in range(i0, min(i0 + _TILE, length)):
+                t = k * length + i - pad
+                if 0 <= t < n:
+                    for c in range(n_ch):
+                        b[i, k * n_ch + c] = x[t, c] - mean[c]
+                else:
+                    for c in range(n_ch):
+                        b[i, k * n_ch + c] = 0.0
+    extend_blocks(b, n_ch, pad, n, pad_ext)
+
+
+@njit(cache=True, nogil=True)
+def extend_blocks(b, n_ch, pad, n, pad_ext):
+    """Odd extension by ``pad_ext`` samples at both ends of samples g = pad .. pad + n - 1 of ``b``."""
+    length = b.shape[0]
+    for j in range(1, pad_ext + 1):
+        for c in range(n_ch):
+            _odd_point(b, n_ch, length, pad, pad - j, pad + j, c)
+            _odd_point(b, n_ch, length, pad + n - 1, pad + n - 1 + j, pad + n - 1 - j, c)
+
+
+@njit(cache=True, inline="always")
+def _odd_point(b, n_ch, length, g_end, g_out, g_in, c):
+    end = b[g_end % length, (g_end // length) * n_ch + c]
+    b[g_out % length, (g_out // length) * n_ch + c] = 2.0 * end - b[g_in % length, (g_in // length) * n_ch + c]
+
+
+@njit(cache=True, nogil=True)
+def from_blocks(b, pad, y):
+    """``y[t] = b`` at g = pad + t (inverse of :func:`to_blocks`'s placement)."""
+    n, n_ch = y.shape
+    length = b.shape[0]
+    for i0 in range(0, length, _TILE):
+        for k in range(b.shape[1] // n_ch):
+            for i in range(max(i0, pad - k * length), min(i0 + _TILE, length, n + pad - k * length)):
+                t = k * length + i - pad
+                for c in range(n_ch):
+                    y[t, c] = b[i, k * n_ch + c]
+
+
+@njit(cache=True, nogil=True)
+def envelope_blocked(x, mean, pre_sos, pre_zi, pre_pad, pre_warm, lp_sos, lp_zi, lp_pad, lp_warm, b, y):
+    """The four sweeps of :func:`envelope_zero_phase` on the time-blocked layout ``b``."""
+    n, n_ch = x.shape
+    pad = max(pre_pad, lp_pad)
+    to_blocks(x, mean, pad, pre_pad, b)
+    if pre_sos.shape[0] > 0:
+        blocked_pass(b, n_ch, pre_sos, pre_zi, pre_warm, pad - pre_pad, pad + n + pre_pad - 1, False, False)
+        blocked_pass(b, n_ch, pre_sos, pre_zi, pre_warm, pad - pre_pad, pad + n + pre_pad - 1, True, True)
+    else:
+        for i in range(b.shape[0]):
+            for c in range(b.shape[1]):
+                b[i, c] = abs(b[i, c])
+    extend_blocks(b, n_ch, pad, n, lp_pad)
+    blocked_pass(b, n_ch, lp_sos, lp_zi, lp_warm, pad - lp_pad, pad + n + lp_pad - 1, False, False)
+    blocked_pass(b, n_ch, lp_sos, lp_zi, lp_warm, pad - lp_pad, pad + n + lp_pad - 1, True, False)
+    from_blocks(b, pad, y)
+
+
 @njit(cache=True, nogil=True)
 def centred_mean(x, half, power, y):
     """Centred moving mean of ``|x|**power`` over ``2*half+1`` samples.

@@ -33,7 +33,7 @@ from emgforce.constants import (BANDPASS_HZ, BANDPASS_ORDER, ENVELOPE_LOWPASS_HZ
 from emgforce.errors import SignalError
 from emgforce.signal import _kernels
 from emgforce.signal._arrays import check_fs, check_positive, from_2d, is_positive_int, to_2d
-from emgforce.signal.filters import butter_sos, notch_sos, padlen, with_zi
+from emgforce.signal.filters import butter_sos, notch_sos, padlen, settle_samples, with_zi
 from emgforce.signal.quality import POLICY_CODES, apply_policy, check_policy, raise_nonfinite
 
 __all__ = ["EnvelopeParams", "emg_envelope"]
@@ -191,6 +191,26 @@ class CausalState:
             raise_nonfinite(_kernels.mean_and_nonfinite(x2)[1], x2.shape[0])
 
 
+# SIMD lanes worth filling: below this many channels, zero-phase filtering also runs
+# time blocks side by side (measured: 16 lanes of float64 suit the AVX2/AVX-512 machine
+# best; benchmarks/README.md).
+BLOCK_LANES = 16
+
+
+def time_blocks(n: int, n_ch: int, pad: int, warm: tuple) -> int:
+    """Number of time blocks for the blocked kernels (1: filter the channels as they are).
+
+    Each block must be long enough that its warm-up (``warm``, from
+    :func:`~emgforce.signal.filters.settle_samples`) costs at most a quarter of it.
+    """
+    if any(w is None for w in warm):
+        return 1
+    k = BLOCK_LANES // n_ch
+    while k > 1 and (n + 2 * pad) // k < 4 * max(warm) + 2 * pad + k + 1:
+        k -= 1
+    return max(k, 1)
+
+
 def emg_envelope(x, fs: float, *, params: EnvelopeParams | None = None, zero_phase: bool = True,
                  axis: int = 0, **overrides) -> np.ndarray:
     """EMG envelope of every channel: DC removal, band-pass, notch, rectification, smoothing.
@@ -251,8 +271,17 @@ def emg_envelope(x, fs: float, *, params: EnvelopeParams | None = None, zero_pha
     pre = chain.pre_sos
     pre_zi = ss.sosfilt_zi(pre) if len(pre) else np.empty((0, 2))
     if chain.mode == _kernels.MODE_LOWPASS:
-        _kernels.envelope_zero_phase(x2, mean, pre, pre_zi, padlen(pre) if len(pre) else 0,
-                                     chain.lp_sos, ss.sosfilt_zi(chain.lp_sos), padlen(chain.lp_sos), y2)
+        pre_pad, lp_pad = padlen(pre) if len(pre) else 0, padlen(chain.lp_sos)
+        lp_zi = ss.sosfilt_zi(chain.lp_sos)
+        warm = (settle_samples(pre) if len(pre) else 0, settle_samples(chain.lp_sos))
+        n_blocks = time_blocks(n, n_ch, max(pre_pad, lp_pad), warm)
+        if n_blocks > 1:
+            pad = max(pre_pad, lp_pad)
+            b = np.empty((-(-(n + 2 * pad) // n_blocks), n_blocks * n_ch))
+            _kernels.envelope_blocked(x2, mean, pre, pre_zi, pre_pad, warm[0], chain.lp_sos, lp_zi, lp_pad,
+                                      warm[1], b, y2)
+        else:
+            _kernels.envelope_zero_phase(x2, mean, pre, pre_zi, pre_pad, chain.lp_sos, lp_zi, lp_pad, y2)
         return from_2d(y2, layout)
     if len(pre):
         _kernels.filtfilt(x2, mean, pre, pre_zi, padlen(pre), y2, False)

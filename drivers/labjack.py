@@ -13,6 +13,8 @@ LJM backlogs are kept (a growing backlog means the reader is falling behind).
 
 from __future__ import annotations
 
+__all__ = ["DUMMY_VALUE", "LabJackDevice"]
+
 import logging
 import time
 from typing import Any, Sequence

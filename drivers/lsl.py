@@ -16,6 +16,8 @@ jitter in the sender.
 
 from __future__ import annotations
 
+__all__ = ["LSLDevice"]
+
 import collections
 import logging
 import time

@@ -13,6 +13,8 @@ are the device's own, so the gaps are exact.
 
 from __future__ import annotations
 
+__all__ = ["MCCDevice"]
+
 import logging
 import time
 from typing import Any, Sequence

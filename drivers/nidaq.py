@@ -15,6 +15,8 @@ the next block carries ``overrun=True``. The hole's length is an estimate
 
 from __future__ import annotations
 
+__all__ = ["SAMPLES_NO_LONGER_AVAILABLE", "NIDAQDevice"]
+
 import logging
 import time
 from typing import Any, Sequence

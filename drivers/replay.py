@@ -11,6 +11,8 @@ markers once playback passes them. Paced (``realtime=True``, optionally
 
 from __future__ import annotations
 
+__all__ = ["ReplayDevice"]
+
 import dataclasses
 import math
 import os

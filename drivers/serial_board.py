@@ -23,6 +23,8 @@ Physical value: ``volts = counts * volts_per_count``, stored as the channel
 
 from __future__ import annotations
 
+__all__ = ["COUNTER_BITS", "SYNC", "FrameParser", "SerialBoardDevice", "crc16", "encode_frame", "frame_size"]
+
 import binascii
 import struct
 import time

@@ -14,6 +14,8 @@ on, 1925.926 Hz natively).
 
 from __future__ import annotations
 
+__all__ = ["FRAME_BYTES", "N_SENSORS", "TERMINATOR", "TrignoDevice"]
+
 import logging
 import select
 import socket

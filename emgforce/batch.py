@@ -9,6 +9,17 @@ scheduler is given.
 
 from __future__ import annotations
 
+__all__ = [
+    "BATCH_COLUMNS",
+    "SESSION_PATTERNS",
+    "BatchFailure",
+    "BatchResult",
+    "ProgressBar",
+    "analyze_one",
+    "find_sessions",
+    "run_batch",
+]
+
 import logging
 import os
 import sys
@@ -129,8 +140,10 @@ def _local(paths: list[Path], outdirs: list[Path | None], options: dict[str, Any
 
 
 def _dask(paths: list[Path], outdirs: list[Path | None], options: dict[str, Any], figures: bool, scheduler: Any) -> Iterator[dict[str, Any]]:
-    from dask.distributed import Client
-    from dask.distributed import as_completed as dask_as_completed
+    from emgforce._extras import require
+
+    distributed = require("distributed", "running a batch on a Dask scheduler")
+    Client, dask_as_completed = distributed.Client, distributed.as_completed
 
     own = not isinstance(scheduler, Client)
     client = Client(scheduler) if own else scheduler

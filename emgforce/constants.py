@@ -4,6 +4,24 @@ Sources are listed in ``docs/protocol.md`` (SENIAM; De Luca 2010; Hodges & Bui
 1996; Solnik 2010; Bonato 1998; Prieto 1996; Schubert & Kirchner 2014).
 """
 
+__all__ = [
+    "BANDPASS_HZ",
+    "BANDPASS_ORDER",
+    "COP_FZ_THRESHOLD_N",
+    "COP_LOWPASS_HZ",
+    "EMG_FS_HZ",
+    "ENVELOPE_LOWPASS_HZ",
+    "ENVELOPE_LOWPASS_ORDER",
+    "FATIGUE_EPOCH_S",
+    "FORCE_FS_HZ",
+    "MVC_WINDOW_S",
+    "NOTCH_Q",
+    "ONSET_K_SD",
+    "ONSET_MIN_BURST_S",
+    "ONSET_MIN_DURATION_S",
+    "RMS_WINDOW_S",
+]
+
 EMG_FS_HZ = 2000.0  # SENIAM: >= 1000 Hz
 FORCE_FS_HZ = 1000.0
 

@@ -3,9 +3,47 @@
 Each error names what went wrong and, where possible, what to do about it.
 """
 
+__all__ = [
+    "AnalysisError",
+    "DeviceDisconnectedError",
+    "DeviceError",
+    "DeviceFinishedError",
+    "DeviceNotAvailableError",
+    "DisplayError",
+    "EmgforceError",
+    "ForcePlateError",
+    "MissingExtraError",
+    "RecordingError",
+    "RecordingExistsError",
+    "RecordingFormatError",
+    "RecordingNotFoundError",
+    "RecordingVersionError",
+    "RecordingWriteError",
+    "SignalError",
+]
+
 
 class EmgforceError(Exception):
     """Base class of all emgforce errors."""
+
+
+class MissingExtraError(EmgforceError, ImportError):
+    """An optional dependency is not installed; the message names the extra that brings it.
+
+    Parameters
+    ----------
+    extra : str
+        The extra of ``pip install "emgforce[extra]"``.
+    module : str
+        The missing module.
+    purpose : str
+        What needs it (``"the live display"``).
+    """
+
+    def __init__(self, extra: str, module: str, purpose: str) -> None:
+        super().__init__(f'{purpose} needs {module}, which is not installed: pip install "emgforce[{extra}]"')
+        self.extra = extra
+        self.module = module
 
 
 class SignalError(EmgforceError, ValueError):

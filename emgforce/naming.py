@@ -15,6 +15,20 @@ Conventions
 
 from __future__ import annotations
 
+__all__ = [
+    "ABBREV_MUSCLE",
+    "ACTIVITY_LABELS",
+    "MUSCLES",
+    "SIDES",
+    "SIDE_SUFFIX",
+    "SUFFIX_SIDE",
+    "TASKS",
+    "emg_channel_name",
+    "parse_emg_channel_name",
+    "parse_trial_label",
+    "trial_label",
+]
+
 SIDES: tuple[str, ...] = ("left", "right")
 SIDE_SUFFIX = {"left": "L", "right": "R"}
 SUFFIX_SIDE = {v: k for k, v in SIDE_SUFFIX.items()}
@@ -36,6 +50,7 @@ TASKS: dict[str, tuple[bool, str]] = {
     "squat": (True, "single-leg squat"),
     "bridge": (False, "supine bridge"),
     "single_leg_bridge": (True, "single-leg bridge"),
+    "side_lying_abduction": (True, "side-lying hip abduction (side = the abducting, upper leg)"),
 }
 
 ACTIVITY_LABELS = ("rep", "hold", "lift", "touchdown")

@@ -32,11 +32,11 @@ from emgforce.io import read_recording
 from emgforce.signal import (
     butter_sos,
     detect_onsets,
+    filter_zero_phase,
     linear_envelope,
     mvc_reference,
     notch_sos,
     percent_mvc,
-    sosfiltfilt,
     spectral_fatigue,
 )
 
@@ -57,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # 1-2: conditioning and envelope of the whole session (zero-phase: no delay)
     x = emg.data[:, gm]
-    x = sosfiltfilt(x - x.mean(axis=0), butter_sos(C.BANDPASS_ORDER // 2, C.BANDPASS_HZ, fs, "band"))
+    x = filter_zero_phase(x - x.mean(axis=0), butter_sos(C.BANDPASS_ORDER // 2, C.BANDPASS_HZ, fs, "band"))
     if args.notch_hz:
-        x = sosfiltfilt(x, notch_sos(args.notch_hz, fs))
+        x = filter_zero_phase(x, notch_sos(args.notch_hz, fs))
     env = linear_envelope(x, fs, cutoff_hz=args.lowpass_hz)
 
     # 3: MVC reference per channel from the MVC trials of that channel's side

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,3 +43,7 @@ def test_docs_build_strict(tmp_path):
     # the benchmark page includes benchmarks/README.md itself
     readme_heading = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
     assert readme_heading in (site / "benchmarks" / "index.html").read_text(encoding="utf-8")
+    # numpydoc's Sphinx roles render as cross-references (docs/_hooks/sphinx_roles.py), never as raw text
+    api = "".join(p.read_text(encoding="utf-8") for p in (site / "api").rglob("*.html"))
+    assert not re.search(r":(func|class|meth|mod|attr|data|exc|obj):<code>", api)
+    assert 'href="../io/#emgforce.io.c3d.read_c3d"' in (site / "api" / "tasks" / "index.html").read_text(encoding="utf-8")

@@ -31,8 +31,10 @@ LEVELS_PCT_MVC: dict[str, dict[str, tuple[float, float]]] = {
     "squat": {"GM": (70.0, 6.0), "TFL": (40.0, 10.0), "GMAX": (56.0, 5.0)},
     "bridge": {"GM": (28.0, 28.0), "TFL": (18.0, 18.0), "GMAX": (33.0, 33.0)},
     "single_leg_bridge": {"GM": (47.0, 9.0), "TFL": (30.0, 14.0), "GMAX": (45.0, 7.0)},
+    # upper (abducting) leg, lower leg resting on the mat
+    "side_lying_abduction": {"GM": (81.0, 5.0), "TFL": (50.0, 6.0), "GMAX": (39.0, 4.0)},
 }
-EXERCISES = ("stance_double", "stance", "squat", "bridge", "single_leg_bridge")
+EXERCISES = ("stance_double", "stance", "squat", "bridge", "single_leg_bridge", "side_lying_abduction")
 #: in the exercises the weak side's gluteus medius works at this fraction of the usual %MVC ...
 WEAK_GM_FACTOR = 0.6
 #: ... and its tensor fasciae latae compensates
@@ -119,7 +121,7 @@ def _activation(task: str, side: str | None, channels, weak_side: str | None) ->
         if ch_side == weak_side and task in EXERCISES:
             if muscle == "GM":
                 level *= WEAK_GM_FACTOR
-            elif muscle == "TFL" and task in ("stance", "squat", "single_leg_bridge") and side == ch_side:
+            elif muscle == "TFL" and task in ("stance", "squat", "single_leg_bridge", "side_lying_abduction") and side == ch_side:
                 level *= WEAK_TFL_FACTOR
         out[i] = level
     return out
@@ -140,6 +142,8 @@ def _initial_state(step: Step, channels, weak_side) -> np.ndarray:
     """The posture the subject takes in the pause before ``step``."""
     if step.task in ("bridge", "single_leg_bridge"):
         return np.r_[_activation("supine", None, channels, weak_side), SUPINE_FEET]
+    if step.task == "side_lying_abduction":  # on a mat beside the plate: no load
+        return np.r_[_activation("supine", None, channels, weak_side), UNLOADED]
     plate = {
         "mvc": UNLOADED,
         "rest": UNLOADED,
@@ -209,12 +213,14 @@ def build_script(trials, channels, weak_side, rng: np.random.Generator, tail_s: 
                 ramp = min(0.3, 0.5 * down, 0.5 * up)
                 track.ramp_to(tr, ramp, set_act(standing, act("squat", step.side)))
                 track.ramp_to(tr + move - ramp, ramp, standing)
-        elif step.task in REP_TASKS:  # bridges
+        elif step.task in REP_TASKS:  # bridges, side-lying abduction: lift, hold, lower, rest
             lift, hold, lower, rest = step.phases_s
             if step.task == "bridge":
                 up = set_plate(set_act(state, act("bridge")), BRIDGE_HOLD)
-            else:
+            elif step.task == "single_leg_bridge":
                 up = set_plate(set_act(state, act("single_leg_bridge", step.side)), _slb_hold(step.side, weak_side))
+            else:  # the plate stays unloaded
+                up = set_act(state, act(step.task, step.side))
             track.ramp_to(t0, 0.5, state)
             for r in range(step.reps):
                 tr = t0 + REP_LEAD_IN_S + r * (lift + hold + lower + rest)

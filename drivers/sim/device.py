@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["SimulatedDevice"]
+
 import math
 import time
 from typing import Any, Sequence

@@ -18,6 +18,8 @@ REP_PHASES_S: dict[str, tuple[float, float, float, float]] = {
     "squat": (1.25, 0.0, 1.25, 1.5),
     "bridge": (1.0, 3.0, 1.0, 2.0),
     "single_leg_bridge": (1.0, 3.0, 1.0, 2.0),
+    # side-lying hip abduction: abduct the upper leg, hold, lower, rest
+    "side_lying_abduction": (1.5, 2.0, 1.5, 2.0),
 }
 REP_TASKS = tuple(REP_PHASES_S)
 
@@ -41,7 +43,8 @@ class Step:
         Trial duration for hold tasks (MVC, rest, stances); ignored by repetition
         tasks, whose duration follows from ``reps`` and ``rep_phases_s``.
     reps : int
-        Repetitions of a repetition task (squat, bridge, single-leg bridge).
+        Repetitions of a repetition task (squat, bridge, single-leg bridge,
+        side-lying abduction).
     rest_after_s : float
         Unmarked pause after the trial (>= 1 s).
     rep_phases_s : tuple of 4 floats or None

@@ -8,6 +8,19 @@ change the rest of the session.
 
 from __future__ import annotations
 
+__all__ = [
+    "DEFAULT_MUSCLES",
+    "DRIVE_FLUCTUATION",
+    "FLUCT_FS_HZ",
+    "MVC_AMPLITUDE_V",
+    "SMOOTH_S",
+    "WEAK_MVC_FACTOR",
+    "GroundTruth",
+    "SimulatedSession",
+    "TrialTruth",
+    "simulate",
+]
+
 import logging
 from dataclasses import dataclass, field
 from typing import Sequence

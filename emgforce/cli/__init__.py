@@ -7,6 +7,8 @@ so that ``emgforce --help`` starts fast.
 
 from __future__ import annotations
 
+__all__ = ["COMMANDS", "build_parser", "main"]
+
 import argparse
 import importlib
 import logging

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["NORMALISATIONS", "add_analysis_options", "analysis_kwargs", "register", "run"]
+
 import argparse
 import sys
 from pathlib import Path

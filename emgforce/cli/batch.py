@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["register", "run"]
+
 import argparse
 import sys
 from pathlib import Path

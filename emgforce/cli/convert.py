@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["C3D_SUFFIXES", "HDF5_SUFFIXES", "register", "run"]
+
 import argparse
 import sys
 from pathlib import Path

@@ -9,6 +9,17 @@ a lab recording uses. The file is then read back, summarised and analysed
 
 from __future__ import annotations
 
+__all__ = [
+    "ANALYSIS_DIR",
+    "SESSION_FILE",
+    "TRUTH_FILE",
+    "record_simulated_session",
+    "register",
+    "report_session",
+    "run",
+    "truth_summary",
+]
+
 import argparse
 import json
 import sys

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["probe", "register", "run"]
+
 import argparse
 import json
 import sys

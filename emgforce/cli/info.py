@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["register", "run", "summary"]
+
 import argparse
 import json
 import math

@@ -5,6 +5,8 @@ Qt, pyqtgraph, h5py and the signal core are imported inside :func:`run` only.
 
 from __future__ import annotations
 
+__all__ = ["MAX_WINDOW_S", "make_device", "register", "run"]
+
 import argparse
 import sys
 from pathlib import Path
@@ -81,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"emgforce live: the folder of --screenshot {args.screenshot} does not exist; create it first",
               file=sys.stderr)
         return 2
-    import pyqtgraph as pg
+    from emgforce._extras import require
+
+    pg = require("pyqtgraph", "the live display")
 
     from emgforce.live.window import LiveWindow, run_window  # refuses a broken Qt binding: before any device
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["EPILOG", "device_kwargs", "register", "run"]
+
 import argparse
 import ast
 import json

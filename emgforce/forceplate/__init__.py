@@ -30,6 +30,7 @@ from emgforce.forceplate.sway import (
     rms_distance,
     sway_area_per_second,
     sway_range,
+    time_domain_mean_frequency,
 )
 from emgforce.forceplate.sway_frequency import cop_psd, frequency_descriptors, spectral_mean_frequency
 
@@ -52,7 +53,7 @@ __all__ = [
     "fractal_dimension",
     "frequency_descriptors",
     "mean_distance",
-    "mean_frequency",
+    "mean_frequency",  # deprecated alias of time_domain_mean_frequency
     "mean_square_displacement",
     "mean_velocity",
     "path_length",
@@ -65,6 +66,7 @@ __all__ = [
     "sway_area_per_second",
     "sway_descriptors",
     "sway_range",
+    "time_domain_mean_frequency",
     "time_to_stabilization",
     "zero_offset",
 ]

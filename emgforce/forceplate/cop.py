@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["CopResult", "center_of_pressure"]
+
 import logging
 from dataclasses import dataclass
 
@@ -115,7 +117,7 @@ def center_of_pressure(
     valid = np.empty(n, dtype=np.bool_)
     load = np.empty(n)
     cop_kernel(
-        f, plate.origin_m, plate.rotation, plate.centre_m, plate.load_sign,
+        f, plate.origin_m, plate.rotation, plate.center_m, plate.load_sign,
         threshold, frame == "lab", cop, free_moment, valid, load,
     )
     if n and not valid.any():

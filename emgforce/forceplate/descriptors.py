@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["AXES", "SwayResult", "preprocess_cop", "sway_descriptors"]
+
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -263,7 +265,7 @@ def _groups(probability, band_hz, nperseg, short_term_s, long_term_s, entropy_m,
          lambda c, fs: {"area_confidence_ellipse95_m2": sw.confidence_ellipse_area(c, probability)}),
         (("sway_area_per_second_m2_s",),
          lambda c, fs: {"sway_area_per_second_m2_s": sw.sway_area_per_second(c, fs)}),
-        (keys_of("mean_frequency", "_hz"), lambda c, fs: _axes("mean_frequency", "_hz", sw.mean_frequency(c, fs))),
+        (keys_of("mean_frequency", "_hz"), lambda c, fs: _axes("mean_frequency", "_hz", sw.time_domain_mean_frequency(c, fs))),
         (keys_of("mean_frequency_psd", "_hz"),
          lambda c, fs: _axes("mean_frequency_psd", "_hz", spectral_mean_frequency(c, fs, nperseg))),
         (spectral_keys, spectral),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+__all__ = ["DiffusionResult", "mean_square_displacement", "stabilogram_diffusion"]
+
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from emgforce._deprecation import renamed_kwargs
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate._validate import as_cop, check_fs
 
@@ -67,9 +70,10 @@ def _fit(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(slope), float(intercept)
 
 
+@renamed_kwargs(fs_hz="fs")
 def stabilogram_diffusion(
     cop_m: np.ndarray,
-    fs_hz: float,
+    fs: float,
     *,
     short_term_s: tuple[float, float] = (0.0, 1.0),
     long_term_s: tuple[float, float] = (2.5, 10.0),
@@ -88,7 +92,7 @@ def stabilogram_diffusion(
     ----------
     cop_m : ndarray, shape (n, 2)
         x = ML, y = AP, m; continuous (no NaN).
-    fs_hz : float
+    fs : float
         Sampling rate.
     short_term_s, long_term_s : (float, float)
         Fit regions in seconds of lag. The segment must be longer than
@@ -98,7 +102,7 @@ def stabilogram_diffusion(
     -------
     DiffusionResult
     """
-    fs = check_fs(fs_hz, "stabilogram_diffusion")
+    fs = check_fs(fs, "stabilogram_diffusion")
     cop = as_cop(cop_m, "stabilogram_diffusion", 4)
     (s0, s1), (l0, l1) = short_term_s, long_term_s
     if not 0 <= s0 < s1 <= l0 < l1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["sample_entropy"]
+
 import numpy as np
 
 from emgforce.errors import ForcePlateError

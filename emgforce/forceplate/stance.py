@@ -6,10 +6,19 @@ Event labels follow :data:`emgforce.naming.ACTIVITY_LABELS`: ``"lift"`` and
 
 from __future__ import annotations
 
+__all__ = [
+    "StabilizationResult",
+    "StanceEvent",
+    "detect_balance_losses",
+    "detect_leg_lift",
+    "time_to_stabilization",
+]
+
 from dataclasses import dataclass
 
 import numpy as np
 
+from emgforce._deprecation import renamed_kwargs
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate._validate import as_series, check_fs, check_positive
 
@@ -64,9 +73,10 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
 
 
+@renamed_kwargs(fs_hz="fs")
 def detect_leg_lift(
     fz_n: np.ndarray,
-    fs_hz: float,
+    fs: float,
     *,
     body_weight_n: float | None = None,
     tolerance: float = 0.1,
@@ -93,7 +103,7 @@ def detect_leg_lift(
     fz_n : ndarray, shape (n,)
         Vertical load on the stance plate, N, positive when loaded (e.g.
         ``CopResult.fz_n``).
-    fs_hz : float
+    fs : float
         Sampling rate.
     body_weight_n : float, optional
         Body weight; default the median load over the last half of the
@@ -121,7 +131,7 @@ def detect_leg_lift(
     ForcePlateError
         Bad input or no lift found (the message gives the numbers).
     """
-    fs = check_fs(fs_hz, "detect_leg_lift")
+    fs = check_fs(fs, "detect_leg_lift")
     fz = as_series(fz_n, "detect_leg_lift", 2)
     tolerance = _tolerance(tolerance, "detect_leg_lift")
     hold = max(1, int(round(check_positive(min_hold_s, "min_hold_s", "detect_leg_lift") * fs)))
@@ -157,9 +167,10 @@ def detect_leg_lift(
     )
 
 
+@renamed_kwargs(fs_hz="fs")
 def detect_balance_losses(
     fz_n: np.ndarray,
-    fs_hz: float,
+    fs: float,
     *,
     body_weight_n: float,
     start_s: float = 0.0,
@@ -193,7 +204,7 @@ def detect_balance_losses(
     ----------
     fz_n : ndarray, shape (n,)
         Vertical load on the stance plate, N (positive when loaded).
-    fs_hz : float
+    fs : float
         Sampling rate.
     body_weight_n : float
         Body weight, N.
@@ -209,7 +220,7 @@ def detect_balance_losses(
     list of StanceEvent
         ``kind="touchdown"``, in time order, each with its reasons.
     """
-    fs = check_fs(fs_hz, "detect_balance_losses")
+    fs = check_fs(fs, "detect_balance_losses")
     fz = as_series(fz_n, "detect_balance_losses", 2)
     body_weight_n = check_positive(body_weight_n, "body_weight_n", "detect_balance_losses")
     tolerance = _tolerance(tolerance, "detect_balance_losses")
@@ -264,9 +275,10 @@ def detect_balance_losses(
     return events
 
 
+@renamed_kwargs(fs_hz="fs")
 def time_to_stabilization(
     x: np.ndarray,
-    fs_hz: float,
+    fs: float,
     *,
     onset_s: float = 0.0,
     method: str = "sequential",
@@ -297,7 +309,7 @@ def time_to_stabilization(
     ----------
     x : ndarray, shape (n,)
         A ground-reaction-force component or a COP coordinate.
-    fs_hz : float
+    fs : float
         Sampling rate.
     onset_s : float
         Lift or landing time, s from the first sample.
@@ -314,7 +326,7 @@ def time_to_stabilization(
     StabilizationResult
         ``time_s`` from the onset, or NaN with the reason.
     """
-    fs = check_fs(fs_hz, "time_to_stabilization")
+    fs = check_fs(fs, "time_to_stabilization")
     s = as_series(x, "time_to_stabilization", 3)
     i0 = int(round(onset_s * fs))
     if not 0 <= i0 < s.shape[0] - 2:

@@ -14,11 +14,28 @@ healthy young and elderly adults. IEEE Trans Biomed Eng 43:956-966. Schubert P.,
 
 from __future__ import annotations
 
+__all__ = [
+    "Axes",
+    "confidence_circle_area",
+    "confidence_ellipse_area",
+    "fractal_dimension",
+    "mean_distance",
+    "mean_frequency",
+    "mean_velocity",
+    "path_length",
+    "prediction_ellipse_area",
+    "rms_distance",
+    "sway_area_per_second",
+    "sway_range",
+    "time_domain_mean_frequency",
+]
+
 from typing import NamedTuple
 
 import numpy as np
 from scipy import spatial, stats
 
+from emgforce._deprecation import deprecated_alias, renamed_kwargs
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate._validate import as_cop, check_fs, check_probability, require_motion
 
@@ -138,17 +155,18 @@ def path_length(cop_m: np.ndarray) -> Axes:
     return Axes(*np.abs(d).sum(axis=0), float(np.hypot(d[:, 0], d[:, 1]).sum()))
 
 
-def mean_velocity(cop_m: np.ndarray, fs_hz: float) -> Axes:
+@renamed_kwargs(fs_hz="fs")
+def mean_velocity(cop_m: np.ndarray, fs: float) -> Axes:
     """Mean velocity, m/s: path length / duration (MVELO, Prieto et al. 1996).
 
-    The duration is ``n / fs_hz`` (the definition of Prieto et al. and of the
+    The duration is ``n / fs`` (the definition of Prieto et al. and of the
     Duarte balance data sets' ``COPvelo``).
 
     Parameters
     ----------
     cop_m : ndarray, shape (n, 2)
         COP, x = ML and y = AP, m; finite (a continuous loaded segment).
-    fs_hz : float
+    fs : float
         Sampling rate of ``cop_m``, Hz.
 
     Returns
@@ -159,9 +177,9 @@ def mean_velocity(cop_m: np.ndarray, fs_hz: float) -> Axes:
     Raises
     ------
     ForcePlateError
-        Not (n, 2), NaN/inf samples, or fewer than 2 samples, or a bad ``fs_hz``.
+        Not (n, 2), NaN/inf samples, or fewer than 2 samples, or a bad ``fs``.
     """
-    fs = check_fs(fs_hz, "mean_velocity")
+    fs = check_fs(fs, "mean_velocity")
     p = path_length(cop_m)
     t = np.asarray(cop_m).shape[0] / fs
     return Axes(p.ml / t, p.ap / t, p.resultant / t)
@@ -285,17 +303,18 @@ def confidence_ellipse_area(cop_m: np.ndarray, probability: float = 0.95, method
     return float(np.pi * k * np.sqrt(_det_cov(c)))
 
 
-def sway_area_per_second(cop_m: np.ndarray, fs_hz: float) -> float:
+@renamed_kwargs(fs_hz="fs")
+def sway_area_per_second(cop_m: np.ndarray, fs: float) -> float:
     """Sway area per second, m^2/s (AREA-SW, Hufschmidt et al. 1980; Prieto et al. 1996).
 
     Area swept by the radius from the mean COP, summed over consecutive
-    samples: ``sum |x[k+1] y[k] - x[k] y[k+1]| / (2 T)``, ``T = n / fs_hz``.
+    samples: ``sum |x[k+1] y[k] - x[k] y[k+1]| / (2 T)``, ``T = n / fs``.
 
     Parameters
     ----------
     cop_m : ndarray, shape (n, 2)
         COP, x = ML and y = AP, m; finite (a continuous loaded segment).
-    fs_hz : float
+    fs : float
         Sampling rate of ``cop_m``, Hz.
 
     Returns
@@ -306,15 +325,16 @@ def sway_area_per_second(cop_m: np.ndarray, fs_hz: float) -> float:
     Raises
     ------
     ForcePlateError
-        Not (n, 2), NaN/inf samples, or fewer than 2 samples, or a bad ``fs_hz``.
+        Not (n, 2), NaN/inf samples, or fewer than 2 samples, or a bad ``fs``.
     """
-    fs = check_fs(fs_hz, "sway_area_per_second")
+    fs = check_fs(fs, "sway_area_per_second")
     c = _centred(cop_m, "sway_area_per_second", 2)
     cross = np.abs(c[1:, 0] * c[:-1, 1] - c[:-1, 0] * c[1:, 1]).sum()
     return float(cross / (2.0 * c.shape[0] / fs))
 
 
-def mean_frequency(cop_m: np.ndarray, fs_hz: float) -> Axes:
+@renamed_kwargs(fs_hz="fs")
+def time_domain_mean_frequency(cop_m: np.ndarray, fs: float) -> Axes:
     """Time-domain mean frequency, Hz (MFREQ, Prieto et al. 1996).
 
     Resultant: ``MVELO / (2 pi MDIST)``, the rotation rate of a COP running
@@ -328,7 +348,7 @@ def mean_frequency(cop_m: np.ndarray, fs_hz: float) -> Axes:
     ----------
     cop_m : ndarray, shape (n, 2)
         COP, x = ML and y = AP, m; finite (a continuous loaded segment).
-    fs_hz : float
+    fs : float
         Sampling rate of ``cop_m``, Hz.
 
     Returns
@@ -339,15 +359,20 @@ def mean_frequency(cop_m: np.ndarray, fs_hz: float) -> Axes:
     Raises
     ------
     ForcePlateError
-        Not (n, 2), NaN/inf samples, or fewer than 2 samples, a bad ``fs_hz``, or a COP that
+        Not (n, 2), NaN/inf samples, or fewer than 2 samples, a bad ``fs``, or a COP that
         does not move.
     """
-    cop = as_cop(cop_m, "mean_frequency", 2)
-    require_motion(cop, "mean_frequency")
-    v = mean_velocity(cop, fs_hz)
+    cop = as_cop(cop_m, "time_domain_mean_frequency", 2)
+    require_motion(cop, "time_domain_mean_frequency")
+    v = mean_velocity(cop, fs)
     d = mean_distance(cop)
     k = 4.0 * np.sqrt(2.0)
     return Axes(v.ml / (k * d.ml), v.ap / (k * d.ap), v.resultant / (2 * np.pi * d.resultant))
+
+
+# distinct quantities get distinct names: emgforce.signal.mean_frequency is an EMG spectrum's centroid
+mean_frequency = deprecated_alias(time_domain_mean_frequency, "emgforce.forceplate.mean_frequency",
+                                  "emgforce.forceplate.time_domain_mean_frequency")
 
 
 def fractal_dimension(cop_m: np.ndarray, method: str = "circle", probability: float = 0.95) -> float:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+__all__ = ["FREQUENCY_KEYS", "PRIETO_BAND_HZ", "cop_psd", "frequency_descriptors", "spectral_mean_frequency"]
+
 import numpy as np
 from scipy import signal
 
+from emgforce._deprecation import renamed_kwargs
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate._validate import as_cop, as_series, check_fs, require_motion
 from emgforce.forceplate.sway import Axes
@@ -15,7 +18,8 @@ PRIETO_BAND_HZ = (0.15, 5.0)
 FREQUENCY_KEYS = ("total_power_m2", "f50_hz", "f80_hz", "f95_hz", "centroidal_frequency_hz", "frequency_dispersion")
 
 
-def cop_psd(x: np.ndarray, fs_hz: float, nperseg: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+@renamed_kwargs(fs_hz="fs")
+def cop_psd(x: np.ndarray, fs: float, nperseg: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Welch PSD of one COP series, m^2/Hz.
 
     Hann window, ``nperseg = n // 2`` by default, ``noverlap = nperseg // 2``,
@@ -26,7 +30,7 @@ def cop_psd(x: np.ndarray, fs_hz: float, nperseg: int | None = None) -> tuple[np
     ----------
     x : ndarray, shape (n,)
         One COP series, m (at least 8 finite samples).
-    fs_hz : float
+    fs : float
         Sampling rate, Hz.
     nperseg : int, optional
         Welch segment length (4 .. n), default ``n // 2``.
@@ -38,7 +42,7 @@ def cop_psd(x: np.ndarray, fs_hz: float, nperseg: int | None = None) -> tuple[np
     psd_m2_hz : ndarray
         Power spectral density, m^2/Hz.
     """
-    fs = check_fs(fs_hz, "cop_psd")
+    fs = check_fs(fs, "cop_psd")
     x = as_series(x, "cop_psd", 8)
     n = x.shape[0]
     seg = n // 2 if nperseg is None else int(nperseg)
@@ -47,7 +51,8 @@ def cop_psd(x: np.ndarray, fs_hz: float, nperseg: int | None = None) -> tuple[np
     return signal.welch(x, fs, window="hann", nperseg=seg, noverlap=seg // 2, nfft=seg, detrend="constant")
 
 
-def spectral_mean_frequency(cop_m: np.ndarray, fs_hz: float, nperseg: int | None = None) -> Axes:
+@renamed_kwargs(fs_hz="fs")
+def spectral_mean_frequency(cop_m: np.ndarray, fs: float, nperseg: int | None = None) -> Axes:
     """Spectral mean frequency ``integral(f P) / integral(P)`` (trapezoid), Hz.
 
     Per axis from the Welch PSD of :func:`cop_psd` over the whole spectrum.
@@ -60,7 +65,7 @@ def spectral_mean_frequency(cop_m: np.ndarray, fs_hz: float, nperseg: int | None
     ----------
     cop_m : ndarray, shape (n, 2)
         COP, x = ML and y = AP, m; finite.
-    fs_hz : float
+    fs : float
         Sampling rate, Hz.
     nperseg : int, optional
         Welch segment length, see :func:`cop_psd`.
@@ -75,7 +80,7 @@ def spectral_mean_frequency(cop_m: np.ndarray, fs_hz: float, nperseg: int | None
     ForcePlateError
         Wrong shape, NaN/inf, fewer than 8 samples, or a COP that does not move.
     """
-    fs = check_fs(fs_hz, "spectral_mean_frequency")
+    fs = check_fs(fs, "spectral_mean_frequency")
     cop = as_cop(cop_m, "spectral_mean_frequency", 8)
     require_motion(cop, "spectral_mean_frequency")
     out, weights = [], []
@@ -87,9 +92,10 @@ def spectral_mean_frequency(cop_m: np.ndarray, fs_hz: float, nperseg: int | None
     return Axes(float(out[0]), float(out[1]), float(combined))
 
 
+@renamed_kwargs(fs_hz="fs")
 def frequency_descriptors(
     x: np.ndarray,
-    fs_hz: float,
+    fs: float,
     *,
     band_hz: tuple[float, float] = PRIETO_BAND_HZ,
     fractions: tuple[float, ...] = (0.5, 0.8, 0.95),
@@ -111,7 +117,7 @@ def frequency_descriptors(
     ----------
     x : ndarray, shape (n,)
         One series in m: ML, AP or the resultant distance from the mean.
-    fs_hz : float
+    fs : float
         Sampling rate, Hz.
     band_hz : (float, float)
         Analysed band, Hz (Prieto et al.: 0.15-5 Hz).
@@ -131,7 +137,7 @@ def frequency_descriptors(
         NaN/inf, a constant series, a band outside ``0 .. fs/2``, or a segment
         too short to put 3 PSD bins in the band (the message says which).
     """
-    fs = check_fs(fs_hz, "frequency_descriptors")
+    fs = check_fs(fs, "frequency_descriptors")
     s = as_series(x, "frequency_descriptors", 8)
     require_motion(s, "frequency_descriptors")
     lo, hi = band_hz

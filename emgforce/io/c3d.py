@@ -14,8 +14,8 @@ Mapping (see ``docs/c3d.md``)
   force stream per plate: ``force`` for the first plate, then ``force2``,
   ``force3`` ... so :attr:`Recording.force` is the first plate. Each holds
   ``Fx, Fy, Fz`` (N) and ``Mx, My, Mz`` (N*m) about the plate origin in the
-  plate frame, from :func:`emgforce.forceplate.forces_from_raw` for a
-  :meth:`emgforce.forceplate.Plate.from_c3d` plate of any ``TYPE`` ezc3d
+  plate frame, from :func:`emgforce.plates.forces_from_raw` for a
+  :meth:`emgforce.plates.Plate.from_c3d` plate of any ``TYPE`` ezc3d
   supports (1 to 4); ``StreamData.plate`` is that plate's ``to_dict()``. The
   file holds the ground reaction; for the usual z-down plate it is negated
   into the force on the plate (``sign_convention="action"``) so that Fz > 0
@@ -33,6 +33,16 @@ Mapping (see ``docs/c3d.md``)
 
 from __future__ import annotations
 
+__all__ = [
+    "FORCE_CHANNELS",
+    "FORCE_UNIT",
+    "MOMENT_UNIT",
+    "SUPPORTED_PLATE_TYPES",
+    "guess_muscle_side",
+    "read_c3d",
+    "write_c3d",
+]
+
 import dataclasses
 import logging
 import math
@@ -49,7 +59,6 @@ from emgforce.streams import CHANNEL_KINDS, ChannelInfo
 from emgforce import __version__
 from emgforce.errors import (
     EmgforceError,
-    RecordingError,
     RecordingExistsError,
     RecordingFormatError,
     RecordingNotFoundError,
@@ -74,11 +83,9 @@ _EVENT_KIND_PREFIX = "emgforce "
 
 
 def _ezc3d():
-    try:
-        import ezc3d
-    except ImportError as exc:  # pragma: no cover - ezc3d is in the [c3d] extra
-        raise RecordingError("C3D support needs ezc3d: pip install 'emgforce[c3d]'") from exc
-    return ezc3d
+    from emgforce._extras import require
+
+    return require("ezc3d", "C3D support")
 
 
 # --- reading ------------------------------------------------------------------------
@@ -278,10 +285,9 @@ def _read_plates(params, analog: np.ndarray, units: list[str]) -> list[tuple[np.
     """Each used plate as ``(forces, Plate, analog column indices, unit note)``.
 
     ``forces`` are Fx..Mz (N, N*m) about the plate origin in the plate frame,
-    from :func:`emgforce.forceplate.forces_from_raw`, with Fz > 0 under load.
+    from :func:`emgforce.plates.forces_from_raw`, with Fz > 0 under load.
     """
-    from emgforce.forceplate.calibration import forces_from_raw
-    from emgforce.forceplate.plate import Plate
+    from emgforce.plates import Plate, forces_from_raw
 
     n_used = int(_first(params, "FORCE_PLATFORM", "USED", 0) or 0)
     if n_used == 0:
@@ -334,19 +340,12 @@ def _read_plates(params, analog: np.ndarray, units: list[str]) -> list[tuple[np.
             cal = np.repeat([to_n, to_n * to_m], 3)[:, None] * cals[:6, :6, i]
         if plate_type == 3 and poly.size >= 12 * (i + 1) and np.any(poly[12 * i : 12 * (i + 1)]):
             log.warning("%s: the Kistler COP correction FPCOPPOLY is not applied", where)
-        origin = origins[:, i] * to_m
-        if plate_type == 1:
-            origin = np.array([0.0, 0.0, origin[2]])  # TYPE 1 COP is relative to the surface centre
-        if origin[2] > 0:
-            # files disagree on the direction of ORIGIN; as ezc3d and BTK do, take the
-            # sensor origin to lie below the top surface of a z-down plate
-            origin = -origin
         factors, unit_note = _plate_units(params, [units[j] for j in idx], length_unit, plate_type)
         try:
             plate = Plate.from_c3d(
                 plate_type,
                 corners_all[:, :, i] * to_m,
-                origin,
+                origins[:, i] * to_m,  # Plate.from_c3d applies the ORIGIN sign and TYPE 1 rules
                 cal,
                 length_unit_m=1.0,
                 name="force" if i == 0 else f"force{i + 1}",
@@ -594,7 +593,7 @@ def _plate_for_c3d(stream) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int
     corners in C3D order, and ``ORIGIN`` (the top-surface centre relative to
     the plate origin). None when the stream has no usable plate description.
     """
-    from emgforce.forceplate.plate import Plate
+    from emgforce.plates import Plate
 
     names = list(stream.channel_names)
     if not stream.plate or not all(c in names for c in FORCE_CHANNELS):

@@ -7,6 +7,42 @@ imported inside functions so that ``import emgforce.io`` stays light.
 
 from __future__ import annotations
 
+__all__ = [
+    "CHANNEL_ATTRS",
+    "CLOCK",
+    "COMPLETE",
+    "DATA",
+    "END_REASON",
+    "EVENTS",
+    "EVENT_DTYPE",
+    "EVENT_KINDS",
+    "FORMAT_VERSION",
+    "GAPS",
+    "KEY_BYTES",
+    "KIND_BYTES",
+    "LABEL_BYTES",
+    "LIBVER",
+    "METADATA",
+    "PLATE",
+    "STATUS",
+    "STATUS_DTYPE",
+    "STREAMS",
+    "SUBJECT",
+    "SUBJECT_ID_BYTES",
+    "SUBJECT_NOTES_BYTES",
+    "VALUE_BYTES",
+    "VERSION_ATTR",
+    "check_dict",
+    "check_not_truncated",
+    "check_version",
+    "decode_str",
+    "encode_str",
+    "fixed_str_array",
+    "h5py_module",
+    "read_dict",
+    "write_dict",
+]
+
 import os
 import struct
 from collections.abc import Mapping

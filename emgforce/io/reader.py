@@ -9,6 +9,8 @@ writer's last flush.
 
 from __future__ import annotations
 
+__all__ = ["open_h5", "read_recording"]
+
 import contextlib
 import json
 import logging

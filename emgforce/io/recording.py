@@ -10,6 +10,17 @@ NaN rows, so analysis can never be shifted by a gap.
 
 from __future__ import annotations
 
+__all__ = [
+    "Event",
+    "Recording",
+    "StreamData",
+    "Subject",
+    "Trial",
+    "first_index_at",
+    "pair_trials",
+    "time_slice",
+]
+
 import dataclasses
 import logging
 import math

@@ -9,6 +9,8 @@ blocks so that appends are a memcpy and disk writes are whole chunks.
 
 from __future__ import annotations
 
+__all__ = ["RecordingWriter", "write_recording"]
+
 import dataclasses
 import json
 import logging

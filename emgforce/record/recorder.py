@@ -11,6 +11,8 @@ session length.
 
 from __future__ import annotations
 
+__all__ = ["RecordSummary", "Recorder", "RecorderStatus", "StreamSummary"]
+
 import collections
 import dataclasses
 import json

@@ -7,3 +7,5 @@
 * :mod:`emgforce.report.html`: the HTML page;
 * :mod:`emgforce.report.summary`: the recording summary of ``emgforce demo`` (stage 1).
 """
+
+__all__ = []

@@ -6,6 +6,17 @@ Each ``plot_*`` function draws one figure from a :class:`SessionResult` (its
 
 from __future__ import annotations
 
+__all__ = [
+    "DPI",
+    "SIDE_COLOURS",
+    "ellipse_outline",
+    "plot_activation_bars",
+    "plot_envelopes",
+    "plot_reps",
+    "plot_stabilogram",
+    "write_figures",
+]
+
 import math
 import textwrap
 from pathlib import Path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["write_html"]
+
 import html
 import math
 from pathlib import Path

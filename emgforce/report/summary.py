@@ -8,6 +8,8 @@ is the check that a session was recorded completely.
 
 from __future__ import annotations
 
+__all__ = ["REPORT_MD", "SUMMARY_JSON", "summarize", "write_summary"]
+
 import json
 import logging
 import math

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["read_tidy_csv", "write_json", "write_tidy_csv"]
+
 import csv
 import json
 import math

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+__all__ = ["write_report"]
+
 import logging
 from pathlib import Path
 
+from emgforce._extras import warn_missing
 from emgforce.report.tables import write_json, write_tidy_csv
 from emgforce.tasks.results import SessionResult
 
@@ -22,6 +25,7 @@ def write_report(result: SessionResult, outdir: str | Path, *, figures: bool = T
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": write_json(result, out / "report.json"), "csv": write_tidy_csv(result.tidy(), out / "tidy.csv")}
+    figures = figures and warn_missing("matplotlib", "the figures and report.html", log)
     if figures:
         from emgforce.report.figures import write_figures
         from emgforce.report.html import write_html

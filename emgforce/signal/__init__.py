@@ -8,7 +8,7 @@ like ``scipy.signal``). The numba kernels behind them are private
 
 from emgforce.signal.envelope import linear_envelope, moving_average_rectified, moving_rms, rectify, tkeo
 from emgforce.signal.fatigue import FatigueResult, mean_frequency, median_frequency, spectral_fatigue
-from emgforce.signal.filters import butter_sos, notch_sos, sosfilt, sosfiltfilt
+from emgforce.signal.filters import butter_sos, filter_causal, filter_zero_phase, notch_sos, sosfilt, sosfiltfilt
 from emgforce.signal.normalize import mvc_reference, percent_mvc
 from emgforce.signal.onset import Burst, detect_onsets
 from emgforce.signal.pipeline import EnvelopeParams, emg_envelope
@@ -16,7 +16,8 @@ from emgforce.signal.quality import QualityReport, check_quality
 from emgforce.signal.stream import StreamEnvelope, StreamFilter
 
 __all__ = [
-    "butter_sos", "notch_sos", "sosfilt", "sosfiltfilt",
+    "butter_sos", "notch_sos", "filter_causal", "filter_zero_phase",
+    "sosfilt", "sosfiltfilt",  # deprecated aliases
     "rectify", "linear_envelope", "moving_rms", "moving_average_rectified", "tkeo",
     "EnvelopeParams", "emg_envelope",
     "mvc_reference", "percent_mvc",

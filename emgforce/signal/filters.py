@@ -13,13 +13,14 @@ import functools
 import numpy as np
 import scipy.signal as ss
 
+from emgforce._deprecation import deprecated_alias
 from emgforce.constants import NOTCH_Q
 from emgforce.errors import SignalError
 from emgforce.signal import _kernels
 from emgforce.signal._arrays import check_fs, check_positive, from_2d, is_positive_int, to_2d
 from emgforce.signal.quality import raise_nonfinite
 
-__all__ = ["butter_sos", "notch_sos", "sosfilt", "sosfiltfilt", "padlen"]
+__all__ = ["butter_sos", "filter_causal", "filter_zero_phase", "notch_sos", "padlen", "sosfilt", "sosfiltfilt"]
 
 _BTYPES = {"low": "lowpass", "lowpass": "lowpass", "high": "highpass", "highpass": "highpass",
            "band": "bandpass", "bandpass": "bandpass", "bandstop": "bandstop", "stop": "bandstop"}
@@ -184,8 +185,8 @@ def with_zi(sos: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.hstack([sos, ss.sosfilt_zi(sos)]))
 
 
-def sosfilt(x, sos, axis: int = 0, zi=None):
-    """Causal filtering by second-order sections, like ``scipy.signal.sosfilt``.
+def filter_causal(x, sos, axis: int = 0, zi=None):
+    """Causal filtering by second-order sections: ``scipy.signal.sosfilt`` with the signal first.
 
     Parameters
     ----------
@@ -242,8 +243,8 @@ def sosfilt(x, sos, axis: int = 0, zi=None):
     return y, np.moveaxis(zf, 1, layout.axis + 1)
 
 
-def sosfiltfilt(x, sos, axis: int = 0) -> np.ndarray:
-    """Zero-phase forward-backward filtering, like ``scipy.signal.sosfiltfilt``.
+def filter_zero_phase(x, sos, axis: int = 0) -> np.ndarray:
+    """Zero-phase forward-backward filtering: ``scipy.signal.sosfiltfilt`` with the signal first.
 
     Same edge handling as scipy's default: odd extension of
     :func:`padlen` samples at each end and steady-state initial conditions
@@ -280,3 +281,8 @@ def sosfiltfilt(x, sos, axis: int = 0) -> np.ndarray:
     y2 = np.empty_like(x2)
     _kernels.filtfilt(x2, np.zeros(x2.shape[1]), sos, ss.sosfilt_zi(sos), pad, y2, False)
     return from_2d(y2, layout)
+
+
+# scipy's names with the arguments swapped: deprecated (scipy's name means scipy's signature)
+sosfilt = deprecated_alias(filter_causal, "emgforce.signal.sosfilt", "emgforce.signal.filter_causal")
+sosfiltfilt = deprecated_alias(filter_zero_phase, "emgforce.signal.sosfiltfilt", "emgforce.signal.filter_zero_phase")

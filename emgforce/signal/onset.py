@@ -22,7 +22,7 @@ from emgforce.errors import SignalError
 from emgforce.signal import _kernels
 from emgforce.signal._arrays import check_fs, check_positive, to_2d
 from emgforce.signal.envelope import linear_envelope, tkeo
-from emgforce.signal.filters import sosfiltfilt
+from emgforce.signal.filters import filter_zero_phase
 from emgforce.signal.pipeline import EnvelopeParams, design, emg_envelope
 from emgforce.signal.quality import raise_nonfinite
 
@@ -184,7 +184,7 @@ def _detection_signal(x2: np.ndarray, fs: float, method: str, smooth_hz: float,
     pre = design(params, fs, {}).pre_sos
     y = x2 - x2.mean(axis=0)
     if len(pre):
-        y = sosfiltfilt(y, pre)
+        y = filter_zero_phase(y, pre)
     if method == "bonato":
         return y
     return linear_envelope(tkeo(y), fs, cutoff_hz=smooth_hz)

@@ -15,6 +15,8 @@ Pure functions: numpy arrays in, floats out. Definitions (see docs/report.md):
 
 from __future__ import annotations
 
+__all__ = ["activation_metrics", "coefficient_of_variation", "load_split"]
+
 import math
 
 import numpy as np

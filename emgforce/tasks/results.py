@@ -7,6 +7,8 @@ metric (and per repetition for per-rep metrics) with the columns
 
 from __future__ import annotations
 
+__all__ = ["SCHEMA_VERSION", "TIDY_COLUMNS", "Message", "Metric", "Phase", "SessionResult", "TrialResult"]
+
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any

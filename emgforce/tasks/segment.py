@@ -16,6 +16,8 @@ end).
 
 from __future__ import annotations
 
+__all__ = ["PlateauLevels", "detect_plateaus", "marks_in", "reps_from_events"]
+
 import logging
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence

@@ -22,6 +22,16 @@ so instead of naming an affected side.
 
 from __future__ import annotations
 
+__all__ = [
+    "LSI_FORMULA",
+    "SI_FORMULA",
+    "SymmetryResult",
+    "compare_sides",
+    "limb_symmetry_index",
+    "robinson_si",
+    "summary_line",
+]
+
 import math
 from dataclasses import dataclass
 

@@ -145,7 +145,7 @@ def test_zero_offset_removes_the_unloaded_mean():
     rng = np.random.default_rng(4)
     data = rng.normal(0, 0.01, (3000, 6)) + np.arange(6)
     data[1000:] += 500
-    z, off = zero_offset(data, seconds=(0.0, 0.5), fs_hz=2000.0, return_offset=True)
+    z, off = zero_offset(data, seconds=(0.0, 0.5), fs=2000.0, return_offset=True)
     np.testing.assert_allclose(off, data[:1000].mean(axis=0))
     np.testing.assert_allclose(z, data - data[:1000].mean(axis=0))
     np.testing.assert_allclose(zero_offset(data, indices=(0, 1000)), z)

@@ -87,7 +87,7 @@ def test_btk_cop_matches_file_parameters_and_ezc3d(shared_data, name):
             # each plate carries one foot contact; unloaded, the naive COP runs metres off the plate
             assert 0.1 < res.fraction_valid < 0.3
             naive = pl["ezc3d_cop_mm"][~res.valid, :2]
-            assert np.nanmax(np.abs(naive - plate.centre_m[:2] * 1000)) > 3000
+            assert np.nanmax(np.abs(naive - plate.center_m[:2] * 1000)) > 3000
         # the thresholded COP stays on the plate (plate frame, relative to its centre), against
         # metres for the naive one; 10 cm margin: at heel strike/toe-off this file's COP lies up
         # to ~6 cm beyond the nominal CORNERS (ezc3d's COP, matched above, does the same)

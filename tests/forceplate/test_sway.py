@@ -15,7 +15,7 @@ from emgforce.forceplate import (
     fractal_dimension,
     frequency_descriptors,
     mean_distance,
-    mean_frequency,
+    time_domain_mean_frequency,
     mean_velocity,
     path_length,
     prediction_ellipse_area,
@@ -56,7 +56,7 @@ def test_cop_on_a_circle():
     # each step sweeps a triangle of area r^2 sin(dtheta) / 2
     assert sway_area_per_second(cop, FS) == pytest.approx((n - 1) * r**2 * np.sin(dtheta) / 2 / (n / FS), rel=1e-9)
     # Prieto's MFREQ: the COP runs round a circle of radius MDIST at 0.5 Hz (chord vs arc)
-    assert mean_frequency(cop, FS).resultant == pytest.approx(0.5 * (n - 1) / n * chord / (r * dtheta), rel=1e-9)
+    assert time_domain_mean_frequency(cop, FS).resultant == pytest.approx(0.5 * (n - 1) / n * chord / (r * dtheta), rel=1e-9)
 
 
 def test_white_noise_with_known_covariance():
@@ -113,7 +113,7 @@ def test_sinusoidal_sway_of_known_frequency():
     assert spectral_mean_frequency(cop, fs).ap == pytest.approx(f0, abs=2 * df)
     assert spectral_mean_frequency(cop, fs).ml == pytest.approx(1.3, abs=2 * df)
     # Prieto's time-domain MFREQ_AP = MVELO / (4 sqrt2 MDIST) gives pi f / (2 sqrt 2) for a sinusoid
-    assert mean_frequency(cop, fs).ap == pytest.approx(np.pi * f0 / (2 * np.sqrt(2)), rel=1e-3)
+    assert time_domain_mean_frequency(cop, fs).ap == pytest.approx(np.pi * f0 / (2 * np.sqrt(2)), rel=1e-3)
 
 
 def test_power_frequencies_against_a_numpy_write_out():

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emgforce.errors import SignalError
-from emgforce.signal import butter_sos, notch_sos, sosfilt, sosfiltfilt
+from emgforce.signal import butter_sos, filter_causal, filter_zero_phase, notch_sos
 
 FS = 2000.0
 
@@ -46,10 +46,10 @@ def test_notch_removes_mains_and_harmonics():
     t = np.arange(int(10 * FS)) / FS
     mid = slice(int(4 * FS), int(6 * FS))  # the narrow notch rings ~1 s at the edges
     for f in (50.0, 100.0, 150.0):
-        y = sosfiltfilt(np.sin(2 * np.pi * f * t), sos)
+        y = filter_zero_phase(np.sin(2 * np.pi * f * t), sos)
         assert np.max(np.abs(y[mid])) < 1e-3
     # a tone between the notches passes (|H|^2 close to 1 at 75 Hz)
-    y = sosfiltfilt(np.sin(2 * np.pi * 75.0 * t), sos)
+    y = filter_zero_phase(np.sin(2 * np.pi * 75.0 * t), sos)
     assert 0.95 < np.max(np.abs(y[mid])) < 1.01
     b, a = ss.iirnotch(100.0, 30.0, fs=FS)
     np.testing.assert_allclose(sos[1], ss.tf2sos(b, a)[0])
@@ -71,13 +71,13 @@ def test_sosfilt_and_sosfiltfilt_equal_scipy_any_axis(n, shape, axis_pos, dtype,
     x = (rng.standard_normal(full) * 3 + 1).astype(dtype)
     sos = ss.butter(2, (20, 450), btype="bandpass", fs=FS, output="sos")
     ref = ss.sosfilt(sos, x.astype(np.float64), axis=axis)
-    got = sosfilt(x, sos, axis=axis)
+    got = filter_causal(x, sos, axis=axis)
     assert got.dtype == dtype and got.shape == x.shape
     tol = 1e-10 if dtype == np.float64 else 1e-6
     assert rel_err(got, ref) < tol
     if n > 3 * (2 * 2 + 1):
         ref = ss.sosfiltfilt(sos, x.astype(np.float64), axis=axis)
-        got = sosfiltfilt(x, sos, axis=axis)
+        got = filter_zero_phase(x, sos, axis=axis)
         assert got.dtype == dtype and rel_err(got, ref) < tol
 
 
@@ -86,13 +86,13 @@ def test_sosfiltfilt_padding_rule_with_zero_coefficients():
     sos = ss.butter(3, 30.0, fs=FS, output="sos")
     assert (sos[:, 5] == 0).sum() == 1
     x = np.random.default_rng(0).standard_normal((500, 4))
-    np.testing.assert_allclose(sosfiltfilt(x, sos), ss.sosfiltfilt(sos, x, axis=0), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(filter_zero_phase(x, sos), ss.sosfiltfilt(sos, x, axis=0), rtol=0, atol=1e-12)
     # just longer than that padding works; scipy's length rule is kept
     pad = 3 * (2 * 2 + 1 - 1)
     x = np.random.default_rng(1).standard_normal(pad + 1)
-    np.testing.assert_allclose(sosfiltfilt(x, sos), ss.sosfiltfilt(sos, x), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(filter_zero_phase(x, sos), ss.sosfiltfilt(sos, x), rtol=0, atol=1e-12)
     with pytest.raises(SignalError, match="padding"):
-        sosfiltfilt(x[:pad], sos)
+        filter_zero_phase(x[:pad], sos)
 
 
 def test_sosfilt_zi_in_and_out_like_scipy():
@@ -100,25 +100,25 @@ def test_sosfilt_zi_in_and_out_like_scipy():
     x = rng.standard_normal((3, 300))
     sos = ss.butter(4, 40.0, fs=FS, output="sos")
     zi = rng.standard_normal((2, 3, 2))
-    y, zf = sosfilt(x, sos, axis=1, zi=zi)
+    y, zf = filter_causal(x, sos, axis=1, zi=zi)
     yr, zr = ss.sosfilt(sos, x, axis=1, zi=zi)
     assert rel_err(y, yr) < 1e-10 and rel_err(zf, zr) < 1e-10
     # continuing from zf equals filtering the concatenation
-    y2, _ = sosfilt(x, sos, axis=1, zi=zf)
+    y2, _ = filter_causal(x, sos, axis=1, zi=zf)
     full = ss.sosfilt(sos, np.concatenate([x, x], axis=1), axis=1, zi=zi)[0]
     assert rel_err(np.concatenate([y, y2], axis=1), full) < 1e-10
     with pytest.raises(SignalError, match="zi"):
-        sosfilt(x, sos, axis=1, zi=np.zeros((2, 2, 3)))
+        filter_causal(x, sos, axis=1, zi=np.zeros((2, 2, 3)))
 
 
 def test_filters_reject_bad_input():
     sos = ss.butter(2, 6.0, fs=FS, output="sos")
     with pytest.raises(SignalError):
-        sosfilt(np.ones(10) + 1j, sos)
+        filter_causal(np.ones(10) + 1j, sos)
     with pytest.raises(SignalError):
-        sosfilt(np.ones(10), sos[:, :5])
+        filter_causal(np.ones(10), sos[:, :5])
     with pytest.raises(SignalError):
-        sosfilt(np.ones((10, 2)), sos, axis=2)
+        filter_causal(np.ones((10, 2)), sos, axis=2)
     with pytest.raises(SignalError, match="q"):
         notch_sos(50.0, FS, q="thirty")
 
@@ -130,9 +130,19 @@ def test_nan_is_refused_not_spread_over_the_output():
     x[120, 2] = np.nan
     assert np.isnan(ss.sosfiltfilt(sos, x, axis=0)[:, 2]).all()
     with pytest.raises(SignalError, match=r"\{2: 1\}"):
-        sosfiltfilt(x, sos)
+        filter_zero_phase(x, sos)
     with pytest.raises(SignalError, match=r"\{2: 1\}"):
-        sosfilt(x, sos)
+        filter_causal(x, sos)
     x[120, 2] = np.inf
     with pytest.raises(SignalError, match="NaN/inf"):
-        sosfilt(x.T, sos, axis=1, zi=np.zeros((1, 3, 2)))
+        filter_causal(x.T, sos, axis=1, zi=np.zeros((1, 3, 2)))
+
+
+def test_old_names_are_deprecated_aliases():
+    import emgforce.signal as sig
+
+    sos = butter_sos(2, 10.0, 100.0, btype="low")
+    x = np.sin(np.arange(200) / 5.0)
+    for old, new in ((sig.sosfilt, filter_causal), (sig.sosfiltfilt, filter_zero_phase)):
+        with pytest.warns(DeprecationWarning, match=f"use emgforce.signal.{new.__name__}"):
+            np.testing.assert_array_equal(old(x, sos), new(x, sos))

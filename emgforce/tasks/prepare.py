@@ -1,0 +1,135 @@
+"""Session preparation shared by all tasks: EMG envelopes and normalisation, plate loads and COP."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from emgforce import constants as C
+from emgforce.errors import EmgforceError
+from emgforce.io.recording import time_slice
+from emgforce.naming import SIDES, parse_emg_channel_name
+from emgforce.tasks.context import Context, PlateData
+
+__all__ = ["FALLBACK_WORDS", "NORM_UNIT", "emg_setup", "plate_setup", "reference"]
+
+NORM_UNIT = {"mvc": "%MVC", "peak_task": "%peak"}
+FALLBACK_WORDS = {"peak_task": "the peak over the task trials (%peak)", "none": "nothing (volts)"}
+
+
+def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """Envelopes and normalisation of every EMG channel into ``ctx``; returns (normalisation, reference) per channel."""
+    from emgforce.signal import EnvelopeParams, check_quality, emg_envelope, percent_mvc
+
+    emg = ctx.rec.streams.get("emg")
+    if emg is None:
+        emg = next((s for s in ctx.rec.streams.values() if any(c.kind == "emg" for c in s.channels)), None)
+    if emg is None:
+        ctx.note("warning", "the recording has no EMG stream: EMG metrics are skipped")
+        return {}, {}
+    cols = [i for i, c in enumerate(emg.channels) if c.kind == "emg"]
+    chans = [emg.channels[i] for i in cols]
+    ctx.emg_fs = float(emg.fs_hz)
+    ctx.names = [c.name for c in chans]
+    ctx.sides = [c.side if c.side in SIDES else (parse_emg_channel_name(c.name) or (None, None))[1] for c in chans]
+    raw = emg.data[:, cols]
+    lost = ~np.isfinite(raw)
+    if lost.any():
+        ctx.note("warning", f"EMG: {int(lost.any(axis=1).sum())} lost samples (gaps) are excluded from the metrics")
+    ctx.emg_raw = raw
+    quality = check_quality(raw, channel_names=ctx.names)
+    for j in np.flatnonzero(quality.flat):
+        ctx.note("warning", f"EMG channel {ctx.names[j]} is flat (constant): disconnected or unused?")
+    for j in np.flatnonzero(quality.saturated & ~quality.flat):
+        ctx.note("warning", f"EMG channel {ctx.names[j]}: {int(quality.n_saturated[j])} samples look clipped "
+                 "(amplifier saturation): amplitudes are underestimated")
+    params = EnvelopeParams(lowpass_hz=ctx.opts.envelope_lowpass_hz, notch_hz=ctx.opts.notch_hz, nonfinite="interpolate")
+    env = emg_envelope(raw, ctx.emg_fs, params=params)
+    env[lost] = np.nan
+
+    norm: dict[str, str] = {}
+    ref: dict[str, dict[str, Any]] = {}
+    refs = np.full(len(cols), math.nan)
+    task_trials = [t for t in trials if t.task not in ("mvc", "rest")] or trials
+    for j, name in enumerate(ctx.names):
+        method = ctx.opts.normalisation
+        if method == "mvc":
+            mvc_trials = [t for t in trials if t.task == "mvc" and (t.side is None or ctx.sides[j] is None or t.side == ctx.sides[j])]
+            refs[j], why = reference(env[:, j], ctx.emg_fs, mvc_trials)
+            if not math.isfinite(refs[j]):
+                method = ctx.opts.fallback
+                if mvc_trials:
+                    ctx.note("warning", f"{name}: no MVC reference ({why}); normalised by {FALLBACK_WORDS[method]} instead")
+                elif any(t.task == "mvc" for t in trials):
+                    ctx.note("warning", f"{name}: no MVC trial for the {ctx.sides[j] or 'unknown'} side; "
+                             f"normalised by {FALLBACK_WORDS[method]} instead")
+        if method == "peak_task":
+            refs[j], why = reference(env[:, j], ctx.emg_fs, task_trials)
+            if not math.isfinite(refs[j]):
+                method = "none"
+                ctx.note("warning", f"{name}: no peak reference ({why}); left in volts")
+        norm[name] = method
+        if method == "none":
+            ref[name] = {"value": None, "unit": "V", "method": "none"}
+            ctx.units.append("V")
+            refs[j] = 100.0  # percent_mvc(x, 100) leaves x unchanged
+        else:
+            source = "MVC trials" if method == "mvc" else "task trials"
+            ref[name] = {"value": float(refs[j]), "unit": "V", "method": f"max {C.MVC_WINDOW_S:g} s moving mean of the envelope over the {source}"}
+            ctx.units.append(NORM_UNIT[method])
+    ctx.refs = refs
+    ctx.env = percent_mvc(env, refs)
+    return norm, ref
+
+
+def reference(env: np.ndarray, fs: float, trials: list[Any]) -> tuple[float, str]:
+    """Largest 1 s moving mean of the envelope over the trials, or NaN and why not."""
+    from emgforce.signal import mvc_reference
+
+    segs = []
+    for t in trials:
+        seg = env[time_slice(t.start_s, t.stop_s, fs, env.shape[0])]
+        seg = seg[np.isfinite(seg)]
+        if seg.size >= C.MVC_WINDOW_S * fs:
+            segs.append(seg)
+    if not segs:
+        return math.nan, f"no trial holds {C.MVC_WINDOW_S:g} s of EMG"
+    if not any(np.any(seg > 0) for seg in segs):
+        return math.nan, "the channel is flat (all zero): disconnected or unused?"
+    try:
+        return float(mvc_reference(segs, fs, window_s=C.MVC_WINDOW_S)), ""
+    except EmgforceError as exc:
+        return math.nan, str(exc)
+
+
+def plate_setup(ctx: Context) -> None:
+    """Vertical load and COP of every force stream into ``ctx.plates``."""
+    from emgforce.forceplate import Plate, center_of_pressure
+
+    for stream in ctx.rec.streams.values():
+        names = [c.name for c in stream.channels]
+        if "Fz" not in names:
+            continue
+        fz = stream.data[:, names.index("Fz")]
+        cop = valid = None
+        if stream.plate and all(k in names for k in ("Fx", "Fy", "Fz", "Mx", "My", "Mz")):
+            try:
+                plate = Plate.from_dict(stream.plate)
+                forces = stream.data[:, [names.index(k) for k in ("Fx", "Fy", "Fz", "Mx", "My", "Mz")]]
+                res = center_of_pressure(forces, plate, fz_threshold_n=ctx.opts.fz_threshold_n)
+                valid = np.asarray(res.valid, dtype=bool)
+                cop = np.where(valid[:, None], np.asarray(res.cop_m)[:, :2], np.nan)
+                fz = np.asarray(res.fz_n, dtype=float)  # load, positive whatever the sign convention
+            except EmgforceError as exc:
+                ctx.note("warning", f"force stream {stream.name!r}: no COP ({exc})")
+        else:
+            ctx.note("warning", f"force stream {stream.name!r} has no plate description or moments: no COP")
+        if cop is None and np.nanmedian(fz) < 0:
+            fz = -fz
+            ctx.note("warning", f"force stream {stream.name!r}: Fz is mostly negative; its load is taken as -Fz")
+        side = (stream.plate or {}).get("name")  # a plate named "left"/"right" is under that foot
+        ctx.plates.append(PlateData(stream.name, side if side in SIDES else None, float(stream.fs_hz), fz, cop, valid))
+    if not ctx.plates:
+        ctx.note("warning", "the recording has no force stream: COP, sway, load split and force-based segmentation are skipped")

@@ -1,0 +1,67 @@
+"""The naming rule (docs/architecture.md): old public names still work for one release, with a warning.
+
+Each deprecated name must give exactly what its new name gives, and say which name to use.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from emgforce import forceplate, signal
+from emgforce.plates import Plate
+
+
+def _cop(n=400, fs=100.0):
+    t = np.arange(n) / fs
+    return np.column_stack([0.01 * np.sin(2 * np.pi * 0.3 * t), 0.008 * np.cos(2 * np.pi * 0.5 * t)])
+
+
+def test_filters_named_apart_from_scipy():
+    sos = signal.butter_sos(2, 10.0, 100.0, btype="low")
+    x = np.random.default_rng(0).normal(size=300)
+    with pytest.warns(DeprecationWarning, match="use emgforce.signal.filter_zero_phase"):
+        np.testing.assert_array_equal(signal.sosfiltfilt(x, sos), signal.filter_zero_phase(x, sos))
+    with pytest.warns(DeprecationWarning, match="use emgforce.signal.filter_causal"):
+        np.testing.assert_array_equal(signal.sosfilt(x, sos), signal.filter_causal(x, sos))
+
+
+def test_two_mean_frequencies_have_two_names():
+    cop = _cop()
+    with pytest.warns(DeprecationWarning, match="time_domain_mean_frequency"):
+        old = forceplate.mean_frequency(cop, 100.0)
+    assert old == forceplate.time_domain_mean_frequency(cop, 100.0)
+    assert signal.mean_frequency is not forceplate.time_domain_mean_frequency
+
+
+@pytest.mark.parametrize("func", ["mean_velocity", "sway_area_per_second", "time_domain_mean_frequency",
+                                  "spectral_mean_frequency", "frequency_descriptors", "cop_psd"])
+def test_forceplate_takes_fs_and_still_fs_hz(func):
+    f = getattr(forceplate, func)
+    cop = _cop()[:, 1] if func in ("frequency_descriptors", "cop_psd") else _cop()
+    new = f(cop, fs=100.0)
+    with pytest.warns(DeprecationWarning, match=r"fs_hz=\.\.\.\) is deprecated.*use fs="):
+        old = f(cop, fs_hz=100.0)
+    assert repr(old) == repr(new)
+    with pytest.raises(TypeError, match="both"):
+        f(cop, fs=100.0, fs_hz=100.0)
+
+
+def test_time_to_stabilization_and_zero_offset_take_fs():
+    fz = 700.0 + 20.0 * np.exp(-np.arange(2000) / 200.0) * np.sin(np.arange(2000) / 10.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the new spelling warns about nothing
+        forceplate.time_to_stabilization(fz, fs=1000.0, method="sequential")
+        forceplate.zero_offset(fz[:, None], seconds=(0.0, 0.1), fs=1000.0)
+
+
+def test_plate_center_spelling():
+    p = Plate.level("AMTI6", center_m=(0.1, 0.2, 0.0))
+    np.testing.assert_allclose(p.center_m, [0.1, 0.2, 0.0])
+    with pytest.warns(DeprecationWarning, match="center_m"):
+        np.testing.assert_array_equal(p.centre_m, p.center_m)
+    with pytest.warns(DeprecationWarning, match="center_m"):
+        q = Plate.level("AMTI6", centre_m=(0.1, 0.2, 0.0))
+    np.testing.assert_array_equal(q.corners_m, p.corners_m)

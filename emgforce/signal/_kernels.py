@@ -320,6 +320,16 @@ def from_blocks(b, pad, y):
 
 
 @njit(cache=True, nogil=True)
+def filtfilt_blocked(x, sos, zi, pad, warm, b, y):
+    """scipy ``sosfiltfilt(sos, x, axis=0)`` (odd padding) on the time-blocked layout ``b``."""
+    n, n_ch = x.shape
+    to_blocks(x, np.zeros(n_ch), pad, pad, b)
+    blocked_pass(b, n_ch, sos, zi, warm, 0, n + 2 * pad - 1, False, False)
+    blocked_pass(b, n_ch, sos, zi, warm, 0, n + 2 * pad - 1, True, False)
+    from_blocks(b, pad, y)
+
+
+@njit(cache=True, nogil=True)
 def envelope_blocked(x, mean, pre_sos, pre_zi, pre_pad, pre_warm, lp_sos, lp_zi, lp_pad, lp_warm, b, y):
     """The four sweeps of :func:`envelope_zero_phase` on the time-blocked layout ``b``."""
     n, n_ch = x.shape

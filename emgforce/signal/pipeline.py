@@ -33,7 +33,7 @@ from emgforce.constants import (BANDPASS_HZ, BANDPASS_ORDER, ENVELOPE_LOWPASS_HZ
 from emgforce.errors import SignalError
 from emgforce.signal import _kernels
 from emgforce.signal._arrays import check_fs, check_positive, from_2d, is_positive_int, to_2d
-from emgforce.signal.filters import butter_sos, notch_sos, padlen, settle_samples, with_zi
+from emgforce.signal.filters import butter_sos, notch_sos, padlen, settle_samples, time_blocks, with_zi
 from emgforce.signal.quality import POLICY_CODES, apply_policy, check_policy, raise_nonfinite
 
 __all__ = ["EnvelopeParams", "emg_envelope"]
@@ -189,26 +189,6 @@ class CausalState:
         """Process time-major float64 ``x2`` into ``y2``; raises on non-finite input if asked to."""
         if _kernels.stream_block(x2, y2, self.coef, self.z, self.flags, self.aux, self.ring) < 0:
             raise_nonfinite(_kernels.mean_and_nonfinite(x2)[1], x2.shape[0])
-
-
-# SIMD lanes worth filling: below this many channels, zero-phase filtering also runs
-# time blocks side by side (measured: 16 lanes of float64 suit the AVX2/AVX-512 machine
-# best; benchmarks/README.md).
-BLOCK_LANES = 16
-
-
-def time_blocks(n: int, n_ch: int, pad: int, warm: tuple) -> int:
-    """Number of time blocks for the blocked kernels (1: filter the channels as they are).
-
-    Each block must be long enough that its warm-up (``warm``, from
-    :func:`~emgforce.signal.filters.settle_samples`) costs at most a quarter of it.
-    """
-    if any(w is None for w in warm):
-        return 1
-    k = BLOCK_LANES // n_ch
-    while k > 1 and (n + 2 * pad) // k < 4 * max(warm) + 2 * pad + k + 1:
-        k -= 1
-    return max(k, 1)
 
 
 def emg_envelope(x, fs: float, *, params: EnvelopeParams | None = None, zero_phase: bool = True,

@@ -26,6 +26,7 @@ import numpy as np
 from scipy import signal as sps
 
 from emgforce.errors import AnalysisError
+from emgforce.signal import filter_zero_phase
 from emgforce.tasks.results import Phase
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def _smooth(x: np.ndarray, fs_hz: float, cutoff_hz: float | None) -> np.ndarray:
     sos = sps.butter(2, cutoff_hz, btype="low", fs=fs_hz, output="sos")
     if x.size <= 3 * (2 * sos.shape[0] + 1):
         return x
-    return sps.sosfiltfilt(sos, x)
+    return filter_zero_phase(x, sos)  # scipy's sosfiltfilt to rounding, ~4x faster on one channel
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -58,11 +59,18 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
 
 
+def _line_fit(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares line ``y = slope * t + intercept`` (centred sums; ``np.polyfit(t, y, 1)``)."""
+    tc = t - t.mean()
+    slope = float(np.dot(tc, y - y.mean()) / np.dot(tc, tc))
+    return slope, float(y.mean() - slope * t.mean())
+
+
 def _robust_levels(xs: np.ndarray, high_frac: float, iterations: int = 3) -> PlateauLevels:
     """Base and plateau levels: start from the 1st/99th percentiles, then take the median of
     the samples near each level, so that noise peaks do not inflate the plateau (which would
     bias the extrapolated edges)."""
-    base, top = float(np.percentile(xs, 1)), float(np.percentile(xs, 99))
+    base, top = (float(v) for v in np.percentile(xs, [1, 99]))  # one selection for both
     for _ in range(iterations):
         c = top - base
         if not c > 0:
@@ -71,7 +79,10 @@ def _robust_levels(xs: np.ndarray, high_frac: float, iterations: int = 3) -> Pla
         hi = xs[xs >= base + high_frac * c]
         if lo.size == 0 or hi.size == 0:
             break
-        base, top = float(np.median(lo)), float(np.median(hi))
+        new = float(np.median(lo)), float(np.median(hi))
+        if new == (base, top):  # converged: further iterations would repeat this one
+            break
+        base, top = new
     return PlateauLevels(base, top)
 
 
@@ -159,8 +170,8 @@ def detect_plateaus(
         """Least-squares line (slope, intercept) through the ramp samples i0..i1 (t in s)."""
         if i1 - i0 < 2:
             return None
-        slope, icpt = np.polyfit(np.arange(i0, i1 + 1) / fs_hz, xs[i0 : i1 + 1], 1)
-        return None if slope == 0 else (float(slope), float(icpt))
+        slope, icpt = _line_fit(np.arange(i0, i1 + 1) / fs_hz, xs[i0 : i1 + 1])
+        return None if slope == 0 else (slope, icpt)
 
     def at(line: tuple[float, float], level: float) -> float:
         return (level - line[1]) / line[0]
@@ -168,14 +179,18 @@ def detect_plateaus(
     # the straight middle of a ramp, without plateau noise: between 25 % and 75 % of the contrast
     inside = (xs > levels.base + 0.25 * levels.contrast) & (xs < levels.base + 0.75 * levels.contrast)
 
+    # run boundaries of `inside` (last index before each change): a ramp's extent is a lookup
+    band_edges = np.flatnonzero(np.diff(inside.astype(np.int8)))
+
     def ramp_span(i_mid: int, lo_bound: int, hi_bound: int) -> tuple[int, int]:
         """The contiguous samples inside the fit band around the midpoint crossing at ``i_mid``."""
-        i0 = i_mid
-        while i0 - 1 >= lo_bound and inside[i0 - 1]:
-            i0 -= 1
-        i1 = i_mid
-        while i1 + 1 <= hi_bound and inside[i1 + 1]:
-            i1 += 1
+        i0 = i1 = i_mid
+        if i_mid - 1 >= lo_bound and inside[i_mid - 1]:
+            j = int(np.searchsorted(band_edges, i_mid - 1))  # edges before the run holding i_mid - 1
+            i0 = max(int(band_edges[j - 1]) + 1 if j else 0, lo_bound)
+        if i_mid + 1 <= hi_bound and inside[i_mid + 1]:
+            j = int(np.searchsorted(band_edges, i_mid + 1))  # first edge at or after i_mid + 1
+            i1 = min(int(band_edges[j]) if j < band_edges.size else n - 1, hi_bound)
         return i0, i1
 
     phases = []
@@ -197,7 +212,9 @@ def detect_plateaus(
                 inner = xs[max(int(np.ceil(at(rise, top) * fs_hz)), a) : min(int(at(fall, top) * fs_hz) + 1, b)]
                 if inner.size < 3:
                     break
-                top = float(np.median(inner))
+                top, last = float(np.median(inner)), top
+                if top == last:  # converged: the next window would be the same
+                    break
         if a == 0:
             start, hold_start = 0.0, (a + int(at_top[0])) / fs_hz if at_top.size else peak
         elif rise is not None:

@@ -6,7 +6,7 @@ import scipy.signal as ss
 
 from emgforce.signal import emg_envelope
 from emgforce.signal.filters import padlen, settle_samples, transition_matrix
-from emgforce.signal.pipeline import time_blocks
+from emgforce.signal.filters import time_blocks
 
 FS = 2000.0
 PRE = np.vstack([ss.butter(2, (20.0, 450.0), btype="bandpass", fs=FS, output="sos"),
@@ -71,3 +71,16 @@ def test_blocked_envelope_without_prefilter_equals_scipy():
     ref = ss.sosfiltfilt(LP, np.abs(x), axis=0)
     got = emg_envelope(x, FS, bandpass_hz=None, remove_dc=False, lowpass_order=4)
     assert np.abs(got - ref).max() <= 1e-12 * np.abs(ref).max()
+
+
+@pytest.mark.parametrize("n_ch,n", [(1, 100_001), (3, 60_000)])
+def test_blocked_zero_phase_filter_equals_scipy(n_ch, n):
+    from emgforce.signal import filter_zero_phase
+
+    sos = ss.butter(2, 5.0, fs=1000.0, output="sos")
+    assert time_blocks(n, n_ch, padlen(sos), (settle_samples(sos),)) > 1
+    x = np.cumsum(np.random.default_rng(n).standard_normal((n, n_ch)), axis=0) + 50.0
+    ref = ss.sosfiltfilt(sos, x, axis=0)
+    got = filter_zero_phase(x, sos)
+    assert np.abs(got - ref).max() <= 1e-12 * np.abs(ref).max()
+    np.testing.assert_allclose(filter_zero_phase(x[:, 0], sos), ref[:, 0], rtol=1e-12, atol=1e-12 * np.abs(ref).max())

@@ -407,6 +407,18 @@ def mean_and_nonfinite(x):
     n, n_ch = x.shape
     bad = np.zeros(n_ch, dtype=np.int64)
     total = np.zeros(n_ch)
+    add_block_sums(x, total, bad)
+    return total / max(n, 1), bad
+
+
+@njit(cache=True, nogil=True)
+def add_block_sums(x, total, bad):
+    """Add the sums of ``x`` over blocks of 4096 rows to ``total``, its NaN/inf counts to ``bad``.
+
+    Fed chunk by chunk (chunks a multiple of 4096 rows), the totals are those of
+    the whole signal in :func:`mean_and_nonfinite`, to the last bit.
+    """
+    n, n_ch = x.shape
     part = np.empty(n_ch)
     for start in range(0, n, 4096):
         for c in range(n_ch):
@@ -418,7 +430,6 @@ def mean_and_nonfinite(x):
                 bad[c] += not np.isfinite(v)
         for c in range(n_ch):
             total[c] += part[c]
-    return total / max(n, 1), bad
 
 
 # Envelope modes of the causal chain.

@@ -20,10 +20,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# Policies for non-finite input samples (see ``emgforce.signal.quality``).
-NONFINITE_RAISE = 0
-NONFINITE_ZERO = 1
-NONFINITE_HOLD = 2
+from emgforce.signal._codes import MODE_LOWPASS, MODE_MAV, MODE_RMS, NONFINITE_HOLD, NONFINITE_RAISE, NONFINITE_ZERO
+
+__all__ = ["MODE_LOWPASS", "MODE_MAV", "MODE_RMS", "NONFINITE_HOLD", "NONFINITE_RAISE", "NONFINITE_ZERO"]
 
 
 # The per-row helpers are inlined (numba IR level): a call per row would cost more than the
@@ -430,12 +429,6 @@ def add_block_sums(x, total, bad):
                 bad[c] += not np.isfinite(v)
         for c in range(n_ch):
             total[c] += part[c]
-
-
-# Envelope modes of the causal chain.
-MODE_LOWPASS = 0
-MODE_MAV = 1
-MODE_RMS = 2
 
 
 @njit(cache=True)

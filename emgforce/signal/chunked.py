@@ -18,7 +18,7 @@ __all__ = ["emg_envelope_chunked"]
 import numpy as np
 
 from emgforce.errors import SignalError
-from emgforce.signal import _kernels
+from emgforce.signal._lazy import kernels as _kernels
 from emgforce.signal.filters import padlen, with_zi
 from emgforce.signal.pipeline import EnvelopeParams, design
 from emgforce.signal.quality import raise_nonfinite

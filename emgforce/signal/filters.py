@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import scipy.signal as ss
 
 from emgforce._deprecation import deprecated_alias
 from emgforce.constants import NOTCH_Q
 from emgforce.errors import SignalError
-from emgforce.signal import _kernels
+from emgforce.signal._lazy import kernels as _kernels
+from emgforce.signal._lazy import scipy_signal as ss
 from emgforce.signal._arrays import check_fs, check_positive, from_2d, is_positive_int, to_2d
 from emgforce.signal.quality import raise_nonfinite
 

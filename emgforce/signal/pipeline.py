@@ -26,12 +26,13 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.signal as ss
 
 from emgforce.constants import (BANDPASS_HZ, BANDPASS_ORDER, ENVELOPE_LOWPASS_HZ, ENVELOPE_LOWPASS_ORDER,
                                 NOTCH_Q, RMS_WINDOW_S)
 from emgforce.errors import SignalError
-from emgforce.signal import _kernels
+from emgforce.signal import _codes
+from emgforce.signal._lazy import kernels as _kernels
+from emgforce.signal._lazy import scipy_signal as ss
 from emgforce.signal._arrays import check_fs, check_positive, from_2d, is_positive_int, to_2d
 from emgforce.signal.filters import butter_sos, notch_sos, padlen, settle_samples, time_blocks, with_zi
 from emgforce.signal.quality import POLICY_CODES, apply_policy, check_policy, raise_nonfinite
@@ -40,7 +41,7 @@ __all__ = ["EnvelopeParams", "emg_envelope"]
 
 logger = logging.getLogger(__name__)
 
-METHODS = {"lowpass": _kernels.MODE_LOWPASS, "mav": _kernels.MODE_MAV, "rms": _kernels.MODE_RMS}
+METHODS = {"lowpass": _codes.MODE_LOWPASS, "mav": _codes.MODE_MAV, "rms": _codes.MODE_RMS}
 
 
 @dataclass(frozen=True)

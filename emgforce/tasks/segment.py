@@ -59,6 +59,15 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
 
 
+def _median(a: np.ndarray) -> float:
+    """``np.median`` of finite 1-D data (same value), without its NaN check and dispatch overhead."""
+    k = a.size // 2
+    if a.size % 2:
+        return float(np.partition(a, k)[k])
+    p = np.partition(a, (k - 1, k))
+    return float((p[k - 1] + p[k]) / 2)
+
+
 def _line_fit(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Least-squares line ``y = slope * t + intercept`` (centred sums; ``np.polyfit(t, y, 1)``)."""
     tc = t - t.mean()
@@ -79,7 +88,7 @@ def _robust_levels(xs: np.ndarray, high_frac: float, iterations: int = 3) -> Pla
         hi = xs[xs >= base + high_frac * c]
         if lo.size == 0 or hi.size == 0:
             break
-        new = float(np.median(lo)), float(np.median(hi))
+        new = _median(lo), _median(hi)
         if new == (base, top):  # converged: further iterations would repeat this one
             break
         base, top = new
@@ -206,13 +215,13 @@ def detect_plateaus(
         if at_top.size and b < n:
             fall = ramp_line(*ramp_span(b, a + int(at_top[-1]), gap_after.stop - 1))
         # this run's plateau level: the median between the ramps, refined as the ramps' ends move
-        top = float(np.median(xs[a:b][at_top])) if at_top.size else levels.top
+        top = _median(xs[a:b][at_top]) if at_top.size else levels.top
         if rise is not None and fall is not None:
             for _ in range(3):
                 inner = xs[max(int(np.ceil(at(rise, top) * fs_hz)), a) : min(int(at(fall, top) * fs_hz) + 1, b)]
                 if inner.size < 3:
                     break
-                top, last = float(np.median(inner)), top
+                top, last = _median(inner), top
                 if top == last:  # converged: the next window would be the same
                     break
         if a == 0:

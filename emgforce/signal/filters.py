@@ -184,6 +184,9 @@ def settle_samples(sos: np.ndarray, tol: float = 1e-18, limit: int = 1 << 22) ->
 # time blocks side by side (measured: 16 lanes of float64 suit the AVX2/AVX-512 machine
 # best; benchmarks/README.md).
 BLOCK_LANES = 16
+# Two blocks gained only 10-15 % (6-8 channels, 10 min) but make a fresh environment compile
+# the blocked kernels too (~8 s here) where the channel-parallel ones already serve.
+MIN_BLOCKS = 3
 
 
 def time_blocks(n: int, n_ch: int, pad: int, warm: tuple) -> int:
@@ -195,9 +198,9 @@ def time_blocks(n: int, n_ch: int, pad: int, warm: tuple) -> int:
     if any(w is None for w in warm):
         return 1
     k = BLOCK_LANES // n_ch
-    while k > 1 and (n + 2 * pad) // k < 4 * max(warm) + 2 * pad + k + 1:
+    while k >= MIN_BLOCKS and (n + 2 * pad) // k < 4 * max(warm) + 2 * pad + k + 1:
         k -= 1
-    return max(k, 1)
+    return k if k >= MIN_BLOCKS else 1
 
 
 def with_zi(sos: np.ndarray) -> np.ndarray:

@@ -54,7 +54,7 @@ def test_marginally_stable_filter_has_no_settle_time():
     assert settle_samples(np.array([[1.0, 0.0, 0.0, 1.0, -2.0, 1.0]])) is None  # double pole at z = 1
 
 
-@pytest.mark.parametrize("n_ch,n", [(1, 240_001), (2, 150_000), (3, 133_337), (6, 300_000)])
+@pytest.mark.parametrize("n_ch,n", [(1, 240_001), (2, 250_000), (3, 233_337), (5, 300_000)])
 def test_blocked_envelope_equals_scipy_chain(n_ch, n):
     pad = max(padlen(PRE), padlen(LP))
     assert time_blocks(n, n_ch, pad, (settle_samples(PRE), settle_samples(LP))) > 1  # the blocked path runs
@@ -98,3 +98,11 @@ def test_blocked_filter_equals_scipy_at_any_length(n, n_ch, seed):
     assert time_blocks(n, n_ch, padlen(sos), (settle_samples(sos),)) >= 2  # the blocked path runs
     ref = ss.sosfiltfilt(sos, x, axis=0)
     assert np.abs(filter_zero_phase(x, sos) - ref).max() <= 1e-12 * np.abs(ref).max()
+
+
+def test_six_or_more_channels_keep_the_channel_parallel_kernels():
+    """Blocks start at three (two gain little and cost a second set of compiled kernels)."""
+    warm = (settle_samples(PRE), settle_samples(LP))
+    pad = max(padlen(PRE), padlen(LP))
+    assert time_blocks(1_200_000, 6, pad, warm) == 1
+    assert time_blocks(1_200_000, 5, pad, warm) == 3

@@ -45,6 +45,13 @@ def _step(v, sos, z):
             v[c] = yc
 
 
+@njit(cache=True)
+def _flag(value):
+    """``value`` as a plain (non-literal) bool: a constant True/False passed from one kernel to
+    another would make numba compile the callee once per constant (fresh-cache compile time)."""
+    return value != 0
+
+
 @njit(cache=True, inline="always")
 def _init_state(z, zi, v):
     """Steady-state initial conditions ``zi * v`` (scipy: ``sosfilt_zi(sos) * x0``)."""
@@ -179,12 +186,12 @@ def envelope_zero_phase(x, mean, pre_sos, pre_zi, pre_pad, lp_sos, lp_zi, lp_pad
     """
     n_ch = x.shape[1]
     if pre_sos.shape[0] > 0:
-        filtfilt(x, mean, pre_sos, pre_zi, pre_pad, y, True)
+        filtfilt(x, mean, pre_sos, pre_zi, pre_pad, y, _flag(1))
     else:
         for i in range(x.shape[0]):
             for c in range(n_ch):
                 y[i, c] = abs(x[i, c] - mean[c])
-    filtfilt(y, np.zeros(n_ch), lp_sos, lp_zi, lp_pad, y, False)
+    filtfilt(y, np.zeros(n_ch), lp_sos, lp_zi, lp_pad, y, _flag(0))
 
 
 # Time-blocked layout for few channels. The (few) channels alone leave most SIMD lanes
@@ -323,8 +330,9 @@ def filtfilt_blocked(x, sos, zi, pad, warm, b, y):
     """scipy ``sosfiltfilt(sos, x, axis=0)`` (odd padding) on the time-blocked layout ``b``."""
     n, n_ch = x.shape
     to_blocks(x, np.zeros(n_ch), pad, pad, b)
-    blocked_pass(b, n_ch, sos, zi, warm, 0, n + 2 * pad - 1, False, False)
-    blocked_pass(b, n_ch, sos, zi, warm, 0, n + 2 * pad - 1, True, False)
+    first = pad - pad  # not the constant 0, which would specialise blocked_pass once more
+    blocked_pass(b, n_ch, sos, zi, warm, first, n + 2 * pad - 1, _flag(0), _flag(0))
+    blocked_pass(b, n_ch, sos, zi, warm, first, n + 2 * pad - 1, _flag(1), _flag(0))
     from_blocks(b, pad, y)
 
 
@@ -335,15 +343,15 @@ def envelope_blocked(x, mean, pre_sos, pre_zi, pre_pad, pre_warm, lp_sos, lp_zi,
     pad = max(pre_pad, lp_pad)
     to_blocks(x, mean, pad, pre_pad, b)
     if pre_sos.shape[0] > 0:
-        blocked_pass(b, n_ch, pre_sos, pre_zi, pre_warm, pad - pre_pad, pad + n + pre_pad - 1, False, False)
-        blocked_pass(b, n_ch, pre_sos, pre_zi, pre_warm, pad - pre_pad, pad + n + pre_pad - 1, True, True)
+        blocked_pass(b, n_ch, pre_sos, pre_zi, pre_warm, pad - pre_pad, pad + n + pre_pad - 1, _flag(0), _flag(0))
+        blocked_pass(b, n_ch, pre_sos, pre_zi, pre_warm, pad - pre_pad, pad + n + pre_pad - 1, _flag(1), _flag(1))
     else:
         for i in range(b.shape[0]):
             for c in range(b.shape[1]):
                 b[i, c] = abs(b[i, c])
     extend_blocks(b, n_ch, pad, n, lp_pad)
-    blocked_pass(b, n_ch, lp_sos, lp_zi, lp_warm, pad - lp_pad, pad + n + lp_pad - 1, False, False)
-    blocked_pass(b, n_ch, lp_sos, lp_zi, lp_warm, pad - lp_pad, pad + n + lp_pad - 1, True, False)
+    blocked_pass(b, n_ch, lp_sos, lp_zi, lp_warm, pad - lp_pad, pad + n + lp_pad - 1, _flag(0), _flag(0))
+    blocked_pass(b, n_ch, lp_sos, lp_zi, lp_warm, pad - lp_pad, pad + n + lp_pad - 1, _flag(1), _flag(0))
     from_blocks(b, pad, y)
 
 

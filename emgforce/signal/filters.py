@@ -187,18 +187,22 @@ BLOCK_LANES = 16
 # Two blocks gained only 10-15 % (6-8 channels, 10 min) but make a fresh environment compile
 # the blocked kernels too (~8 s here) where the channel-parallel ones already serve.
 MIN_BLOCKS = 3
+# Short signals (trial windows) stay channel-parallel: blocks would save under a millisecond
+# there, and an analysis would compile both kernel sets in a fresh environment.
+MIN_BLOCK_SAMPLES = 1 << 15
 
 
 def time_blocks(n: int, n_ch: int, pad: int, warm: tuple) -> int:
     """Number of time blocks for the blocked kernels (1: filter the channels as they are).
 
     Each block must be long enough that its warm-up (``warm``, from
-    :func:`settle_samples`) costs at most a quarter of it.
+    :func:`settle_samples`) costs at most a quarter of it, and hold at least
+    ``MIN_BLOCK_SAMPLES``; fewer than ``MIN_BLOCKS`` blocks are not worth it.
     """
     if any(w is None for w in warm):
         return 1
     k = BLOCK_LANES // n_ch
-    while k >= MIN_BLOCKS and (n + 2 * pad) // k < 4 * max(warm) + 2 * pad + k + 1:
+    while k >= MIN_BLOCKS and (n + 2 * pad) // k < max(4 * max(warm), MIN_BLOCK_SAMPLES) + 2 * pad + k + 1:
         k -= 1
     return k if k >= MIN_BLOCKS else 1
 

@@ -74,7 +74,7 @@ def test_blocked_envelope_without_prefilter_equals_scipy():
     assert np.abs(got - ref).max() <= 1e-12 * np.abs(ref).max()
 
 
-@pytest.mark.parametrize("n_ch,n", [(1, 100_001), (3, 60_000)])
+@pytest.mark.parametrize("n_ch,n", [(1, 100_001), (3, 200_000)])
 def test_blocked_zero_phase_filter_equals_scipy(n_ch, n):
     from emgforce.signal import filter_zero_phase
 
@@ -87,8 +87,8 @@ def test_blocked_zero_phase_filter_equals_scipy(n_ch, n):
     np.testing.assert_allclose(filter_zero_phase(x[:, 0], sos), ref[:, 0], rtol=1e-12, atol=1e-12 * np.abs(ref).max())
 
 
-@settings(max_examples=40, deadline=None)
-@given(n=st.integers(7000, 20_000), n_ch=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(100_000, 160_000), n_ch=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
 def test_blocked_filter_equals_scipy_at_any_length(n, n_ch, seed):
     """Block boundaries, a short last block, odd lengths: still scipy's sosfiltfilt to rounding."""
     from emgforce.signal import filter_zero_phase
@@ -106,3 +106,4 @@ def test_six_or_more_channels_keep_the_channel_parallel_kernels():
     pad = max(padlen(PRE), padlen(LP))
     assert time_blocks(1_200_000, 6, pad, warm) == 1
     assert time_blocks(1_200_000, 5, pad, warm) == 3
+    assert time_blocks(16_000, 2, padlen(LP), (512,)) == 1  # a short trial window

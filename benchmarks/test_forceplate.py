@@ -88,6 +88,45 @@ def test_sample_entropy_reference_numpy_6000(benchmark, entropy_series):
     benchmark.pedantic(sampen_numpy, args=(entropy_series,), rounds=3, iterations=1)
 
 
+@pytest.fixture(scope="module")
+def cop_100hz():
+    """60 s of a smooth, mean-reverting COP at 100 Hz (10 Hz low-pass at 1 kHz, decimated), in m."""
+    w = np.cumsum(np.random.default_rng(2).normal(size=60_000)) * 1e-4
+    w -= np.convolve(w, np.ones(5001) / 5001, "same")
+    return signal.sosfiltfilt(signal.butter(4, 10.0, fs=1000.0, output="sos"), w)[::10]
+
+
+def antropy_or_skip():
+    """antropy (``pip install emgforce[bench]``) is an optional reference."""
+    return pytest.importorskip("antropy")
+
+
+@pytest.mark.benchmark(group="entropy-antropy-6000")
+def test_sample_entropy_numba_6000_vs_antropy(benchmark, entropy_series):
+    sample_entropy(entropy_series[:100])
+    benchmark(sample_entropy, entropy_series, 2, 0.2)
+
+
+@pytest.mark.benchmark(group="entropy-antropy-6000")
+def test_sample_entropy_antropy_6000_reference(benchmark, entropy_series):
+    antropy = antropy_or_skip()
+    value = benchmark(antropy.sample_entropy, entropy_series, order=2)
+    assert value == pytest.approx(sample_entropy(entropy_series, 2, 0.2), rel=1e-12)
+
+
+@pytest.mark.benchmark(group="entropy-antropy-cop-60s-100Hz")
+def test_sample_entropy_numba_cop_60s_vs_antropy(benchmark, cop_100hz):
+    sample_entropy(cop_100hz[:100])
+    benchmark(sample_entropy, cop_100hz, 2, 0.2)
+
+
+@pytest.mark.benchmark(group="entropy-antropy-cop-60s-100Hz")
+def test_sample_entropy_antropy_cop_60s_reference(benchmark, cop_100hz):
+    antropy = antropy_or_skip()
+    value = benchmark(antropy.sample_entropy, cop_100hz, order=2)
+    assert value == pytest.approx(sample_entropy(cop_100hz, 2, 0.2), rel=1e-12)
+
+
 SWAY_FS_HZ = 1000.0
 SWAY_GROUP = "sway-all-descriptors-60s-1kHz"
 #: relative tolerance of reference vs ours; the largest gap (~3e-11) is the short-term Hurst

@@ -56,13 +56,16 @@ class ReplayDevice(Device):
     speed : float
         Playback speed factor when paced.
     block_s : float
-        Block length when not paced.
+        Block duration in s (of the recording's time line), paced or not: a paced
+        :meth:`read` waits until a whole block of some stream is due, as a DAQ
+        driver's buffer does (a caller that reads late gets everything due, so
+        nothing is dropped).
     """
 
     name = "replay"
 
     def __init__(self, path: str | os.PathLike[str], *, realtime: bool = True, speed: float = 1.0,
-                 block_s: float = 0.05) -> None:
+                 block_s: float = 0.02) -> None:
         if speed <= 0 or not math.isfinite(speed):
             raise ValueError(f"speed must be a positive number, got {speed!r}")
         if block_s <= 0:
@@ -133,8 +136,9 @@ class ReplayDevice(Device):
             return self._play_t
         assert self._t_start is not None
         elapsed = (time.monotonic() - self._t_start) * self.speed
-        # wait for at least one sample of some stream, up to the timeout
-        due = [(self._pos[s.name] + 1) / s.fs_hz for s in self._rec.streams.values() if self._pos[s.name] < s.n_samples]
+        # wait for a whole block of some stream (or its last, shorter one), up to the timeout
+        due = [min(s.n_samples, self._pos[s.name] + max(1, round(self.block_s * s.fs_hz))) / s.fs_hz
+               for s in self._rec.streams.values() if self._pos[s.name] < s.n_samples]
         wait = (min(due, default=elapsed) - elapsed) / self.speed
         if wait > 0:
             time.sleep(min(wait, 0.1 if timeout is None else timeout))

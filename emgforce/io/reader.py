@@ -302,7 +302,7 @@ def _read_stream(group, name: str, path: Path, load_data: bool = True) -> Stream
     # it, so a file still being written never shows data whose gap is not yet visible
     n_stored = ds.shape[0]
     if load_data:
-        data = ds.astype(np.float64)[:n_stored]  # HDF5 converts while reading: no extra copy
+        data = _read_float64(ds, n_stored)
         conversion, offset = attrs["conversion"].astype(np.float64), attrs["offset"].astype(np.float64)
         if np.any(conversion != 1.0):
             data *= conversion
@@ -329,6 +329,31 @@ def _read_stream(group, name: str, path: Path, load_data: bool = True) -> Stream
         dtype=str(ds.dtype),
         actual_fs_hz=None if np.isnan(actual) else actual,
     )
+
+
+_SLAB_BYTES = 4 * 2**20
+
+
+def _read_float64(ds, n_rows: int) -> np.ndarray:
+    """The first ``n_rows`` of ``ds`` as float64, read in whole chunks and converted by numpy.
+
+    HDF5's own conversion (``ds.astype``) ran ~1.9x slower than numpy's; a slab of a few
+    MB, reused, stays in cache between the read and the conversion, and keeps the extra
+    memory small (a whole-file float32 copy would add half the result).
+    """
+    out = np.empty((n_rows, ds.shape[1]), dtype=np.float64)
+    if ds.dtype == np.float64:
+        if n_rows:
+            ds.read_direct(out, np.s_[:n_rows], np.s_[:n_rows])
+        return out
+    rows = ds.chunks[0] if ds.chunks else 1
+    step = rows * max(1, _SLAB_BYTES // max(1, rows * ds.shape[1] * ds.dtype.itemsize))
+    buf = np.empty((min(step, n_rows), ds.shape[1]), dtype=ds.dtype)
+    for a in range(0, n_rows, step):
+        b = min(n_rows, a + step)
+        ds.read_direct(buf, np.s_[a:b], np.s_[: b - a])
+        out[a:b] = buf[: b - a]
+    return out
 
 
 def _to_grid(received: np.ndarray, gaps: np.ndarray, where: str, path: Path, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:

@@ -12,6 +12,7 @@ from emgforce.signal.filters import butter_sos, filter_causal, filter_zero_phase
 from emgforce.signal.normalize import mvc_reference, percent_mvc
 from emgforce.signal.onset import Burst, detect_onsets
 from emgforce.signal.pipeline import EnvelopeParams, emg_envelope
+from emgforce.signal.chunked import emg_envelope_chunked
 from emgforce.signal.quality import QualityReport, check_quality
 from emgforce.signal.stream import StreamEnvelope, StreamFilter
 
@@ -19,7 +20,7 @@ __all__ = [
     "butter_sos", "notch_sos", "filter_causal", "filter_zero_phase",
     "sosfilt", "sosfiltfilt",  # deprecated aliases
     "rectify", "linear_envelope", "moving_rms", "moving_average_rectified", "tkeo",
-    "EnvelopeParams", "emg_envelope",
+    "EnvelopeParams", "emg_envelope", "emg_envelope_chunked",
     "mvc_reference", "percent_mvc",
     "Burst", "detect_onsets",
     "median_frequency", "mean_frequency", "spectral_fatigue", "FatigueResult",

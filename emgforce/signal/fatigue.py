@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.signal as ss
 
 from emgforce.constants import FATIGUE_EPOCH_S
 from emgforce.errors import SignalError
-from emgforce.signal import _kernels
+from emgforce.signal._lazy import kernels as _kernels
+from emgforce.signal._lazy import scipy_signal as ss
 from emgforce.signal._arrays import check_fs, check_positive, to_2d
 from emgforce.signal.quality import raise_nonfinite
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
 
 from emgforce.constants import (
     ONSET_BASELINE_S,
@@ -30,7 +29,9 @@ from emgforce.constants import (
     ONSET_MIN_GAP_S,
 )
 from emgforce.errors import SignalError
-from emgforce.signal import _kernels
+from emgforce.signal._lazy import kernels as _kernels
+from emgforce.signal._lazy import scipy_optimize as optimize
+from emgforce.signal._lazy import scipy_stats as stats
 from emgforce.signal._arrays import check_fs, check_positive, to_2d
 from emgforce.signal.envelope import linear_envelope, tkeo
 from emgforce.signal.filters import filter_zero_phase

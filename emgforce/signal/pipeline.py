@@ -26,21 +26,22 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.signal as ss
 
 from emgforce.constants import (BANDPASS_HZ, BANDPASS_ORDER, ENVELOPE_LOWPASS_HZ, ENVELOPE_LOWPASS_ORDER,
                                 NOTCH_Q, RMS_WINDOW_S)
 from emgforce.errors import SignalError
-from emgforce.signal import _kernels
+from emgforce.signal import _codes
+from emgforce.signal._lazy import kernels as _kernels
+from emgforce.signal._lazy import scipy_signal as ss
 from emgforce.signal._arrays import check_fs, check_positive, from_2d, is_positive_int, to_2d
-from emgforce.signal.filters import butter_sos, notch_sos, padlen, with_zi
+from emgforce.signal.filters import butter_sos, notch_sos, padlen, settle_samples, time_blocks, with_zi
 from emgforce.signal.quality import POLICY_CODES, apply_policy, check_policy, raise_nonfinite
 
 __all__ = ["EnvelopeParams", "emg_envelope"]
 
 logger = logging.getLogger(__name__)
 
-METHODS = {"lowpass": _kernels.MODE_LOWPASS, "mav": _kernels.MODE_MAV, "rms": _kernels.MODE_RMS}
+METHODS = {"lowpass": _codes.MODE_LOWPASS, "mav": _codes.MODE_MAV, "rms": _codes.MODE_RMS}
 
 
 @dataclass(frozen=True)
@@ -251,8 +252,17 @@ def emg_envelope(x, fs: float, *, params: EnvelopeParams | None = None, zero_pha
     pre = chain.pre_sos
     pre_zi = ss.sosfilt_zi(pre) if len(pre) else np.empty((0, 2))
     if chain.mode == _kernels.MODE_LOWPASS:
-        _kernels.envelope_zero_phase(x2, mean, pre, pre_zi, padlen(pre) if len(pre) else 0,
-                                     chain.lp_sos, ss.sosfilt_zi(chain.lp_sos), padlen(chain.lp_sos), y2)
+        pre_pad, lp_pad = padlen(pre) if len(pre) else 0, padlen(chain.lp_sos)
+        lp_zi = ss.sosfilt_zi(chain.lp_sos)
+        warm = (settle_samples(pre) if len(pre) else 0, settle_samples(chain.lp_sos))
+        n_blocks = time_blocks(n, n_ch, max(pre_pad, lp_pad), warm)
+        if n_blocks > 1:
+            pad = max(pre_pad, lp_pad)
+            b = np.empty((-(-(n + 2 * pad) // n_blocks), n_blocks * n_ch))
+            _kernels.envelope_blocked(x2, mean, pre, pre_zi, pre_pad, warm[0], chain.lp_sos, lp_zi, lp_pad,
+                                      warm[1], b, y2)
+        else:
+            _kernels.envelope_zero_phase(x2, mean, pre, pre_zi, pre_pad, chain.lp_sos, lp_zi, lp_pad, y2)
         return from_2d(y2, layout)
     if len(pre):
         _kernels.filtfilt(x2, mean, pre, pre_zi, padlen(pre), y2, False)

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from emgforce.errors import SignalError
-from emgforce.signal import _kernels
+from emgforce.signal import _codes
+from emgforce.signal._lazy import kernels as _kernels
 from emgforce.signal._arrays import to_2d
 
 __all__ = ["QualityReport", "check_quality", "NONFINITE_POLICIES"]
@@ -35,7 +36,7 @@ __all__ = ["QualityReport", "check_quality", "NONFINITE_POLICIES"]
 logger = logging.getLogger(__name__)
 
 NONFINITE_POLICIES = ("raise", "zero", "hold", "interpolate")
-POLICY_CODES = {"raise": _kernels.NONFINITE_RAISE, "zero": _kernels.NONFINITE_ZERO, "hold": _kernels.NONFINITE_HOLD}
+POLICY_CODES = {"raise": _codes.NONFINITE_RAISE, "zero": _codes.NONFINITE_ZERO, "hold": _codes.NONFINITE_HOLD}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from emgforce.errors import SignalError
-from emgforce.signal import _kernels
+from emgforce.signal._lazy import kernels as _kernels
 from emgforce.signal._arrays import is_positive_int
 from emgforce.signal.filters import check_sos, with_zi
 from emgforce.signal.pipeline import CausalState, EnvelopeParams, design

@@ -26,6 +26,7 @@ import numpy as np
 from scipy import signal as sps
 
 from emgforce.errors import AnalysisError
+from emgforce.signal import filter_zero_phase
 from emgforce.tasks.results import Phase
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def _smooth(x: np.ndarray, fs_hz: float, cutoff_hz: float | None) -> np.ndarray:
     sos = sps.butter(2, cutoff_hz, btype="low", fs=fs_hz, output="sos")
     if x.size <= 3 * (2 * sos.shape[0] + 1):
         return x
-    return sps.sosfiltfilt(sos, x)
+    return filter_zero_phase(x, sos)  # scipy's sosfiltfilt to rounding, ~4x faster on one channel
 
 
 def _linear(u: np.ndarray) -> np.ndarray:
@@ -69,11 +70,20 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
 
 
+def _median(a: np.ndarray) -> float:
+    """``np.median`` of finite 1-D data (same value), without its NaN check and dispatch overhead."""
+    k = a.size // 2
+    if a.size % 2:
+        return float(np.partition(a, k)[k])
+    p = np.partition(a, (k - 1, k))
+    return float((p[k - 1] + p[k]) / 2)
+
+
 def _robust_levels(xs: np.ndarray, high_frac: float, iterations: int = 3) -> PlateauLevels:
     """Base and plateau levels: start from the 1st/99th percentiles, then take the median of
     the samples near each level, so that noise peaks do not inflate the plateau (which would
     bias the extrapolated edges)."""
-    base, top = float(np.percentile(xs, 1)), float(np.percentile(xs, 99))
+    base, top = (float(v) for v in np.percentile(xs, [1, 99]))  # one selection for both
     for _ in range(iterations):
         c = top - base
         if not c > 0:
@@ -82,7 +92,10 @@ def _robust_levels(xs: np.ndarray, high_frac: float, iterations: int = 3) -> Pla
         hi = xs[xs >= base + high_frac * c]
         if lo.size == 0 or hi.size == 0:
             break
-        base, top = float(np.median(lo)), float(np.median(hi))
+        new = _median(lo), _median(hi)
+        if new == (base, top):  # converged: further iterations would repeat this one
+            break
+        base, top = new
     return PlateauLevels(base, top)
 
 
@@ -218,14 +231,18 @@ def detect_plateaus(
     # the ramps without plateau noise (noisy envelopes dip below 90 % in holds): 25-75 % of the contrast
     inside = (xs > levels.base + 0.25 * levels.contrast) & (xs < levels.base + 0.75 * levels.contrast)
 
+    # run boundaries of `inside` (last index before each change): a ramp's extent is a lookup
+    band_edges = np.flatnonzero(np.diff(inside.astype(np.int8)))
+
     def ramp_span(i_mid: int, lo_bound: int, hi_bound: int) -> tuple[int, int]:
         """The contiguous samples inside the fit band around the midpoint crossing at ``i_mid``."""
-        i0 = i_mid
-        while i0 - 1 >= lo_bound and inside[i0 - 1]:
-            i0 -= 1
-        i1 = i_mid
-        while i1 + 1 <= hi_bound and inside[i1 + 1]:
-            i1 += 1
+        i0 = i1 = i_mid
+        if i_mid - 1 >= lo_bound and inside[i_mid - 1]:
+            j = int(np.searchsorted(band_edges, i_mid - 1))  # edges before the run holding i_mid - 1
+            i0 = max(int(band_edges[j - 1]) + 1 if j else 0, lo_bound)
+        if i_mid + 1 <= hi_bound and inside[i_mid + 1]:
+            j = int(np.searchsorted(band_edges, i_mid + 1))  # first edge at or after i_mid + 1
+            i1 = min(int(band_edges[j]) if j < band_edges.size else n - 1, hi_bound)
         return i0, i1
 
     phases = []
@@ -238,7 +255,7 @@ def detect_plateaus(
         rise_span = ramp_span(a, gap_before.start, a + int(at_top[0])) if at_top.size and a > 0 else None
         fall_span = ramp_span(b, a + int(at_top[-1]), gap_after.stop - 1) if at_top.size and b < n else None
         # this run's plateau level: the median between the ramps, refined as the ramps' ends move
-        top = float(np.median(xs[a:b][at_top])) if at_top.size else levels.top
+        top = _median(xs[a:b][at_top]) if at_top.size else levels.top
         # fit windows: the ramp and half as much again (plus 0.1 s) of the level on each side of it,
         # never past the middle of the plateau or into the next movement
         def window(span: tuple[int, int], lo: int, hi: int) -> tuple[int, int]:
@@ -255,7 +272,9 @@ def detect_plateaus(
                 inner = xs[max(int(np.ceil(rise[1] * fs_hz)), a) : min(int(fall[1] * fs_hz) + 1, b)]
                 if inner.size < 3 or not float(np.median(inner)) > levels.base:
                     break
-                top = float(np.median(inner))
+                top, last = _median(inner), top
+                if top == last:  # converged: the refits would be the same
+                    break
                 rise = ramp_fit(*rise_span, top, *rise_win) or rise
                 fall = ramp_fit(*fall_span, top, *fall_win) or fall
         if a == 0:

@@ -1,0 +1,109 @@
+"""Time-blocked zero-phase filtering (few channels) against scipy, and its warm-up bound."""
+
+import numpy as np
+import pytest
+import scipy.signal as ss
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from emgforce.signal import emg_envelope
+from emgforce.signal.filters import padlen, settle_samples, time_blocks, transition_matrix
+
+FS = 2000.0
+PRE = np.vstack([ss.butter(2, (20.0, 450.0), btype="bandpass", fs=FS, output="sos"),
+                 ss.tf2sos(*ss.iirnotch(50.0, 30.0, fs=FS))])
+LP = ss.butter(4, 6.0, fs=FS, output="sos")
+
+
+def scipy_envelope(x):
+    y = ss.sosfiltfilt(PRE, x - x.mean(axis=0), axis=0)
+    return ss.sosfiltfilt(LP, np.abs(y), axis=0)
+
+
+def test_transition_matrix_matches_sosfilt_zero_input_response():
+    rng = np.random.default_rng(3)
+    for sos in (PRE, LP):
+        z = rng.standard_normal((sos.shape[0], 2))
+        _, zf = ss.sosfilt(sos, np.zeros(7), zi=z)
+        np.testing.assert_allclose(np.linalg.matrix_power(transition_matrix(sos), 7) @ z.ravel(), zf.ravel(),
+                                   rtol=1e-9, atol=1e-12)
+
+
+def test_settle_samples_forgets_the_state_to_rounding():
+    """Started at rest `w` samples late, the cascade joins the true output at the rounding floor.
+
+    The floor is what remains however late one compares (rounding differences of the two
+    recursions; ~2e-13 of the peak for the 6 Hz low-pass, whose state is large).
+    """
+    x = np.random.default_rng(4).standard_normal(80000) + 3.0
+    for sos in (PRE, LP):
+        w = settle_samples(sos)
+        assert w is not None and w % 64 == 0
+        full, _ = ss.sosfilt(sos, x, zi=ss.sosfilt_zi(sos) * x[0])
+        late = ss.sosfilt(sos, x[1000:])  # at rest from sample 1000
+        scale = np.abs(full).max()
+
+        def err(m):
+            return np.abs(late[m:] - full[1000 + m:]).max() / scale
+
+        assert err(w) <= 2 * err(4 * w) + 1e-14 and err(w) <= 1e-12
+        assert err(w // 8) > 1e-6  # and the bound is not trivially loose
+
+
+def test_marginally_stable_filter_has_no_settle_time():
+    assert settle_samples(np.array([[1.0, 0.0, 0.0, 1.0, -2.0, 1.0]])) is None  # double pole at z = 1
+
+
+@pytest.mark.parametrize("n_ch,n", [(1, 240_001), (2, 250_000), (3, 233_337), (5, 300_000)])
+def test_blocked_envelope_equals_scipy_chain(n_ch, n):
+    pad = max(padlen(PRE), padlen(LP))
+    assert time_blocks(n, n_ch, pad, (settle_samples(PRE), settle_samples(LP))) > 1  # the blocked path runs
+    rng = np.random.default_rng(n_ch)
+    t = np.arange(n) / FS
+    x = rng.standard_normal((n, n_ch)) * (1 + 3 * (np.sin(2 * np.pi * 0.3 * t) > 0))[:, None] + 0.7
+    x += 0.5 * np.sin(2 * np.pi * 50.0 * t)[:, None]
+    ref = scipy_envelope(x)
+    got = emg_envelope(x, FS, notch_hz=50.0, lowpass_order=4)
+    assert np.abs(got - ref).max() <= 1e-12 * np.abs(ref).max()
+
+
+def test_blocked_envelope_without_prefilter_equals_scipy():
+    x = np.random.default_rng(9).standard_normal((200_000, 1))
+    ref = ss.sosfiltfilt(LP, np.abs(x), axis=0)
+    got = emg_envelope(x, FS, bandpass_hz=None, remove_dc=False, lowpass_order=4)
+    assert np.abs(got - ref).max() <= 1e-12 * np.abs(ref).max()
+
+
+@pytest.mark.parametrize("n_ch,n", [(1, 100_001), (3, 200_000)])
+def test_blocked_zero_phase_filter_equals_scipy(n_ch, n):
+    from emgforce.signal import filter_zero_phase
+
+    sos = ss.butter(2, 5.0, fs=1000.0, output="sos")
+    assert time_blocks(n, n_ch, padlen(sos), (settle_samples(sos),)) > 1
+    x = np.cumsum(np.random.default_rng(n).standard_normal((n, n_ch)), axis=0) + 50.0
+    ref = ss.sosfiltfilt(sos, x, axis=0)
+    got = filter_zero_phase(x, sos)
+    assert np.abs(got - ref).max() <= 1e-12 * np.abs(ref).max()
+    np.testing.assert_allclose(filter_zero_phase(x[:, 0], sos), ref[:, 0], rtol=1e-12, atol=1e-12 * np.abs(ref).max())
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(100_000, 160_000), n_ch=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
+def test_blocked_filter_equals_scipy_at_any_length(n, n_ch, seed):
+    """Block boundaries, a short last block, odd lengths: still scipy's sosfiltfilt to rounding."""
+    from emgforce.signal import filter_zero_phase
+
+    sos = ss.butter(3, (40.0, 200.0), btype="bandpass", fs=1000.0, output="sos")  # short warm-up
+    x = np.random.default_rng(seed).standard_normal((n, n_ch)) + 1.0
+    assert time_blocks(n, n_ch, padlen(sos), (settle_samples(sos),)) >= 2  # the blocked path runs
+    ref = ss.sosfiltfilt(sos, x, axis=0)
+    assert np.abs(filter_zero_phase(x, sos) - ref).max() <= 1e-12 * np.abs(ref).max()
+
+
+def test_six_or_more_channels_keep_the_channel_parallel_kernels():
+    """Blocks start at three (two gain little and cost a second set of compiled kernels)."""
+    warm = (settle_samples(PRE), settle_samples(LP))
+    pad = max(padlen(PRE), padlen(LP))
+    assert time_blocks(1_200_000, 6, pad, warm) == 1
+    assert time_blocks(1_200_000, 5, pad, warm) == 3
+    assert time_blocks(16_000, 2, padlen(LP), (512,)) == 1  # a short trial window

@@ -46,7 +46,7 @@ from emgforce.tasks.base import get_task, registered_tasks
 from emgforce.tasks.options import AnalysisOptions
 from emgforce.tasks.reps import ENVELOPE_REP_SMOOTH_HZ, RepetitionTask
 from emgforce.tasks.results import Phase
-from emgforce.tasks.segment import _runs, detect_plateaus
+from emgforce.tasks.segment import _runs, detect_plateaus, plateau_levels
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +54,16 @@ __all__ = ["GuidedProtocol", "GuidedSet", "GuidedStatus", "RepResult", "SetSpec"
 
 #: as emgforce.tasks.analyze: a rep raises the working GM envelope by at least 5 %MVC (none in volts)
 REP_MIN_CONTRAST_PCT = 5.0
-#: how often the detector runs on the trial so far (it re-reads the whole trial)
+#: how often the detector runs on the trial so far (from just before the last counted rep on)
 DETECT_EVERY_S = 0.25
 #: the detector reads the envelope at this rate (every k-th sample): the envelope is low-passed at
 #: 6 Hz and the detector smooths it at 2 Hz, so 200 Hz loses nothing it uses, and a 100 s trial
 #: costs ~4 ms a run instead of ~40 ms at 2 kHz, which would stall the display
 DETECT_FS_HZ = 200.0
+#: the search for new reps starts this long before the last counted rep's end (filter padding)
+TAIL_PAD_S = 1.0
+#: a rep is counted this long after its end, when the detector has seen all of its fall
+REP_SETTLE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -303,24 +307,34 @@ class GuidedSet:
         self.controller.set_rep_count(0)
 
     def _detect(self, spec: SetSpec, final: bool) -> None:
-        """Count the reps completed so far; write the new ones; end the set at its last rep."""
+        """Count the reps completed so far; write the new ones; end the set at its last rep.
+
+        Levels come from the whole set so far (as offline from the whole trial); only the
+        signal from just before the last counted rep's end on is searched again, so an
+        update costs the same late in a long set as early on.
+        """
         if not self._signal:
             return
         x = np.concatenate(self._signal)
         self._signal = [x]
         percent = self._percent(self._working(spec))
         step = max(1, int(self.fs // DETECT_FS_HZ))
+        xd, fsd = x[::step], self.fs / step
+        results = self.results[self._set]
+        last_stop = results[-1].phase.stop_s if results else -math.inf
+        i0 = max(0, int((last_stop - TAIL_PAD_S - self._trial_start_s) * fsd)) if results else 0
         phases = detect_plateaus(
-            x[::step], self.fs / step, t0_s=self._trial_start_s, smooth_hz=ENVELOPE_REP_SMOOTH_HZ,
+            xd[i0:], fsd, t0_s=self._trial_start_s + i0 / fsd, smooth_hz=ENVELOPE_REP_SMOOTH_HZ,
+            levels=plateau_levels(xd, fsd, smooth_hz=ENVELOPE_REP_SMOOTH_HZ),
             min_contrast=REP_MIN_CONTRAST_PCT if percent else 0.0,
             min_duration_s=AnalysisOptions.rep_min_duration_s,
         )
-        end_s = self._trial_start_s + (x[::step].size - 1) * step / self.fs
-        done = phases if final else [p for p in phases if p.stop_s < end_s]  # a rep still under way has stop == end
-        results = self.results[self._set]
-        if len(done) < len(results):
-            log.info("guided set: the detector now finds %d reps (had %d)", len(done), len(results))
-        for phase in done[len(results):]:
+        phases = [p for p in phases if p.start_s > last_stop]  # not the counted rep the window cuts
+        end_s = self._trial_start_s + (xd.size - 1) / fsd
+        # a rep counts once the signal has settled after it: its fall is then fitted on as much
+        # of the level after it as offline, and gives the same times
+        done = phases if final else [p for p in phases if p.stop_s < end_s - REP_SETTLE_S]
+        for phase in done:
             results.append(self._write_rep(phase, x))
             if self._phase in ("work", "lower"):
                 self._phase, self._phase_from_s, self._in_band_s = "rest", phase.stop_s, 0.0

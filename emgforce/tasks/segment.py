@@ -16,10 +16,11 @@ give the movement start and end and the hold start and end.
 
 from __future__ import annotations
 
-__all__ = ["PlateauLevels", "detect_plateaus", "marks_in", "reps_from_events"]
+__all__ = ["PlateauLevels", "detect_plateaus", "marks_in", "plateau_levels", "reps_from_events"]
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -47,10 +48,16 @@ class PlateauLevels:
         return self.top - self.base
 
 
+@lru_cache(maxsize=32)
+def _lowpass_sos(cutoff_hz: float, fs_hz: float) -> np.ndarray:
+    # designed once: the ramp fits smooth their model at every least-squares step
+    return sps.butter(2, cutoff_hz, btype="low", fs=fs_hz, output="sos")
+
+
 def _smooth(x: np.ndarray, fs_hz: float, cutoff_hz: float | None) -> np.ndarray:
     if cutoff_hz is None or cutoff_hz >= 0.5 * fs_hz:
         return x
-    sos = sps.butter(2, cutoff_hz, btype="low", fs=fs_hz, output="sos")
+    sos = _lowpass_sos(float(cutoff_hz), float(fs_hz))
     if x.size <= 3 * (2 * sos.shape[0] + 1):
         return x
     return filter_zero_phase(x, sos)  # scipy's sosfiltfilt to rounding, ~4x faster on one channel
@@ -77,6 +84,16 @@ def _median(a: np.ndarray) -> float:
         return float(np.partition(a, k)[k])
     p = np.partition(a, (k - 1, k))
     return float((p[k - 1] + p[k]) / 2)
+
+
+def plateau_levels(x: np.ndarray, fs_hz: float, *, smooth_hz: float | None = 5.0, high_frac: float = 0.8) -> PlateauLevels:
+    """The base and plateau levels :func:`detect_plateaus` finds on ``x`` by default.
+
+    Given back to :func:`detect_plateaus` (``levels=``) on a part of ``x``, the
+    part is judged against the whole signal, as a live display does with the
+    tail of a set.
+    """
+    return _robust_levels(_smooth(np.asarray(x, dtype=float), fs_hz, smooth_hz), high_frac)
 
 
 def _robust_levels(xs: np.ndarray, high_frac: float, iterations: int = 3) -> PlateauLevels:

@@ -127,9 +127,12 @@ def test_the_live_count_of_a_guided_set_is_the_offline_count(guided_run):
     sl = slice(int(np.ceil(trial.start_s * fs)), int(np.ceil(trial.stop_s * fs)))
     offline = detect_plateaus(env[sl], fs, t0_s=trial.start_s, smooth_hz=2.0, min_contrast=0.0)
     assert len(offline) == REPS
+    # live levels come from the set so far, offline from the whole trial: the ramp shape the
+    # detector picks (linear or raised cosine) can differ on a noisy envelope, moving an edge by
+    # 0.165 x the ramp and noise (0.24 s seen on these 1 s ramps); the counts agree exactly
     for a, b in zip(live, offline):
-        assert a.phase.start_s == pytest.approx(b.start_s, abs=0.15)
-        assert a.phase.stop_s == pytest.approx(b.stop_s, abs=0.15)
+        assert a.phase.start_s == pytest.approx(b.start_s, abs=0.3)
+        assert a.phase.stop_s == pytest.approx(b.stop_s, abs=0.3)
     # the subject's true reps (the simulator's script)
     true_starts = [m.time_s for m in truth.truth.events if m.label == "rep" and m.kind == "start"]
     assert len(true_starts) == REPS

@@ -23,6 +23,8 @@ from emgforce.io.reader import (_parse_time, _read_events, _read_status, _read_s
 from emgforce.io.recording import Recording, Subject
 from emgforce.io.writer import write_recording
 
+__all__ = ["SalvageReport", "salvage"]
+
 log = logging.getLogger(__name__)
 
 

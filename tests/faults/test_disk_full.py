@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -69,9 +70,16 @@ def test_another_program_filling_the_disk_under_a_paced_recording(small_fs):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not (path.exists() and path.stat().st_size > 200_000):
             time.sleep(0.05)
-        with open(small_fs / "filler", "wb") as fh:  # take every byte left at once, as a large copy would
-            st = os.statvfs(small_fs)
-            os.posix_fallocate(fh.fileno(), 0, st.f_bavail * st.f_frsize)  # then it stops (the reserve stays ours)
+        # take every byte left, as a large copy would (the recorder keeps writing meanwhile, so a
+        # size read first may already be too much); then it stops (the reserve stays ours)
+        fd = os.open(small_fs / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while True:
+                os.write(fd, bytes(65536))
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+        finally:
+            os.close(fd)
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:

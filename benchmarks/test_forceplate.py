@@ -35,7 +35,7 @@ def cop_numpy(f, plate, threshold):
     y = (f[:, 3] + dz * f[:, 1]) / fz
     tz = f[:, 5] - x * f[:, 1] + y * f[:, 0]
     xy = np.column_stack([x + o[0], y + o[1]])
-    cop = plate.centre_m[:2] + xy @ rot[:2, :2].T
+    cop = plate.center_m[:2] + xy @ rot[:2, :2].T
     cop[~valid] = np.nan
     return cop, np.where(valid, rot[2, 2] * tz, np.nan), valid, load
 

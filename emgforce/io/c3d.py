@@ -25,7 +25,7 @@ Mapping (see ``docs/c3d.md``)
 * Other channels whose label mentions EMG (or names one of the muscles in
   :mod:`emgforce.naming`) form the ``emg`` stream (or exactly the labels passed
   as ``emg_channels``); the rest form an ``analog`` stream. Muscle and side come
-  from the channel recogniser (:func:`emgforce.io.channels.recognise_channel`:
+  from the channel recogniser (:func:`emgforce.io.channels.recognize_channel`:
   ``L GMED``, ``LT GLUT. MED.``, ``Voltage.R_GMED`` ...), its reasons in
   ``metadata["channel_recognition"]``.
 * An empty or implausible ``POINT:UNITS`` is inferred from the plates' size
@@ -73,7 +73,7 @@ from emgforce.errors import (
 )
 from emgforce.io._c3d_file import C3DFile
 from emgforce.io.c3d_points import MARKER_STREAM, is_point_stream, points_for_c3d, read_points
-from emgforce.io.channels import recognise_channel
+from emgforce.io.channels import recognize_channel
 from emgforce.io.format import LABEL_BYTES
 from emgforce.naming import SIDES
 
@@ -135,7 +135,7 @@ def _moment_scale(unit: str) -> float | None:
 
 
 def guess_muscle_side(label: str) -> tuple[str | None, str | None]:
-    """``(muscle, side)`` of a channel label (see :func:`emgforce.io.channels.recognise_channel`).
+    """``(muscle, side)`` of a channel label (see :func:`emgforce.io.channels.recognize_channel`).
 
     Examples
     --------
@@ -146,7 +146,7 @@ def guess_muscle_side(label: str) -> tuple[str | None, str | None]:
     >>> guess_muscle_side("Sensor 12.EMG12")
     (None, None)
     """
-    m = recognise_channel(label)
+    m = recognize_channel(label)
     return m.muscle, m.side
 
 
@@ -582,10 +582,10 @@ def read_c3d(path: str | os.PathLike, *, emg_channels: list[str] | tuple[str, ..
                 raise KeyError(f"{path}: {on_plate} belong to a force platform, not to EMG")
             emg_set = {labels.index(c) for c in emg_channels}
         else:
-            emg_set = {i for i in rest if recognise_channel(labels[i]).is_emg}
+            emg_set = {i for i in rest if recognize_channel(labels[i]).is_emg}
         for i in rest:
             kind = "emg" if i in emg_set else "analog"
-            match = recognise_channel(labels[i])
+            match = recognize_channel(labels[i])
             muscle, side = match.muscle, match.side
             recognition[labels[i]] = match.reason
             groups.setdefault(kind, []).append((i, ChannelInfo(labels[i], kind=kind, unit=units[i] or "V", muscle=muscle, side=side)))

@@ -4,7 +4,7 @@ Labs label EMG channels in many ways: ``L GMED``, ``GMED_L``, ``LGMed``,
 ``Glut Med L``, ``Left Gluteus Medius``, ``gluteus medius (left)``, Noraxon
 MR3's ``LT GLUT. MED.``, Delsys' ``L GMED: EMG 3`` and ``Sensor 3.EMG3``, Vicon's
 ``Voltage.L_GMED``, and abbreviations in other languages (``MGM``, ``Moyen
-fessier G``, ``Gluteo medio dx``). :func:`recognise_channel` turns a label into
+fessier G``, ``Gluteo medio dx``). :func:`recognize_channel` turns a label into
 a :class:`ChannelMatch` (muscle key, side, whether it is EMG, and why); every
 importer uses it to fill :attr:`emgforce.streams.ChannelInfo.muscle` and
 ``side``, and the analysis selects channels by those tags only.
@@ -34,7 +34,7 @@ __all__ = [
     "load_channel_map",
     "muscle_key",
     "parse_channel_map",
-    "recognise_channel",
+    "recognize_channel",
     "side_word",
 ]
 
@@ -113,7 +113,7 @@ _MAX_SPAN = 4
 
 @dataclass(frozen=True)
 class ChannelMatch:
-    """What :func:`recognise_channel` made of a label.
+    """What :func:`recognize_channel` made of a label.
 
     Attributes
     ----------
@@ -156,7 +156,7 @@ def _muscle_name(key: str) -> str:
     return MUSCLES[key][1] if key in MUSCLES else OTHER_MUSCLES.get(key, key.replace("_", " "))
 
 
-def recognise_channel(label: str) -> ChannelMatch:
+def recognize_channel(label: str) -> ChannelMatch:
     """Muscle, side and EMG-ness of a channel label, with the reason.
 
     Words are split at non-letters, digits and lower-to-upper case changes
@@ -168,12 +168,12 @@ def recognise_channel(label: str) -> ChannelMatch:
 
     Examples
     --------
-    >>> m = recognise_channel("LT GLUT. MED.")
+    >>> m = recognize_channel("LT GLUT. MED.")
     >>> m.muscle, m.side
     ('gluteus_medius', 'left')
-    >>> recognise_channel("Sensor 3.EMG3").muscle is None
+    >>> recognize_channel("Sensor 3.EMG3").muscle is None
     True
-    >>> recognise_channel("Sensor 3.EMG3").is_emg
+    >>> recognize_channel("Sensor 3.EMG3").is_emg
     True
     """
     words = [w for w in _words(label) if not w.isdigit()]

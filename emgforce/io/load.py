@@ -3,7 +3,7 @@
 The format follows the file suffix. Channels are tagged by the recogniser
 (:mod:`emgforce.io.channels`) inside each importer; a user channel map then
 overrides those tags, and the events are read into trials by
-:func:`emgforce.io.trial_events.recognise_trials` (or replaced by a trial table).
+:func:`emgforce.io.trial_events.recognize_trials` (or replaced by a trial table).
 What was decided is kept in ``rec.metadata["channel_recognition"]`` and
 ``rec.metadata["trial_recognition"]`` for ``info`` and the report.
 """
@@ -77,7 +77,7 @@ def open_recording(
         Neither the suffix (one of :data:`FORMATS`) nor the first bytes name a format.
     """
     from emgforce.io.channels import apply_channel_map
-    from emgforce.io.trial_events import load_trials_file, recognise_trials
+    from emgforce.io.trial_events import load_trials_file, recognize_trials
 
     path = Path(path)
     fmt = detect_format(path)
@@ -105,5 +105,5 @@ def open_recording(
         apply_channel_map(rec, channel_map)
     if isinstance(trials, (str, Path)):
         trials = load_trials_file(trials)
-    recognise_trials(rec, trials)
+    recognize_trials(rec, trials)
     return rec

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from emgforce.errors import RecordingFormatError, RecordingNotFoundError
-from emgforce.io.channels import recognise_channel
+from emgforce.io.channels import recognize_channel
 from emgforce.streams import ChannelInfo
 
 __all__ = ["ColumnMap", "load_column_map", "read_text"]
@@ -251,7 +251,7 @@ def read_text(path: str | Path, columns: ColumnMap | str | Path | None = None):
     # EMG
     recognition: dict[str, str] = {}
     emg_cols = cmap.emg if cmap.emg is not None else [
-        n for n in names if n not in used and recognise_channel(_split_unit(n)[0]).is_emg]
+        n for n in names if n not in used and recognize_channel(_split_unit(n)[0]).is_emg]
     if emg_cols:
         chans, data = [], []
         for name in emg_cols:
@@ -259,7 +259,7 @@ def read_text(path: str | Path, columns: ColumnMap | str | Path | None = None):
             scale = _TO_V.get((unit or cmap.emg_unit or "V").lower())
             if scale is None:
                 raise RecordingFormatError(f"{path.name}: EMG column {name!r}: unit {unit!r} is not V, mV or uV")
-            m = recognise_channel(bare)
+            m = recognize_channel(bare)
             recognition[bare] = m.reason
             chans.append(ChannelInfo(bare, kind="emg", unit="V", muscle=m.muscle, side=m.side))
             data.append(need(name) * scale)

@@ -5,7 +5,7 @@ context (``Left``/``Right``/``General``) and a description, start/stop pairs
 (``start``/``stop``, ``begin``/``end``, ``on``/``off``, ``SLS L start``), or a
 single event naming the task (``Bridge``, ``SL bridge R``, ``MVC L GMed``,
 ``Trendelenburg R``). :func:`parse_event_label` reads one label;
-:func:`recognise_trials` turns the events of a recording into emgforce's
+:func:`recognize_trials` turns the events of a recording into emgforce's
 canonical ``start``/``stop`` events (labels of :func:`emgforce.naming.trial_label`)
 so that :meth:`Recording.trials` finds every trial. A trial table (CSV
 ``label,start,stop[,task,side]``) or a mapping file (event label -> trial
@@ -31,7 +31,7 @@ __all__ = [
     "load_trials_file",
     "parse_event_label",
     "read_trial_table",
-    "recognise_trials",
+    "recognize_trials",
     "write_trial_table",
 ]
 
@@ -246,7 +246,7 @@ def _how_to_map(labels: list[str]) -> str:
     )
 
 
-def recognise_trials(rec: Any, trials: list[TableTrial] | Mapping[str, str] | None = None) -> list[str]:
+def recognize_trials(rec: Any, trials: list[TableTrial] | Mapping[str, str] | None = None) -> list[str]:
     """Rewrite the events of ``rec`` so that its trials carry emgforce's labels; returns notes.
 
     Parameters

@@ -18,7 +18,7 @@ reader does:
   others keep their (sanitised) name as ``analog`` channels. EMG in mV or uV
   (``desc/channels/channel/unit``) is scaled to volts.
 * String streams (and irregular streams) become events of kind ``mark``; their
-  text is read into trials by :func:`emgforce.io.trial_events.recognise_trials`.
+  text is read into trials by :func:`emgforce.io.trial_events.recognize_trials`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from emgforce.errors import RecordingFormatError, RecordingNotFoundError
-from emgforce.io.channels import recognise_channel
+from emgforce.io.channels import recognize_channel
 from emgforce.streams import ChannelInfo
 
 __all__ = ["read_xdf"]
@@ -144,7 +144,7 @@ def read_xdf(path: str | Path):
         values = np.asarray(s["time_series"], dtype=float)
         n_ch = values.shape[1]
         labels = _channels(info, n_ch)
-        matches = [recognise_channel(lbl) for lbl, _ in labels]
+        matches = [recognize_channel(lbl) for lbl, _ in labels]
         if stype in ("force", "forceplate", "force plate", "forces") or {lbl for lbl, _ in labels} >= {"Fx", "Fy", "Fz"}:
             kind, key = "force", "force"
             chans = [ChannelInfo(lbl, kind="force" if lbl.startswith("F") else "moment" if lbl in _FORCE_NAMES else "analog",

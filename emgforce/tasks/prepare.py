@@ -10,7 +10,7 @@ import numpy as np
 from emgforce import constants as C
 from emgforce.errors import EmgforceError
 from emgforce.io.recording import time_slice
-from emgforce.io.channels import recognise_channel
+from emgforce.io.channels import recognize_channel
 from emgforce.naming import SIDES
 from emgforce.tasks.context import Context, PlateData
 
@@ -108,7 +108,7 @@ def _check_cop_on_plate(ctx: Context, name: str, cop: np.ndarray, corners_m: np.
 def channel_tags(chans: Any) -> tuple[list[str | None], list[str | None]]:
     """(sides, muscles) of EMG channels: their tags, or the label recogniser's answer for untagged
     channels (in-memory recordings, older files)."""
-    guesses = [recognise_channel(c.name) if c.muscle is None or c.side not in SIDES else None for c in chans]
+    guesses = [recognize_channel(c.name) if c.muscle is None or c.side not in SIDES else None for c in chans]
     sides = [c.side if c.side in SIDES else g.side for c, g in zip(chans, guesses)]
     muscles = [c.muscle if c.muscle else g.muscle for c, g in zip(chans, guesses)]
     return sides, muscles

@@ -147,7 +147,7 @@ def test_any_level_plate_exports_to_the_same_cop(tmp_path_factory, angle, z_down
     base = Plate.level("AMTI6", (0.6, 0.4), (0.1, -0.2, 0.0), z_down=z_down)
     a = np.deg2rad(angle)
     rot = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
-    centre = base.centre_m
+    centre = base.center_m
     corners = (base.corners_m - centre) @ rot.T + centre
     origin = [0.0, 0.0, h if z_down else -h]
     plate = Plate("AMTI6", corners, origin_m=origin, sign_convention="action" if action else "reaction")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from emgforce.io import Recording, StreamData, Subject
-from emgforce.io.channels import apply_channel_map, load_channel_map, parse_channel_map, recognise_channel
+from emgforce.io.channels import apply_channel_map, load_channel_map, parse_channel_map, recognize_channel
 from emgforce.streams import ChannelInfo
 
 GMED, GMAX, TFL = "gluteus_medius", "gluteus_maximus", "tensor_fasciae_latae"
@@ -112,7 +112,7 @@ def test_the_table_is_big_enough():
 
 @pytest.mark.parametrize(("label", "muscle", "side"), SPELLINGS)
 def test_real_world_spellings(label, muscle, side):
-    m = recognise_channel(label)
+    m = recognize_channel(label)
     assert (m.muscle, m.side) == (muscle, side), m.reason
     assert m.reason
 
@@ -120,21 +120,21 @@ def test_real_world_spellings(label, muscle, side):
 @pytest.mark.parametrize(("label", "is_emg"), [("Sensor 3.EMG3", True), ("EMG1", True), ("L GMED", True),
                                                ("Force.Fz1", False), ("Voltage.1", False), ("GMED TFL L", True)])
 def test_emg_or_not(label, is_emg):
-    assert recognise_channel(label).is_emg is is_emg
+    assert recognize_channel(label).is_emg is is_emg
 
 
 def test_reasons_say_what_and_why():
-    assert "gluteus medius from 'glut med'" in recognise_channel("LT GLUT. MED.").reason
-    assert "side left from 'lt'" in recognise_channel("LT GLUT. MED.").reason
-    assert "glued" in recognise_channel("LGMed").reason
-    assert "EMG of unknown muscle" in recognise_channel("EMG1").reason
-    assert "ambiguous" in recognise_channel("GMED TFL L").reason
-    assert "both sides" in recognise_channel("GMED L/R").reason
+    assert "gluteus medius from 'glut med'" in recognize_channel("LT GLUT. MED.").reason
+    assert "side left from 'lt'" in recognize_channel("LT GLUT. MED.").reason
+    assert "glued" in recognize_channel("LGMed").reason
+    assert "EMG of unknown muscle" in recognize_channel("EMG1").reason
+    assert "ambiguous" in recognize_channel("GMED TFL L").reason
+    assert "both sides" in recognize_channel("GMED L/R").reason
 
 
 @given(st.text(max_size=40))
 def test_any_text_gives_a_consistent_answer(label):
-    m = recognise_channel(label)
+    m = recognize_channel(label)
     assert m.side in (None, "left", "right")
     assert m.is_emg or m.muscle is None
 
@@ -143,7 +143,7 @@ def test_any_text_gives_a_consistent_answer(label):
        st.sampled_from(["", ": EMG 3", ".EMG12", " (uV)"]))
 def test_vendor_decorations_do_not_change_the_answer(row, prefix, suffix):
     label, muscle, side = row
-    m = recognise_channel(prefix + label + suffix)
+    m = recognize_channel(prefix + label + suffix)
     assert (m.muscle, m.side) == (muscle, side)
 
 

@@ -7,7 +7,7 @@ from emgforce.io.trial_events import (
     load_trials_file,
     parse_event_label,
     read_trial_table,
-    recognise_trials,
+    recognize_trials,
     write_trial_table,
 )
 from emgforce.streams import ChannelInfo
@@ -72,7 +72,7 @@ def test_start_stop_pairs_single_events_and_pairs_of_the_same_label():
         Event("lift", "mark", 3.0),
         Event("Quiet stance", "mark", 60.0),                               # the last: runs to the end
     ])
-    notes = recognise_trials(rec)
+    notes = recognize_trials(rec)
     got = [(t.label, t.start_s, t.stop_s) for t in rec.trials()]
     assert got == [("stance_left", 1.0, 9.0), ("bridge", 10.0, 20.0), ("single_leg_bridge_right", 25.0, 40.0),
                    ("mvc_left", 40.0, 45.0), ("stance_double", 60.0, 100.0)]
@@ -85,7 +85,7 @@ def test_start_stop_pairs_single_events_and_pairs_of_the_same_label():
 
 def test_events_that_map_to_nothing_are_listed_with_how_to_map_them():
     rec = _rec([Event("Trial A", "mark", 1.0), Event("Trial B", "mark", 5.0), Event("Trial A", "mark", 9.0)])
-    notes = recognise_trials(rec)
+    notes = recognize_trials(rec)
     assert not rec.trials()
     assert len(notes) == 1
     assert "'Trial A' x2, 'Trial B'" in notes[0] and "--trials" in notes[0] and "stance_left" in notes[0]
@@ -96,7 +96,7 @@ def test_mapping_file_overrides_the_vocabulary(tmp_path):
     mapping = load_trials_file(tmp_path / "map.json")
     assert mapping == {"Trial A": "stance_left", "Trial B": "single_leg_bridge_right"}
     rec = _rec([Event("Trial A", "mark", 1.0), Event("Trial A", "mark", 4.0), Event("Trial B", "mark", 5.0)])
-    recognise_trials(rec, mapping)
+    recognize_trials(rec, mapping)
     assert [(t.label, t.start_s, t.stop_s) for t in rec.trials()] == [
         ("stance_left", 1.0, 4.0), ("single_leg_bridge_right", 5.0, 100.0)]
     (tmp_path / "bad.json").write_text('{"Trial A": "flying"}')
@@ -113,7 +113,7 @@ def test_trial_table_round_trip_and_replaces_event_trials(tmp_path):
     again = load_trials_file(path)
     assert [(t.label, t.start_s, t.stop_s) for t in again] == [(t.label, t.start_s, t.stop_s) for t in table]
     rec = _rec([Event("stance_right", "start", 50.0), Event("stance_right", "stop", 60.0), Event("lift", "mark", 3.0)])
-    recognise_trials(rec, again)
+    recognize_trials(rec, again)
     assert [t.label for t in rec.trials()] == ["stance_left", "single_leg_bridge_right", "bridge"]
     assert any(e.label == "lift" for e in rec.events)
 
@@ -134,5 +134,5 @@ def test_bad_trial_tables_say_which_line(text, match):
 def test_own_trial_events_keep_free_text_marks_as_marks():
     rec = _rec([Event("stance_left", "start", 1.0), Event("standing up again", "mark", 3.0),
                 Event("stance_left", "stop", 9.0)])
-    assert recognise_trials(rec) == []
+    assert recognize_trials(rec) == []
     assert [(t.label, t.start_s, t.stop_s) for t in rec.trials()] == [("stance_left", 1.0, 9.0)]

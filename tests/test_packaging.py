@@ -6,15 +6,15 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import pytest
 
-tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+from emgforce._tables import loads_toml
+
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _declared_packages() -> set[str]:
-    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    cfg = loads_toml((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     return set(cfg["packages"])
 
 
@@ -40,5 +40,5 @@ def test_no_top_level_drivers_module(tmp_path, monkeypatch):
 
 
 def test_entry_points_name_the_namespaced_modules():
-    eps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["emgforce.drivers"]
+    eps = loads_toml((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["emgforce.drivers"]
     assert eps and all(v.startswith("emgforce.drivers.") for v in eps.values())

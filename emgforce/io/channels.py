@@ -17,7 +17,6 @@ A user channel map (:func:`parse_channel_map`, :func:`load_channel_map`,
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -278,14 +277,10 @@ def load_channel_map(path: str | Path) -> dict[str, tuple[str | None, str | None
 
     A TOML file may put the entries under a ``[channels]`` table.
     """
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".toml":
-        import tomllib
+    from emgforce._tables import read_table_file
 
-        data = tomllib.loads(text)
-    else:
-        data = json.loads(text)
+    path = Path(path)
+    data = read_table_file(path)
     if isinstance(data, Mapping) and isinstance(data.get("channels"), Mapping):
         data = data["channels"]
     if not isinstance(data, Mapping):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import math
 import re
@@ -94,14 +93,10 @@ class ColumnMap:
 
 def load_column_map(path: str | Path) -> ColumnMap:
     """A :class:`ColumnMap` from a JSON or TOML file with the same keys."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".toml":
-        import tomllib
+    from emgforce._tables import read_table_file
 
-        data = tomllib.loads(text)
-    else:
-        data = json.loads(text)
+    path = Path(path)
+    data = read_table_file(path)
     unknown = set(data) - set(ColumnMap.__dataclass_fields__)
     if unknown:
         raise ValueError(f"{path}: unknown column-map keys {sorted(unknown)}; known: {sorted(ColumnMap.__dataclass_fields__)}")

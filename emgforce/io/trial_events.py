@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from emgforce._tables import read_table_file
 from emgforce.io.channels import side_word
 from emgforce.naming import ACTIVITY_LABELS, TASKS, parse_trial_label, trial_label
 
@@ -216,12 +216,7 @@ def load_trials_file(path: str | Path) -> list[TableTrial] | dict[str, str]:
         if suffix == ".tsv":
             text = text.replace("\t", ",")
         return read_trial_table(text, str(path))
-    if suffix == ".toml":
-        import tomllib
-
-        data = tomllib.loads(text)
-    else:
-        data = json.loads(text)
+    data = read_table_file(path, text)
     if isinstance(data, Mapping) and isinstance(data.get("events"), Mapping):
         data = data["events"]
     if not isinstance(data, Mapping):

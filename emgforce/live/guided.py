@@ -28,7 +28,6 @@ the band as ``in_band`` start/stop intervals.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from emgforce._tables import read_table_file
 from emgforce.errors import GuidedSetError
 from emgforce.io.recording import first_index_at
 from emgforce.live.pipeline import LivePipeline
@@ -155,13 +155,8 @@ class GuidedProtocol:
         except OSError as exc:
             raise GuidedSetError(f"cannot read the guided-set script {path}: {exc}") from None
         try:
-            if path.suffix.lower() == ".json":
-                data = json.loads(text)
-            else:
-                import tomllib  # Python >= 3.11
-
-                data = tomllib.loads(text)
-        except (ValueError, ImportError) as exc:  # json/toml decode errors are ValueErrors
+            data = read_table_file(path, text)
+        except ValueError as exc:  # json/toml decode errors are ValueErrors
             raise GuidedSetError(f"guided-set script {path}: {exc}") from None
         return cls.from_dict(data)
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 __all__ = ["SECTIONS", "ReportTemplate", "load_template"]
 
 import base64
-import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from emgforce._tables import loads_toml
 from emgforce.errors import ReportError
 from emgforce.report.figures import FIGURE_GROUPS
 
@@ -67,16 +67,9 @@ class ReportTemplate:
 
 
 def _toml_loads(text: str) -> dict:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        try:
-            import tomli as tomllib
-        except ImportError as exc:
-            raise ReportError("reading a report template on Python 3.10 needs tomli: pip install 'emgforce[report]'") from exc
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        return loads_toml(text)
+    except ValueError as exc:  # TOMLDecodeError
         raise ReportError(f"the report template is not valid TOML: {exc}") from exc
 
 

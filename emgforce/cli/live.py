@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from emgforce.cli._args import nonnegative_float, positive_float
+
 #: history kept for the display (the window's time-window box goes up to this)
 MAX_WINDOW_S = 30.0
 
@@ -42,16 +44,16 @@ def register(subparsers) -> None:
     p.add_argument("--subject", default="anonymous", help="subject id stored in the recording")
     p.add_argument("--overwrite", action="store_true", help="replace an existing recording")
     p.add_argument("--mvc", type=Path, metavar="REF.h5", help="take the MVC reference from this recording's mvc trials")
-    p.add_argument("--window-s", type=float, default=10.0, help="time shown by the scrolling envelopes (default 10 s)")
-    p.add_argument("--trail-s", type=float, default=5.0, help="COP trail / running sway statistics length (default 5 s)")
+    p.add_argument("--window-s", type=positive_float, default=10.0, help="time shown by the scrolling envelopes (default 10 s)")
+    p.add_argument("--trail-s", type=positive_float, default=5.0, help="COP trail / running sway statistics length (default 5 s)")
     p.add_argument(
-        "--target", type=float, nargs=2, default=(40.0, 60.0), metavar=("LOW", "HIGH"),
+        "--target", type=nonnegative_float, nargs=2, default=(40.0, 60.0), metavar=("LOW", "HIGH"),
         help="GM target band in %%MVC (default 40 60)",
     )
-    p.add_argument("--lowpass-hz", type=float, default=None, help="envelope low-pass cut-off (default 6 Hz)")
-    p.add_argument("--mvc-duration-s", type=float, default=None, help="end an MVC capture automatically after this long")
-    p.add_argument("--fps", type=float, default=30.0, help="redraw rate (default 30)")
-    p.add_argument("--seconds", type=float, default=None, help="close after this many seconds (automated runs)")
+    p.add_argument("--lowpass-hz", type=positive_float, default=None, help="envelope low-pass cut-off (default 6 Hz)")
+    p.add_argument("--mvc-duration-s", type=positive_float, default=None, help="end an MVC capture automatically after this long")
+    p.add_argument("--fps", type=positive_float, default=30.0, help="redraw rate (default 30)")
+    p.add_argument("--seconds", type=positive_float, default=None, help="close after this many seconds (automated runs)")
     p.add_argument("--screenshot", type=Path, metavar="PNG", help="save a screenshot of the window when it closes")
     p.add_argument("--patient", action="store_true",
                    help="open the patient view full screen (on the second monitor when there is one; key P)")
@@ -86,8 +88,9 @@ def make_device(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.window_s <= 0 or args.trail_s <= 0 or args.fps <= 0:
-        print("emgforce live: --window-s, --trail-s and --fps must be positive", file=sys.stderr)
+    if not args.target[0] < args.target[1]:
+        print(f"emgforce live: --target LOW HIGH needs LOW < HIGH, got {args.target[0]:g} {args.target[1]:g}",
+              file=sys.stderr)
         return 2
     for option, path in (("--screenshot", args.screenshot), ("--patient-screenshot", args.patient_screenshot)):
         if path is not None and not path.parent.is_dir():

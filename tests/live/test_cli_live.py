@@ -65,10 +65,23 @@ def test_live_unknown_device_is_an_error(capsys):
     assert "no driver named 'no-such-device'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("flag", ["--window-s", "--fps"])
-def test_live_rejects_non_positive_settings(flag, capsys):
-    assert main(["live", flag, "0", "--seconds", "1"]) == 2
-    assert "must be positive" in capsys.readouterr().err
+@pytest.mark.parametrize("flag", ["--window-s", "--trail-s", "--fps", "--seconds", "--lowpass-hz", "--mvc-duration-s"])
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_live_rejects_non_positive_settings(flag, value, capsys):
+    with pytest.raises(SystemExit) as exc:  # an argparse usage error
+        main(["live", flag, value, "--seconds", "1"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert f"argument {flag}: value must be positive and finite" in err[-1] and "Traceback" not in err
+
+
+@pytest.mark.parametrize("band", [["nan", "60"], ["-5", "60"], ["60", "40"]])
+def test_live_rejects_a_bad_target_band(band, capsys):
+    try:
+        rc = main(["live", "--target", *band, "--seconds", "1"])
+    except SystemExit as exc:  # nan or a negative edge: an argparse usage error
+        rc = exc.code
+    assert rc == 2 and "--target" in capsys.readouterr().err.strip().splitlines()[-1]
 
 
 def test_live_screenshot_problems_are_errors(app, tmp_path, capsys):

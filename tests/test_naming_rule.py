@@ -74,3 +74,27 @@ def test_shared_parameter_docs_are_written_once():
     assert _docs.PARAMS["fs_cop"].splitlines()[1].strip() in doc and "%(" not in doc
     with pytest.raises(KeyError):
         _docs.expand("    %(no_such_parameter)s\n")
+
+
+@pytest.mark.parametrize("call", ["sway", "preprocess", "plateaus"])
+def test_fs_hz_keyword_still_works_with_a_warning(call):
+    import numpy as np
+
+    from emgforce.forceplate import preprocess_cop, sway_descriptors
+    from emgforce.tasks.segment import detect_plateaus
+
+    rng = np.random.default_rng(0)
+    cop = np.cumsum(rng.normal(0, 1e-4, (3000, 2)), axis=0)
+    x = np.r_[np.zeros(200), np.ones(400), np.zeros(200)] + rng.normal(0, 0.01, 800)
+    fn, data = {"sway": (sway_descriptors, cop), "preprocess": (preprocess_cop, cop),
+                "plateaus": (detect_plateaus, x)}[call]
+    new = fn(data, fs=100.0)
+    with pytest.warns(DeprecationWarning, match="fs_hz"):
+        old = fn(data, fs_hz=100.0)
+    if call == "sway":
+        assert old.values.keys() == new.values.keys()
+        np.testing.assert_array_equal(list(old.values.values()), list(new.values.values()))
+    elif call == "preprocess":
+        np.testing.assert_array_equal(old[0], new[0])
+    else:
+        assert old == new and len(new) == 1

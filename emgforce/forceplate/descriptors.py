@@ -12,6 +12,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import signal
 
+from emgforce._deprecation import renamed_kwargs
 from emgforce.constants import COP_LOWPASS_HZ
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate import flags as fl
@@ -83,9 +84,10 @@ class SwayResult:
         return self.values.keys()
 
 
+@renamed_kwargs(fs_hz="fs")
 def preprocess_cop(
     cop_m: np.ndarray,
-    fs_hz: float,
+    fs: float,
     *,
     lowpass_hz: float | None = COP_LOWPASS_HZ,
     resample_hz: float | None = None,
@@ -95,17 +97,17 @@ def preprocess_cop(
     Low-pass: 2nd-order Butterworth run forwards and backwards
     (``scipy.signal.sosfiltfilt``: zero phase, effective 4th order).
     Resampling: polyphase (``scipy.signal.resample_poly``) to exactly
-    ``resample_hz``, which must be a rational multiple of ``fs_hz``; the
+    ``resample_hz``, which must be a rational multiple of ``fs``; the
     segment is extended linearly at its ends, so an offset COP (a plate
     origin far from the foot) adds no edge artefacts.
 
     Returns
     -------
     cop_m : ndarray, shape (m, 2)
-    fs_hz : float
+    fs : float
         Sampling rate of the returned COP.
     """
-    fs = check_fs(fs_hz, "preprocess_cop")
+    fs = check_fs(fs, "preprocess_cop")
     cop = np.asarray(cop_m, dtype=float)
     if lowpass_hz is not None:
         if not check_positive(lowpass_hz, "lowpass_hz", "preprocess_cop") < fs / 2:
@@ -124,9 +126,10 @@ def preprocess_cop(
     return cop, fs
 
 
+@renamed_kwargs(fs_hz="fs")
 def sway_descriptors(
     cop_m: np.ndarray,
-    fs_hz: float,
+    fs: float,
     *,
     lowpass_hz: float | None = COP_LOWPASS_HZ,
     resample_hz: float | None = None,
@@ -175,7 +178,7 @@ def sway_descriptors(
     ----------
     cop_m : ndarray, shape (n, 2)
         x = ML, y = AP, m (e.g. ``CopResult.cop_m`` over a loaded segment).
-    fs_hz : float
+    fs : float
         Sampling rate.
     lowpass_hz, resample_hz : float or None
         Preprocessing; None skips the step.
@@ -198,10 +201,10 @@ def sway_descriptors(
     Raises
     ------
     ForcePlateError
-        Wrong COP shape, bad ``fs_hz`` or ``probability``, or impossible
+        Wrong COP shape, bad ``fs`` or ``probability``, or impossible
         preprocessing settings.
     """
-    fs0 = check_fs(fs_hz, "sway_descriptors")
+    fs0 = check_fs(fs, "sway_descriptors")
     check_probability(probability, "sway_descriptors")
     if convention not in CONVENTIONS:
         raise ForcePlateError(f"sway_descriptors: convention must be one of {CONVENTIONS}, got {convention!r}")

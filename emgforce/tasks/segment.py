@@ -26,6 +26,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 from scipy import signal as sps
 
+from emgforce._deprecation import renamed_kwargs
 from emgforce.errors import AnalysisError
 from emgforce.signal import filter_zero_phase
 from emgforce.tasks.results import Phase
@@ -86,14 +87,14 @@ def _median(a: np.ndarray) -> float:
     return float((p[k - 1] + p[k]) / 2)
 
 
-def plateau_levels(x: np.ndarray, fs_hz: float, *, smooth_hz: float | None = 5.0, high_frac: float = 0.8) -> PlateauLevels:
+def plateau_levels(x: np.ndarray, fs: float, *, smooth_hz: float | None = 5.0, high_frac: float = 0.8) -> PlateauLevels:
     """The base and plateau levels :func:`detect_plateaus` finds on ``x`` by default.
 
     Given back to :func:`detect_plateaus` (``levels=``) on a part of ``x``, the
     part is judged against the whole signal, as a live display does with the
     tail of a set.
     """
-    return _robust_levels(_smooth(np.asarray(x, dtype=float), fs_hz, smooth_hz), high_frac)
+    return _robust_levels(_smooth(np.asarray(x, dtype=float), fs, smooth_hz), high_frac)
 
 
 def _robust_levels(xs: np.ndarray, high_frac: float, iterations: int = 3) -> PlateauLevels:
@@ -116,9 +117,10 @@ def _robust_levels(xs: np.ndarray, high_frac: float, iterations: int = 3) -> Pla
     return PlateauLevels(base, top)
 
 
+@renamed_kwargs(fs_hz="fs")
 def detect_plateaus(
     x: np.ndarray,
-    fs_hz: float,
+    fs: float,
     *,
     t0_s: float = 0.0,
     smooth_hz: float | None = 5.0,
@@ -146,7 +148,7 @@ def detect_plateaus(
     ----------
     x : ndarray, shape (n,)
         Signal over one trial (Fz in N, or an envelope).
-    fs_hz : float
+    fs : float
         Sampling rate of ``x``.
     t0_s : float
         Session time of ``x[0]``; returned phases are in session seconds.
@@ -174,13 +176,13 @@ def detect_plateaus(
     xs = np.asarray(x, dtype=float)
     if xs.ndim != 1:
         raise AnalysisError(f"detect_plateaus needs a 1-D signal, got shape {xs.shape}")
-    if not fs_hz > 0:
-        raise AnalysisError(f"fs_hz must be positive, got {fs_hz}")
+    if not fs > 0:
+        raise AnalysisError(f"fs must be positive, got {fs}")
     if not 0.5 < high_frac <= 1.0:
         raise AnalysisError(f"need 0.5 < high_frac <= 1, got {high_frac}")
     if xs.size < 3 or not np.all(np.isfinite(xs)):
         return []
-    xs = _smooth(xs, fs_hz, smooth_hz)
+    xs = _smooth(xs, fs, smooth_hz)
     if levels is None:
         levels = _robust_levels(xs, high_frac)
     if not levels.contrast > max(min_contrast, 0.0):
@@ -188,15 +190,15 @@ def detect_plateaus(
     mid = levels.base + 0.5 * levels.contrast
     high = levels.base + high_frac * levels.contrast
     n = xs.size
-    end = (n - 1) / fs_hz
+    end = (n - 1) / fs
 
     merged: list[list[int]] = []
     for a, b in _runs(xs > mid):
-        if merged and (a - merged[-1][1]) / fs_hz < merge_gap_s:
+        if merged and (a - merged[-1][1]) / fs < merge_gap_s:
             merged[-1][1] = b
         else:
             merged.append([a, b])
-    runs = [(a, b) for a, b in merged if (b - a) / fs_hz >= min_duration_s]
+    runs = [(a, b) for a, b in merged if (b - a) / fs >= min_duration_s]
     bounds = [0] + [x for r in runs for x in r] + [n]  # the runs and the gaps around them
 
     def ramp_fit(i0: int, i1: int, top: float, w0: int, w1: int) -> tuple[float, float] | None:
@@ -215,12 +217,12 @@ def detect_plateaus(
         if not top > base:
             return None
         v = (xs[i0 : i1 + 1] - base) / (top - base)
-        t = np.arange(i0, i1 + 1) / fs_hz
+        t = np.arange(i0, i1 + 1) / fs
         keep = (v > 0.25) & (v < 0.75)
         if keep.sum() < 3:
             return None
         v, t = v[keep], t[keep]
-        tw = np.arange(w0, w1 + 1) / fs_hz
+        tw = np.arange(w0, w1 + 1) / fs
         target = xs[w0 : w1 + 1]
         falling = xs[i1] < xs[i0]
         best = None
@@ -231,9 +233,9 @@ def detect_plateaus(
             guess = np.array([-icpt / slope, 1.0 / slope])  # start, duration of the movement
 
             def resid(p: np.ndarray, shape=shape) -> np.ndarray:
-                u = shape((tw - p[0]) / max(p[1], 1.0 / fs_hz))
+                u = shape((tw - p[0]) / max(p[1], 1.0 / fs))
                 model = base + (top - base) * (1.0 - u if falling else u)
-                return (_smooth(model, fs_hz, smooth_hz) - target) / (top - base)  # unit-free: same fit in V or %MVC
+                return (_smooth(model, fs, smooth_hz) - target) / (top - base)  # unit-free: same fit in V or %MVC
 
             fit = least_squares(resid, guess, x_scale=[0.05, 0.05], max_nfev=50)
             # the smooth shape must fit clearly better: on noisy envelopes both fit alike
@@ -266,7 +268,7 @@ def detect_plateaus(
     prev_stop = 0.0
     for k, (a, b) in enumerate(runs):
         at_top = np.flatnonzero(xs[a:b] >= high)
-        peak = (a + int(np.argmax(xs[a:b]))) / fs_hz
+        peak = (a + int(np.argmax(xs[a:b]))) / fs
         gap_before = slice(bounds[2 * k], a)
         gap_after = slice(b, bounds[2 * k + 3])
         rise_span = ramp_span(a, gap_before.start, a + int(at_top[0])) if at_top.size and a > 0 else None
@@ -276,7 +278,7 @@ def detect_plateaus(
         # fit windows: the ramp and half as much again (plus 0.1 s) of the level on each side of it,
         # never past the middle of the plateau or into the next movement
         def window(span: tuple[int, int], lo: int, hi: int) -> tuple[int, int]:
-            m = (span[1] - span[0]) // 2 + int(0.1 * fs_hz)
+            m = (span[1] - span[0]) // 2 + int(0.1 * fs)
             return max(lo, span[0] - m), min(hi, span[1] + m)
 
         middle = a + (int(at_top[0]) + int(at_top[-1])) // 2 if at_top.size else a
@@ -286,7 +288,7 @@ def detect_plateaus(
         fall = ramp_fit(*fall_span, top, *fall_win) if fall_span else None
         if rise is not None and fall is not None:
             for _ in range(3):
-                inner = xs[max(int(np.ceil(rise[1] * fs_hz)), a) : min(int(fall[1] * fs_hz) + 1, b)]
+                inner = xs[max(int(np.ceil(rise[1] * fs)), a) : min(int(fall[1] * fs) + 1, b)]
                 if inner.size < 3 or not float(np.median(inner)) > levels.base:
                     break
                 top, last = _median(inner), top
@@ -295,17 +297,17 @@ def detect_plateaus(
                 rise = ramp_fit(*rise_span, top, *rise_win) or rise
                 fall = ramp_fit(*fall_span, top, *fall_win) or fall
         if a == 0:
-            start, hold_start = 0.0, (a + int(at_top[0])) / fs_hz if at_top.size else peak
+            start, hold_start = 0.0, (a + int(at_top[0])) / fs if at_top.size else peak
         elif rise is not None:
             start, hold_start = rise
         else:  # a step (or no plateau): no ramp to extrapolate
-            start, hold_start = a / fs_hz, (a + int(at_top[0])) / fs_hz if at_top.size else peak
+            start, hold_start = a / fs, (a + int(at_top[0])) / fs if at_top.size else peak
         if b == n:
-            stop, hold_stop = end, (a + int(at_top[-1])) / fs_hz if at_top.size else peak
+            stop, hold_stop = end, (a + int(at_top[-1])) / fs if at_top.size else peak
         elif fall is not None:
             stop, hold_stop = fall
         else:
-            stop, hold_stop = b / fs_hz, (a + int(at_top[-1])) / fs_hz if at_top.size else peak
+            stop, hold_stop = b / fs, (a + int(at_top[-1])) / fs if at_top.size else peak
         start = max(start, prev_stop, 0.0)
         stop = min(stop, end)
         hold_start = min(max(hold_start, start), stop)

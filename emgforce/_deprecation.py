@@ -11,7 +11,7 @@ import functools
 import warnings
 from typing import Any, Callable, TypeVar
 
-__all__ = ["deprecated_alias", "renamed_kwargs"]
+__all__ = ["deprecated_alias", "deprecated_attribute", "renamed_kwargs"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,3 +64,26 @@ def renamed_kwargs(**renames: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def deprecated_attribute(old_name: str, new_name: str) -> property:
+    """A read-only class attribute ``old_name`` that warns and returns ``new_name``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> class Result:
+    ...     color = "red"
+    ...     colour = deprecated_attribute("colour", "color")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     Result().colour, str(caught[0].message)
+    ('red', 'colour is deprecated and will be removed in the next release; use color')
+    """
+
+    def get(self: Any) -> Any:
+        warnings.warn(f"{old_name} is deprecated and will be removed in the next release; use {new_name}",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(self, new_name)
+
+    return property(get, doc=f"Deprecated: use ``{new_name}`` (removed in the next release).")

@@ -63,7 +63,7 @@ def plot_overview(rec, result, path: Path) -> Path:
     names = [emg.channels[i].name for i in cols]
     # normalise by the analysis' own references, so the curves match the report's numbers
     refs = [result.reference.get(n, {}).get("value") for n in names]
-    norms = {result.normalisation.get(n, "none") for n in names}
+    norms = {result.normalization.get(n, "none") for n in names}
     unit = _NORM_UNIT.get(norms.pop(), emg.channels[cols[0]].unit) if len(norms) == 1 else "mixed units"
     panels = []
     for title, stream, window in stabilogram_panels(rec):
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     rec = load_session(args.session)
     result = analyze_session(rec, task=args.task)
     print(f"{result.session}: {len(result.trials)} trials, EMG normalised by "
-          f"{sorted(set(result.normalisation.values())) or ['-']}")
+          f"{sorted(set(result.normalization.values())) or ['-']}")
     print("\n".join(gm_table(result)))
     for line in result.summary:
         print("*", line)

@@ -98,3 +98,31 @@ def test_fs_hz_keyword_still_works_with_a_warning(call):
         np.testing.assert_array_equal(old[0], new[0])
     else:
         assert old == new and len(new) == 1
+
+
+def test_normalisation_spelling_still_works_and_old_reports_still_read(tmp_path):
+    import json
+
+    from emgforce.report.tables import read_json, write_json
+    from emgforce.tasks import analyze_session
+    from tests.tasks.simsession import short_session, write_session
+
+    path = tmp_path / "s.h5"
+    write_session(short_session(seed=5), path)
+    with pytest.warns(DeprecationWarning, match="normalisation"):
+        old = analyze_session(path, normalisation="peak_task", keep_traces=False)
+    assert set(old.normalization.values()) == {"peak_task"}
+    with pytest.warns(DeprecationWarning, match="normalization"):
+        assert old.normalisation == old.normalization
+    # a report written by emgforce 0.1 (schema 1.0, British keys) still reads, with the same content
+    write_json(old, tmp_path / "new.json")
+    doc = json.loads((tmp_path / "new.json").read_text())
+    assert doc["schema_version"] == "2.0" and "normalization" in doc and "normalisation" not in doc
+    renamed = {"normalization": "normalisation", "normalization_requested": "normalisation_requested"}
+    legacy = {renamed.get(k, k): v for k, v in doc.items()}
+    legacy["schema_version"] = "1.0"
+    legacy["trials"] = [{renamed.get(k, k): v for k, v in t.items()} for t in doc["trials"]]
+    (tmp_path / "old.json").write_text(json.dumps(legacy))
+    back = read_json(tmp_path / "old.json")
+    assert back.normalization == old.normalization and back.normalization_requested == "peak_task"
+    assert [t.normalization for t in back.trials] == [t.normalization for t in old.trials]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
-    "NORMALISATIONS",
+    "NORMALIZATIONS",
     "add_analysis_options",
     "add_report_options",
     "analysis_kwargs",
@@ -18,22 +18,23 @@ from pathlib import Path
 
 from emgforce.cli._inputs import add_input_options, open_input
 
-NORMALISATIONS = ("mvc", "peak_task", "none")
+NORMALIZATIONS = ("mvc", "peak_task", "none")
 
 
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``analyze`` and ``batch``."""
     parser.add_argument(
-        "--normalisation",
-        choices=NORMALISATIONS,
+        "--normalization",
+        "--normalisation",  # the spelling of emgforce <= 0.1, kept for one release
+        choices=NORMALIZATIONS,
         default="mvc",
-        help="EMG amplitude normalisation: %%MVC (default), %% of the channel's peak over the tasks, or none (volts)",
+        help="EMG amplitude normalization: %%MVC (default), %% of the channel's peak over the tasks, or none (volts)",
     )
     parser.add_argument(
         "--fallback",
         choices=("peak_task", "none"),
         default="peak_task",
-        help="normalisation used for channels without an MVC trial when --normalisation mvc (default peak_task)",
+        help="normalization used for channels without an MVC trial when --normalization mvc (default peak_task)",
     )
     parser.add_argument(
         "--task",
@@ -82,7 +83,7 @@ def refuse_existing_report(outdir: Path, marker: str, overwrite: bool) -> None:
 
 def analysis_kwargs(args: argparse.Namespace) -> dict:
     return {
-        "normalisation": args.normalisation,
+        "normalization": args.normalization,
         "fallback": args.fallback,
         "task": args.task,
         "segmentation": "signals" if args.no_events else "auto",

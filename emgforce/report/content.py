@@ -60,7 +60,7 @@ def header_facts(result: SessionResult) -> list[tuple[str, str]]:
         ("Body mass", f"{subject['body_mass_kg']:g} kg" if subject.get("body_mass_kg") else "not recorded"),
         ("Recording", f"{result.session} ({result.source})"),
         ("Device", str(info.get("device") or "not recorded")),
-        ("EMG normalisation", result.normalisation_requested),
+        ("EMG normalization", result.normalization_requested),
         ("emgforce version", version),
     ]
 
@@ -71,9 +71,9 @@ def settings_rows(result: SessionResult) -> list[tuple[str, str]]:
     for channel, ref in result.reference.items():
         value, unit = clinician_value(float(ref.get("value", math.nan) or math.nan), str(ref.get("unit", "")))
         rows.append((f"reference {channel}", f"{fmt(value)} {unit} ({ref.get('method', '')})".strip()))
-    for channel, norm in result.normalisation.items():
-        if norm != result.normalisation_requested:
-            rows.append((f"normalisation {channel}", f"{norm} (fallback)"))
+    for channel, norm in result.normalization.items():
+        if norm != result.normalization_requested:
+            rows.append((f"normalization {channel}", f"{norm} (fallback)"))
     return rows
 
 

@@ -153,7 +153,7 @@ def plot_activation_bars(result: SessionResult) -> Any | None:
                         fmt="none", ecolor="k", elinewidth=0.8, capsize=3)
         ax.bar_label(bars, labels=["" if not math.isfinite(v) else f"{v:.0f}" for v in means], fontsize=7, padding=2)
     drawn = False
-    if unit == "%MVC":  # literature values are in %MVIC: no band for other normalisations
+    if unit == "%MVC":  # literature values are in %MVIC: no band for other normalizations
         for i, task in enumerate(tasks):
             ref = reference_for(task)
             if ref is None:

@@ -54,14 +54,17 @@ def read_json(path: str | Path) -> SessionResult:
     missing = {"schema_version", "session", "subject", "trials", "symmetry", "settings"} - set(doc if isinstance(doc, dict) else ())
     if missing:
         raise ReportError(f"{path} is not an emgforce report.json (missing {sorted(missing)})")
-    if str(doc["schema_version"]).split(".")[0] != SCHEMA_VERSION.split(".")[0]:
-        raise ReportError(f"{path} has report schema {doc['schema_version']}; this emgforce reads {SCHEMA_VERSION}")
+    major = str(doc["schema_version"]).split(".")[0]
+    if major == "1":  # 1.x spelled the normalization keys the British way
+        doc = _schema_1_to_2(doc)
+    elif major != SCHEMA_VERSION.split(".")[0]:
+        raise ReportError(f"{path} has report schema {doc['schema_version']}; this emgforce reads 1.x and {SCHEMA_VERSION}")
     trials = []
     for t in doc["trials"]:
         stance = t.get("stance")
         trials.append(TrialResult(
             label=t["label"], task=t["task"], side=t["side"], index=t["index"], start_s=_num(t["start_s"]),
-            stop_s=_num(t["stop_s"]), segmentation=t["segmentation"], normalisation=t["normalisation"],
+            stop_s=_num(t["stop_s"]), segmentation=t["segmentation"], normalization=t["normalization"],
             reps=[_phase(r) for r in t["reps"]],
             stance=None if stance is None else _phase(stance),
             balance_losses=[(_num(b["start_s"]), _num(b["stop_s"])) for b in t["balance_losses"]],
@@ -73,7 +76,7 @@ def read_json(path: str | Path) -> SessionResult:
                 for s in doc["symmetry"]]
     return SessionResult(
         source=doc.get("source", str(path)), session=doc["session"], subject=doc["subject"],
-        normalisation_requested=doc.get("normalisation_requested", ""), normalisation=doc.get("normalisation", {}),
+        normalization_requested=doc.get("normalization_requested", ""), normalization=doc.get("normalization", {}),
         reference=doc.get("reference", {}), settings=doc["settings"], trials=trials, symmetry=symmetry,
         summary=doc.get("summary", []), messages=[Message(**m) for m in doc.get("messages", [])],
         detected_weak_side=doc.get("detected_weak_side"), info=doc.get("info", {}),
@@ -112,3 +115,11 @@ def read_tidy_csv(path: str | Path) -> list[dict[str, Any]]:
                 row["rep"] = int(row["rep"]) if row["rep"] != "" else None
             out.append(row)
     return out
+
+
+def _schema_1_to_2(doc: dict) -> dict:
+    """A 1.x report document with the 2.0 key names (``normalisation*`` -> ``normalization*``)."""
+    renamed = {"normalisation": "normalization", "normalisation_requested": "normalization_requested"}
+    doc = {renamed.get(k, k): v for k, v in doc.items()}
+    doc["trials"] = [{renamed.get(k, k): v for k, v in t.items()} for t in doc["trials"]]
+    return doc

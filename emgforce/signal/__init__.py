@@ -1,4 +1,4 @@
-"""Signal core: filters, envelopes, %MVC normalisation, onsets, fatigue, quality, streaming.
+"""Signal core: filters, envelopes, %MVC normalization, onsets, fatigue, quality, streaming.
 
 Public functions take the sampling rate ``fs`` (Hz) explicitly and arrays of
 shape ``(n_samples, n_channels)`` (or any shape, with ``axis`` the time axis,

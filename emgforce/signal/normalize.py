@@ -1,4 +1,4 @@
-"""Amplitude normalisation to the maximal voluntary contraction (%MVC), never clipped."""
+"""Amplitude normalization to the maximal voluntary contraction (%MVC), never clipped."""
 
 from __future__ import annotations
 

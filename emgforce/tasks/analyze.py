@@ -18,17 +18,18 @@ from typing import Any
 
 import numpy as np
 
+from emgforce._deprecation import renamed_kwargs
 from emgforce.errors import EmgforceError
 from emgforce.naming import ACTIVITY_LABELS, SIDES, TASKS
 from emgforce.tasks.base import Task, get_task, registered_tasks
 from emgforce.tasks.context import Context, fz_sum, gm_channel_names, note, side_mean, trace
-from emgforce.tasks.options import NORMALISATIONS, AnalysisOptions
+from emgforce.tasks.options import NORMALIZATIONS, AnalysisOptions
 from emgforce.tasks.prepare import FALLBACK_WORDS, emg_setup, plate_setup
 from emgforce.tasks.protocol import protocol_from_recording
 from emgforce.tasks.results import SessionResult, TrialResult, session_info
 from emgforce.tasks.symmetry import LSI_FORMULA, SI_FORMULA, compare_sides, summary_line
 
-__all__ = ["NORMALISATIONS", "WEAK_SIDE_MIN_SI_PCT", "AnalysisOptions", "analyze_session", "find_trials", "load_session"]
+__all__ = ["NORMALIZATIONS", "WEAK_SIDE_MIN_SI_PCT", "AnalysisOptions", "analyze_session", "find_trials", "load_session"]
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def load_session(path: str | Path) -> Any:
 def _analyze_trial(ctx: Context, trial: Any, traces: dict[str, Any]) -> TrialResult:
     tr = TrialResult(
         label=trial.label, task=trial.task, side=trial.side, index=trial.index, start_s=float(trial.start_s),
-        stop_s=float(trial.stop_s), segmentation="events", normalisation=ctx.opts.normalisation,
+        stop_s=float(trial.stop_s), segmentation="events", normalization=ctx.opts.normalization,
     )
     task = get_task(trial.task)
     try:
@@ -240,10 +241,11 @@ def _whole_recording_trial(rec: Any, task: str | None) -> Any:
     return Trial(label, 0.0, float(rec.duration_s), 0)
 
 
+@renamed_kwargs(normalisation="normalization")
 def analyze_session(
     rec_or_path: Any,
     *,
-    normalisation: str = "mvc",
+    normalization: str = "mvc",
     fallback: str = "peak_task",
     task: str | None = None,
     segmentation: str = "auto",
@@ -256,8 +258,8 @@ def analyze_session(
     ----------
     rec_or_path : Recording or path
         A :class:`emgforce.io.Recording`, an emgforce HDF5 session or a C3D file.
-    normalisation : {"mvc", "peak_task", "none"}
-        EMG amplitude normalisation: % of the MVC reference (max 1 s moving
+    normalization : {"mvc", "peak_task", "none"}
+        EMG amplitude normalization: % of the MVC reference (max 1 s moving
         mean of the envelope over the MVC trials of the channel's side), % of
         the same statistic over the task trials, or none (volts).
     fallback : {"peak_task", "none"}
@@ -277,7 +279,7 @@ def analyze_session(
     -------
     SessionResult
     """
-    opts = AnalysisOptions(normalisation=normalisation, fallback=fallback, task=task, segmentation=segmentation, **settings)
+    opts = AnalysisOptions(normalization=normalization, fallback=fallback, task=task, segmentation=segmentation, **settings)
     if isinstance(rec_or_path, (str, Path)):
         source = str(rec_or_path)
         rec = load_session(rec_or_path)
@@ -309,7 +311,7 @@ def analyze_session(
     incomplete = [t.label for t in trials if not getattr(t, "complete", True)]
     if incomplete:
         ctx.note("warning", f"trials without a stop event (closed at the next start or the end): {', '.join(incomplete)}")
-    if opts.normalisation == "mvc" and not any(t.task == "mvc" for t in trials):
+    if opts.normalization == "mvc" and not any(t.task == "mvc" for t in trials):
         ctx.note("warning", f"the session has no MVC trial: EMG is normalised by '{opts.fallback}' instead of %MVC")
     try:
         norm, ref = emg_setup(ctx, trials)
@@ -333,8 +335,8 @@ def analyze_session(
         session=session,
         subject={**_subject_dict(rec.subject), "body_mass_kg": ctx.body_mass_kg, "body_mass_source": ctx.body_mass_source},
         info=session_info(rec),
-        normalisation_requested=opts.normalisation,
-        normalisation=norm,
+        normalization_requested=opts.normalization,
+        normalization=norm,
         reference=ref,
         settings={
             **{k: getattr(opts, k) for k in opts.__dataclass_fields__},
@@ -342,11 +344,11 @@ def analyze_session(
             "lsi_formula": LSI_FORMULA,
         },
     )
-    fallen = sorted(n for n, m in norm.items() if m != opts.normalisation)
+    fallen = sorted(n for n, m in norm.items() if m != opts.normalization)
     if fallen:  # first line of the summary: these numbers are not in the requested unit
         by = sorted({FALLBACK_WORDS.get(norm[n], norm[n]) for n in fallen})
         result.summary.append(
-            f"EMG of {', '.join(fallen)} normalised by {' / '.join(by)}, not by {opts.normalisation} as requested "
+            f"EMG of {', '.join(fallen)} normalised by {' / '.join(by)}, not by {opts.normalization} as requested "
             "(see messages): each channel keeps its own scale, so left/right differences are not differences in %MVC"
         )
     for trial in trials:

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from emgforce import constants as C
 from emgforce.naming import TASKS, parse_trial_label
 
-__all__ = ["NORMALISATIONS", "AnalysisOptions"]
+__all__ = ["NORMALIZATIONS", "AnalysisOptions"]
 
-NORMALISATIONS = ("mvc", "peak_task", "none")
+NORMALIZATIONS = ("mvc", "peak_task", "none")
 
 
 @dataclass
 class AnalysisOptions:
     """Settings of :func:`emgforce.tasks.analyze_session` (stored in the report)."""
 
-    normalisation: str = "mvc"
+    normalization: str = "mvc"
     fallback: str = "peak_task"
     task: str | None = None
     segmentation: str = "auto"  # "auto": events when present, else signals; "signals": always signals
@@ -31,8 +31,8 @@ class AnalysisOptions:
     rep_min_duration_s: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.normalisation not in NORMALISATIONS:
-            raise ValueError(f"normalisation must be one of {NORMALISATIONS}, got {self.normalisation!r}")
+        if self.normalization not in NORMALIZATIONS:
+            raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {self.normalization!r}")
         if self.fallback not in ("peak_task", "none"):
             raise ValueError(f"fallback must be 'peak_task' or 'none', got {self.fallback!r}")
         if self.segmentation not in ("auto", "signals"):

@@ -1,4 +1,4 @@
-"""Session preparation shared by all tasks: EMG envelopes and normalisation, plate loads and COP."""
+"""Session preparation shared by all tasks: EMG envelopes and normalization, plate loads and COP."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ FALLBACK_WORDS = {"peak_task": "the peak over the task trials (%peak)", "none": 
 
 
 def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-    """Envelopes and normalisation of every EMG channel into ``ctx``; returns (normalisation, reference) per channel."""
+    """Envelopes and normalization of every EMG channel into ``ctx``; returns (normalization, reference) per channel."""
     from emgforce.signal import EnvelopeParams, check_quality, emg_envelope, percent_mvc
 
     emg = ctx.rec.streams.get("emg")
@@ -55,7 +55,7 @@ def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str
     refs = np.full(len(cols), math.nan)
     task_trials = [t for t in trials if t.task not in ("mvc", "rest")] or trials
     for j, name in enumerate(ctx.names):
-        method = ctx.opts.normalisation
+        method = ctx.opts.normalization
         if method == "mvc":
             mvc_trials = [t for t in trials if t.task == "mvc" and (t.side is None or ctx.sides[j] is None or t.side == ctx.sides[j])]
             refs[j], why = reference(env[:, j], ctx.emg_fs, mvc_trials)

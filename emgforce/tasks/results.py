@@ -23,13 +23,14 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from emgforce._deprecation import deprecated_attribute
 from emgforce.tasks.symmetry import SymmetryResult
 
 #: columns of :meth:`SessionResult.tidy`, in order
 TIDY_COLUMNS = ("session", "trial", "task", "trial_side", "side", "muscle", "rep", "metric", "value", "unit")
 
 #: version of the JSON report schema (docs/report.md)
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"  # 2.0: normalisation* keys spelled normalization* (the naming rule)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class TrialResult:
     start_s: float
     stop_s: float
     segmentation: str  # "events", "automatic" or "whole recording"
-    normalisation: str
+    normalization: str
     reps: list[Phase] = field(default_factory=list)
     stance: Phase | None = None
     balance_losses: list[tuple[float, float]] = field(default_factory=list)
@@ -105,6 +106,8 @@ class TrialResult:
     messages: list[Message] = field(default_factory=list)
     source: str = "events"  # where the trial came from: "events", "table" (--trials), or "auto" (found from the signals)
     confidence: float | None = None  # of an "auto" trial, in [0, 1]
+
+    normalisation = deprecated_attribute("normalisation", "normalization")
 
     def metric(self, name: str, *, muscle: str | None = None, side: str | None = None, rep: int | None = None) -> Metric:
         """The first metric matching the name and the given filters (KeyError if none)."""
@@ -126,8 +129,8 @@ class SessionResult:
     source: str
     session: str
     subject: dict[str, Any]
-    normalisation_requested: str
-    normalisation: dict[str, str]  # EMG channel -> normalisation actually used
+    normalization_requested: str
+    normalization: dict[str, str]  # EMG channel -> normalization actually used
     reference: dict[str, dict[str, Any]]  # EMG channel -> {"value", "unit", "method"}
     settings: dict[str, Any]
     trials: list[TrialResult] = field(default_factory=list)
@@ -137,6 +140,9 @@ class SessionResult:
     detected_weak_side: str | None = None
     info: dict[str, Any] = field(default_factory=dict)
     traces: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    normalisation = deprecated_attribute("normalisation", "normalization")
+    normalisation_requested = deprecated_attribute("normalisation_requested", "normalization_requested")
 
     def all_messages(self) -> list[Message]:
         """Session messages followed by every trial's messages."""
@@ -189,8 +195,8 @@ class SessionResult:
             "session": self.session,
             "info": self.info,
             "subject": self.subject,
-            "normalisation_requested": self.normalisation_requested,
-            "normalisation": self.normalisation,
+            "normalization_requested": self.normalization_requested,
+            "normalization": self.normalization,
             "reference": self.reference,
             "settings": self.settings,
             "detected_weak_side": self.detected_weak_side,

@@ -35,7 +35,7 @@ def test_analyze_writes_report(session_file, tmp_path, capsys):
 
 
 def test_analyze_default_outdir_and_options(session_file, capsys):
-    assert main(["analyze", str(session_file), "--normalisation", "none", "--no-figures"]) == 0
+    assert main(["analyze", str(session_file), "--normalization", "none", "--no-figures"]) == 0
     out = session_file.with_name("s1-report")
     assert sorted(p.name for p in out.iterdir()) == ["report.json", "tidy.csv"]
     with (out / "tidy.csv").open() as fh:

@@ -59,7 +59,7 @@ def test_dask_local_cluster(folder, tmp_path):
 
 def test_cli_batch(folder, tmp_path, capsys):
     out = tmp_path / "cli"
-    code = main(["batch", str(folder), "-o", str(out), "--jobs", "1", "--no-figures", "--normalisation", "peak_task"])
+    code = main(["batch", str(folder), "-o", str(out), "--jobs", "1", "--no-figures", "--normalization", "peak_task"])
     assert code == 1  # one file failed: reported, the others analysed
     captured = capsys.readouterr()
     assert "skipped" in captured.err and "broken.h5" in captured.err

@@ -180,7 +180,7 @@ def test_no_change_across_units_and_undated_sessions_last(sessions):
     import math
 
     a = analyze_session(sessions[0][0], keep_traces=False)
-    b = analyze_session(sessions[1][0], keep_traces=False, normalisation="peak_task")
+    b = analyze_session(sessions[1][0], keep_traces=False, normalization="peak_task")
     c = analyze_session(sessions[2][0], keep_traces=False)
     c.info = dict(c.info, start_time=None)
     p = progress([c, b, a])

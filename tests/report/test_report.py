@@ -36,7 +36,7 @@ def test_json_is_strict_and_complete(result, outdir):
     text = (out / "report.json").read_text()
     doc = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
     assert doc["schema_version"] == SCHEMA_VERSION
-    for key in ("source", "session", "subject", "normalisation_requested", "normalisation", "reference",
+    for key in ("source", "session", "subject", "normalization_requested", "normalization", "reference",
                 "settings", "detected_weak_side", "summary", "messages", "trials", "symmetry"):
         assert key in doc
     assert doc["detected_weak_side"] == "right"

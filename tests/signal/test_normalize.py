@@ -39,7 +39,7 @@ def test_percent_mvc_is_never_clipped():
     np.testing.assert_allclose(percent_mvc(env.T, ref, axis=1), got.T)
 
 
-def test_normalisation_errors():
+def test_normalization_errors():
     with pytest.raises(SignalError, match="shorter"):
         mvc_reference(np.ones((500, 2)), FS)
     with pytest.raises(SignalError, match="positive"):

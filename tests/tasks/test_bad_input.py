@@ -30,7 +30,7 @@ def test_without_mvc_falls_back_to_peak_and_says_so(sess):
     rec = to_recording(sess, drop_labels=("mvc_left", "mvc_right"))
     res = analyze_session(rec, keep_traces=False)
     assert any("no MVC trial" in t and "peak_task" in t for t in _texts(res, "warning"))
-    assert set(res.normalisation.values()) == {"peak_task"}
+    assert set(res.normalization.values()) == {"peak_task"}
     stance = next(t for t in res.trials if t.label == "stance_right")
     m = stance.metric("emg_mean", muscle="GM_R")
     assert m.unit == "%peak" and 0 < m.value < 100
@@ -44,7 +44,7 @@ def test_without_mvc_falls_back_to_peak_and_says_so(sess):
 def test_without_mvc_fallback_none_reports_volts(sess):
     rec = to_recording(sess, drop_labels=("mvc_left", "mvc_right"))
     res = analyze_session(rec, fallback="none", keep_traces=False)
-    assert set(res.normalisation.values()) == {"none"}
+    assert set(res.normalization.values()) == {"none"}
     m = next(t for t in res.trials if t.label == "stance_right").metric("emg_mean", muscle="GM_R")
     assert m.unit == "V" and 0 < m.value < 1e-3
     with pytest.raises(KeyError):  # no threshold in volts
@@ -52,10 +52,10 @@ def test_without_mvc_fallback_none_reports_volts(sess):
     _no_errors(res)
 
 
-def test_normalisation_none_and_peak_scale_consistently(sess):
+def test_normalization_none_and_peak_scale_consistently(sess):
     rec = to_recording(sess)
-    volts = analyze_session(rec, normalisation="none", keep_traces=False)
-    peak = analyze_session(rec, normalisation="peak_task", keep_traces=False)
+    volts = analyze_session(rec, normalization="none", keep_traces=False)
+    peak = analyze_session(rec, normalization="peak_task", keep_traces=False)
     tr_v = next(t for t in volts.trials if t.label == "squat_right").metric("emg_mean", muscle="GM_R")
     tr_p = next(t for t in peak.trials if t.label == "squat_right").metric("emg_mean", muscle="GM_R")
     assert tr_v.unit == "V" and tr_p.unit == "%peak"
@@ -145,8 +145,8 @@ def test_gaps_in_emg_are_excluded(sess):
 
 
 def test_invalid_options():
-    with pytest.raises(ValueError, match="normalisation"):
-        analyze_session(Recording({}, Subject("x"), []), normalisation="max")
+    with pytest.raises(ValueError, match="normalization"):
+        analyze_session(Recording({}, Subject("x"), []), normalization="max")
     with pytest.raises(ValueError, match="fallback"):
         analyze_session(Recording({}, Subject("x"), []), fallback="mvc")
 

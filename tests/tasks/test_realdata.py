@@ -55,7 +55,7 @@ def test_net_cop_sway_matches_ezc3d(static, ezc3d_plates):
 def test_no_mvc_is_reported_for_the_c3d_emg(static):
     _, res = static
     assert any("no MVC trial" in m.text for m in res.messages)
-    assert set(res.normalisation.values()) == {"peak_task"}
+    assert set(res.normalization.values()) == {"peak_task"}
 
 
 def test_emg_only_c3d_without_plates(shared_data):

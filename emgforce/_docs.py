@@ -36,6 +36,7 @@ __all__ = ["PARAMS", "expand", "fill_doc"]
 PARAMS: dict[str, str] = {
     "cop_m": "cop_m : ndarray, shape (n, 2)\n    COP, x = ML and y = AP, m; finite (a continuous loaded segment).",
     "fs_cop": "fs : float\n    Sampling rate of ``cop_m``, Hz.",
+    "fs": "fs : float\n    Sampling rate in Hz.",
 }
 
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.M)

@@ -17,6 +17,7 @@ __all__ = ["emg_envelope_chunked"]
 
 import numpy as np
 
+from emgforce._docs import fill_doc
 from emgforce.errors import SignalError
 from emgforce.signal._lazy import kernels as _kernels
 from emgforce.signal.filters import padlen, with_zi
@@ -26,6 +27,7 @@ from emgforce.signal.quality import raise_nonfinite
 _ROWS = 4096  # chunks are a multiple of the mean's summation block: the mean is bit-identical
 
 
+@fill_doc
 def emg_envelope_chunked(source, fs: float, out=None, *, chunk_s: float = 10.0,
                          params: EnvelopeParams | None = None, **overrides):
     """Zero-phase linear envelope of ``source`` (time-major ``(n, n_channels)``), chunk by chunk.
@@ -35,8 +37,7 @@ def emg_envelope_chunked(source, fs: float, out=None, *, chunk_s: float = 10.0,
     source : array_like, shape (n, n_channels)
         Raw EMG, sliceable along its first axis (``h5py.Dataset``, ``numpy.memmap``,
         ndarray); read four times in chunks, never whole.
-    fs : float
-        Sampling rate in Hz.
+    %(fs)s
     out : array_like, shape (n, n_channels), optional
         Where the envelope goes (float64; e.g. ``h5py.File.create_dataset(..., dtype="f8")``
         or a ``numpy.memmap``); it is also the scratch space between the sweeps.

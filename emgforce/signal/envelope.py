@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emgforce._docs import fill_doc
 from emgforce.constants import ENVELOPE_LOWPASS_HZ, ENVELOPE_LOWPASS_ORDER, RMS_WINDOW_S
 from emgforce.errors import SignalError
 from emgforce.signal.pipeline import emg_envelope
@@ -26,6 +27,7 @@ def rectify(x) -> np.ndarray:
     return np.abs(x.astype(np.float32 if x.dtype == np.float32 else np.float64, copy=False))
 
 
+@fill_doc
 def linear_envelope(x, fs: float, *, cutoff_hz: float = ENVELOPE_LOWPASS_HZ,
                     order: int = ENVELOPE_LOWPASS_ORDER, zero_phase: bool = True, axis: int = 0,
                     nonfinite: str = "raise") -> np.ndarray:
@@ -38,8 +40,7 @@ def linear_envelope(x, fs: float, *, cutoff_hz: float = ENVELOPE_LOWPASS_HZ,
     ----------
     x : array_like
         Conditioned (band-passed) EMG; ``axis`` is time.
-    fs : float
-        Sampling rate in Hz.
+    %(fs)s
     cutoff_hz, order : float, int
         Low-pass cut-off (Hz) and Butterworth design order.
     zero_phase : bool
@@ -58,6 +59,7 @@ def linear_envelope(x, fs: float, *, cutoff_hz: float = ENVELOPE_LOWPASS_HZ,
                         lowpass_order=order, nonfinite=nonfinite, **_BARE)
 
 
+@fill_doc
 def moving_rms(x, fs: float, *, window_s: float = RMS_WINDOW_S, centred: bool = True, axis: int = 0,
                nonfinite: str = "raise") -> np.ndarray:
     """Moving root-mean-square.
@@ -71,8 +73,7 @@ def moving_rms(x, fs: float, *, window_s: float = RMS_WINDOW_S, centred: bool = 
     ----------
     x : array_like
         Signal; ``axis`` is time.
-    fs : float
-        Sampling rate in Hz.
+    %(fs)s
     window_s : float
         Window length in s.
     centred : bool
@@ -91,6 +92,7 @@ def moving_rms(x, fs: float, *, window_s: float = RMS_WINDOW_S, centred: bool = 
                         nonfinite=nonfinite, **_BARE)
 
 
+@fill_doc
 def moving_average_rectified(x, fs: float, *, window_s: float = RMS_WINDOW_S, centred: bool = True,
                              axis: int = 0, nonfinite: str = "raise") -> np.ndarray:
     """Moving average of ``|x|`` (MAV), windows as in :func:`moving_rms`.
@@ -99,8 +101,7 @@ def moving_average_rectified(x, fs: float, *, window_s: float = RMS_WINDOW_S, ce
     ----------
     x : array_like
         Signal; ``axis`` is time.
-    fs : float
-        Sampling rate in Hz.
+    %(fs)s
     window_s : float
         Window length in s.
     centred : bool

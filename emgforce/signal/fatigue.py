@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emgforce._docs import fill_doc
 from emgforce.constants import FATIGUE_EPOCH_S
 from emgforce.errors import SignalError
 from emgforce.signal._lazy import kernels as _kernels
@@ -82,6 +83,7 @@ def _welch_frequencies(x, fs, axis, nperseg, band_hz) -> tuple[np.ndarray, np.nd
     return tuple(v.reshape(shape) for v in _mdf_mnf(f, p))
 
 
+@fill_doc
 def median_frequency(x, fs: float, *, axis: int = 0, nperseg: int | None = None, band_hz=None) -> np.ndarray:
     """Median frequency (Hz) of the Welch PSD of each channel.
 
@@ -93,8 +95,7 @@ def median_frequency(x, fs: float, *, axis: int = 0, nperseg: int | None = None,
     ----------
     x : array_like
         Band-passed EMG; ``axis`` is time.
-    fs : float
-        Sampling rate in Hz.
+    %(fs)s
     axis : int
         Time axis.
     nperseg : int, optional
@@ -110,6 +111,7 @@ def median_frequency(x, fs: float, *, axis: int = 0, nperseg: int | None = None,
     return _welch_frequencies(x, fs, axis, nperseg, band_hz)[0]
 
 
+@fill_doc
 def mean_frequency(x, fs: float, *, axis: int = 0, nperseg: int | None = None, band_hz=None) -> np.ndarray:
     """Mean (centroid) frequency ``int f P df / int P df`` (Hz) of each channel's Welch PSD.
 
@@ -117,8 +119,7 @@ def mean_frequency(x, fs: float, *, axis: int = 0, nperseg: int | None = None, b
     ----------
     x : array_like
         Band-passed EMG; ``axis`` is time.
-    fs : float
-        Sampling rate in Hz.
+    %(fs)s
     axis : int
         Time axis.
     nperseg : int, optional
@@ -134,6 +135,7 @@ def mean_frequency(x, fs: float, *, axis: int = 0, nperseg: int | None = None, b
     return _welch_frequencies(x, fs, axis, nperseg, band_hz)[1]
 
 
+@fill_doc
 def spectral_fatigue(x, fs: float, *, epoch_s: float = FATIGUE_EPOCH_S, nperseg: int | None = None,
                      band_hz=None, axis: int = 0) -> FatigueResult:
     """Median and mean frequency per epoch of a sustained contraction, and their slopes.
@@ -142,8 +144,7 @@ def spectral_fatigue(x, fs: float, *, epoch_s: float = FATIGUE_EPOCH_S, nperseg:
     ----------
     x : array_like
         Band-passed EMG of one hold; ``axis`` is time.
-    fs : float
-        Sampling rate in Hz.
+    %(fs)s
     epoch_s : float
         Length of the consecutive, non-overlapping epochs (0.5-1 s); a final
         partial epoch is dropped.

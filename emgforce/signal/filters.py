@@ -12,6 +12,7 @@ import functools
 
 import numpy as np
 
+from emgforce._docs import fill_doc
 from emgforce._deprecation import deprecated_alias
 from emgforce.constants import NOTCH_Q
 from emgforce.errors import SignalError
@@ -26,6 +27,7 @@ _BTYPES = {"low": "lowpass", "lowpass": "lowpass", "high": "highpass", "highpass
            "band": "bandpass", "bandpass": "bandpass", "bandstop": "bandstop", "stop": "bandstop"}
 
 
+@fill_doc
 def butter_sos(order: int, cutoff_hz, fs: float, btype: str = "band") -> np.ndarray:
     """Design a digital Butterworth filter as second-order sections.
 
@@ -36,8 +38,7 @@ def butter_sos(order: int, cutoff_hz, fs: float, btype: str = "band") -> np.ndar
         Band-pass/band-stop filters have ``2 * order`` poles.
     cutoff_hz : float or (float, float)
         Cut-off frequency (low/high-pass) or ``(low, high)`` edges in Hz.
-    fs : float
-        Sampling rate in Hz.
+    %(fs)s
     btype : {"band", "low", "high", "bandstop"}
         Filter type (scipy's long names are accepted too).
 
@@ -72,6 +73,7 @@ def butter_sos(order: int, cutoff_hz, fs: float, btype: str = "band") -> np.ndar
     return ss.butter(int(order), edges if want == 2 else edges[0], btype=kind, fs=fs, output="sos")
 
 
+@fill_doc
 def notch_sos(f0_hz: float, fs: float, *, q: float = NOTCH_Q, harmonics: int = 1) -> np.ndarray:
     """Design a notch (``scipy.signal.iirnotch``) at ``f0_hz`` and its harmonics.
 
@@ -79,8 +81,7 @@ def notch_sos(f0_hz: float, fs: float, *, q: float = NOTCH_Q, harmonics: int = 1
     ----------
     f0_hz : float
         Mains frequency, usually 50 or 60 Hz.
-    fs : float
-        Sampling rate in Hz.
+    %(fs)s
     q : float
         Quality factor (centre frequency / -3 dB bandwidth), the same for
         every harmonic.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emgforce._docs import fill_doc
 from emgforce.constants import MVC_WINDOW_S
 from emgforce.errors import SignalError
 from emgforce.signal._arrays import check_fs, check_positive, from_2d, to_2d
@@ -11,6 +12,7 @@ from emgforce.signal._arrays import check_fs, check_positive, from_2d, to_2d
 __all__ = ["mvc_reference", "percent_mvc"]
 
 
+@fill_doc
 def mvc_reference(envelopes, fs: float, *, window_s: float = MVC_WINDOW_S, axis: int = 0) -> np.ndarray:
     """Per-channel MVC reference: the largest moving mean of the envelope over the MVC trials.
 
@@ -20,8 +22,7 @@ def mvc_reference(envelopes, fs: float, *, window_s: float = MVC_WINDOW_S, axis:
         Envelope of one MVC trial, or a list of trials (same channels; the
         lengths may differ), computed with the same pipeline as the task
         envelopes to be normalised.
-    fs : float
-        Sampling rate in Hz.
+    %(fs)s
     window_s : float
         Length of the moving mean (1 s by default); only complete windows
         count.

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emgforce._docs import fill_doc
 from emgforce.constants import (
     ONSET_BASELINE_S,
     ONSET_FALSE_ALARM,
@@ -84,6 +85,7 @@ class Burst:
         return (self.offset - self.onset) / self.fs
 
 
+@fill_doc
 def detect_onsets(x, fs: float, *, method: str = "hodges", baseline=(0.0, ONSET_BASELINE_S), k: float = ONSET_K_SD,
                   min_duration_s: float = ONSET_MIN_DURATION_S, min_burst_s: float = ONSET_MIN_BURST_S,
                   min_gap_s: float = ONSET_MIN_GAP_S, smooth_hz: float = 50.0,
@@ -95,8 +97,7 @@ def detect_onsets(x, fs: float, *, method: str = "hodges", baseline=(0.0, ONSET_
     ----------
     x : array_like
         Raw EMG; ``axis`` is time, other dimensions are channels.
-    fs : float
-        Sampling rate in Hz.
+    %(fs)s
     method : {"hodges", "tkeo", "bonato"}
         ``"hodges"``: linear envelope (band-pass, rectify, ``smooth_hz``
         low-pass) above baseline mean + ``k`` SD. ``"tkeo"``: the same

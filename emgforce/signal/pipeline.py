@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emgforce._docs import fill_doc
 from emgforce.constants import (BANDPASS_HZ, BANDPASS_ORDER, ENVELOPE_LOWPASS_HZ, ENVELOPE_LOWPASS_ORDER,
                                 NOTCH_Q, RMS_WINDOW_S)
 from emgforce.errors import SignalError
@@ -192,6 +193,7 @@ class CausalState:
             raise_nonfinite(_kernels.mean_and_nonfinite(x2)[1], x2.shape[0])
 
 
+@fill_doc
 def emg_envelope(x, fs: float, *, params: EnvelopeParams | None = None, zero_phase: bool = True,
                  axis: int = 0, **overrides) -> np.ndarray:
     """EMG envelope of every channel: DC removal, band-pass, notch, rectification, smoothing.
@@ -200,8 +202,7 @@ def emg_envelope(x, fs: float, *, params: EnvelopeParams | None = None, zero_pha
     ----------
     x : array_like
         Raw EMG, ``axis`` is time (default ``(n_samples, n_channels)``).
-    fs : float
-        Sampling rate in Hz.
+    %(fs)s
     params : EnvelopeParams, optional
         Pipeline settings; defaults from :mod:`emgforce.constants`.
     zero_phase : bool

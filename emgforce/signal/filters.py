@@ -170,6 +170,17 @@ def _settle(coefficients: bytes, tol: float, limit: int) -> int | None:
     return w
 
 
+@functools.lru_cache(maxsize=64)
+def _steady_state_cached(coefficients: bytes) -> np.ndarray:
+    return ss.sosfilt_zi(np.frombuffer(coefficients).reshape(-1, 6))
+
+
+def steady_state(sos: np.ndarray) -> np.ndarray:
+    """``scipy.signal.sosfilt_zi(sos)``, computed once per filter: short signals are filtered often
+    (a fit smooths its model at every step), and the solve costs more than the filtering."""
+    return _steady_state_cached(np.ascontiguousarray(sos, dtype=np.float64).tobytes()).copy()
+
+
 def settle_samples(sos: np.ndarray, tol: float = 1e-18, limit: int = 1 << 22) -> int | None:
     """Samples after which the cascade forgets its state: ``||A**w||_inf <= tol``.
 
@@ -210,7 +221,7 @@ def time_blocks(n: int, n_ch: int, pad: int, warm: tuple) -> int:
 
 def with_zi(sos: np.ndarray) -> np.ndarray:
     """Rows ``(b0, b1, b2, 1, a1, a2, zi0, zi1)``: coefficients plus steady-state state."""
-    return np.ascontiguousarray(np.hstack([sos, ss.sosfilt_zi(sos)]))
+    return np.ascontiguousarray(np.hstack([sos, steady_state(sos)]))
 
 
 def filter_causal(x, sos, axis: int = 0, zi=None):
@@ -311,9 +322,9 @@ def filter_zero_phase(x, sos, axis: int = 0) -> np.ndarray:
     n_blocks = time_blocks(x2.shape[0], x2.shape[1], pad, (warm,))
     if n_blocks > 1:
         b = np.empty((-(-(x2.shape[0] + 2 * pad) // n_blocks), n_blocks * x2.shape[1]))
-        _kernels.filtfilt_blocked(x2, sos, ss.sosfilt_zi(sos), pad, warm, b, y2)
+        _kernels.filtfilt_blocked(x2, sos, steady_state(sos), pad, warm, b, y2)
     else:
-        _kernels.filtfilt(x2, np.zeros(x2.shape[1]), sos, ss.sosfilt_zi(sos), pad, y2, False)
+        _kernels.filtfilt(x2, np.zeros(x2.shape[1]), sos, steady_state(sos), pad, y2, False)
     return from_2d(y2, layout)
 
 

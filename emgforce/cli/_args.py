@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import math
 
-from emgforce._numbers import positive_number
+from emgforce._numbers import nonnegative_number, positive_number
 
 
 def positive_float(text: str) -> float:
@@ -15,10 +14,4 @@ def positive_float(text: str) -> float:
 
 def nonnegative_float(text: str) -> float:
     """A finite number >= 0 (a %MVC band edge ...); ``nan``, ``inf`` and negatives are refused."""
-    try:
-        number = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"value must be a number, got {text!r}") from None
-    if not (math.isfinite(number) and number >= 0):
-        raise argparse.ArgumentTypeError(f"value must be finite and not negative, got {text!r}")
-    return number
+    return nonnegative_number(text, "value", argparse.ArgumentTypeError)

@@ -24,11 +24,10 @@ from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 import numpy as np
-from scipy import signal as sps
 
 from emgforce._deprecation import renamed_kwargs
 from emgforce.errors import AnalysisError
-from emgforce.signal import filter_zero_phase
+from emgforce.signal import butter_sos, filter_zero_phase
 from emgforce.tasks.results import Phase
 
 log = logging.getLogger(__name__)
@@ -52,7 +51,7 @@ class PlateauLevels:
 @lru_cache(maxsize=32)
 def _lowpass_sos(cutoff_hz: float, fs_hz: float) -> np.ndarray:
     # designed once: the ramp fits smooth their model at every least-squares step
-    return sps.butter(2, cutoff_hz, btype="low", fs=fs_hz, output="sos")
+    return butter_sos(2, cutoff_hz, fs_hz, "low")
 
 
 def _smooth(x: np.ndarray, fs_hz: float, cutoff_hz: float | None) -> np.ndarray:

@@ -15,11 +15,17 @@ from typing import Any
 
 import numpy as np
 
-from emgforce.naming import SIDES, TASKS, parse_emg_channel_name
+from emgforce.naming import SIDES, TASKS
 
 #: points of the 0-100 % grid (every 1 %)
 N_POINTS = 101
 
+
+
+def _tags(result: Any, channel: str) -> tuple[str | None, str | None]:
+    """(muscle, side) the analysis recognised ``channel`` as (its tags, not its spelling)."""
+    tags = result.channels.get(channel, {})
+    return tags.get("muscle"), tags.get("side")
 
 def time_normalize(t_s: np.ndarray, x: np.ndarray, start_s: float, stop_s: float, n_points: int = N_POINTS) -> np.ndarray:
     """``x(t)`` between ``start_s`` and ``stop_s`` resampled onto ``n_points`` equally spaced instants.
@@ -78,10 +84,9 @@ def rep_curves(result: Any) -> dict[tuple[str, str, str], dict[str, Any]]:
         if not tr.reps:
             continue
         for channel, values in env["channels"].items():
-            parsed = parse_emg_channel_name(channel)
-            if parsed is None or (tr.side is not None and parsed[1] != tr.side):
+            muscle, side = _tags(result, channel)
+            if muscle is None or (tr.side is not None and side != tr.side):
                 continue
-            muscle, side = parsed
             for rep in tr.reps:
                 curve = time_normalize(t, values, rep.start_s, rep.stop_s)
                 if np.all(np.isfinite(curve)):
@@ -108,7 +113,7 @@ def activation_stats(result: Any) -> dict[tuple[str, str], dict[str, Any]]:
             for tr in trials:
                 if tr.side is not None and tr.side != side:
                     continue
-                gm = [m for m in tr.metrics if m.muscle and parse_emg_channel_name(m.muscle) == ("gluteus_medius", side)]
+                gm = [m for m in tr.metrics if m.muscle and _tags(result, m.muscle) == ("gluteus_medius", side)]
                 reps = [m for m in gm if m.name == "rep_emg_mean" and m.rep is not None]
                 picked = reps or [m for m in gm if m.name == "emg_mean" and m.rep is None]
                 if not reps:

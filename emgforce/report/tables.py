@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from emgforce.errors import ReportError
+from emgforce.naming import parse_emg_channel_name
 from emgforce.tasks.results import (
     SCHEMA_VERSION,
     TIDY_COLUMNS,
@@ -79,7 +80,7 @@ def read_json(path: str | Path) -> SessionResult:
         normalization_requested=doc.get("normalization_requested", ""), normalization=doc.get("normalization", {}),
         reference=doc.get("reference", {}), settings=doc["settings"], trials=trials, symmetry=symmetry,
         summary=doc.get("summary", []), messages=[Message(**m) for m in doc.get("messages", [])],
-        detected_weak_side=doc.get("detected_weak_side"), info=doc.get("info", {}),
+        detected_weak_side=doc.get("detected_weak_side"), info=doc.get("info", {}), channels=doc.get("channels", {}),
     )
 
 
@@ -122,4 +123,7 @@ def _schema_1_to_2(doc: dict) -> dict:
     renamed = {"normalisation": "normalization", "normalisation_requested": "normalization_requested"}
     doc = {renamed.get(k, k): v for k, v in doc.items()}
     doc["trials"] = [{renamed.get(k, k): v for k, v in t.items()} for t in doc["trials"]]
+    # 1.x analysed only emgforce's own channel names (GM_L ...): their tags follow from the names
+    doc["channels"] = {name: dict(zip(("muscle", "side"), parse_emg_channel_name(name) or (None, None)))
+                       for name in doc.get("normalization", {})}
     return doc

@@ -338,6 +338,7 @@ def analyze_session(
         normalization_requested=opts.normalization,
         normalization=norm,
         reference=ref,
+        channels={n: {"muscle": m, "side": s} for n, m, s in zip(ctx.names, ctx.muscles, ctx.sides)},
         settings={
             **{k: getattr(opts, k) for k in opts.__dataclass_fields__},
             "si_formula": SI_FORMULA,

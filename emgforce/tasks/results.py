@@ -139,6 +139,7 @@ class SessionResult:
     messages: list[Message] = field(default_factory=list)
     detected_weak_side: str | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    channels: dict[str, dict[str, str | None]] = field(default_factory=dict)  # EMG channel -> {"muscle", "side"} tags
     traces: dict[str, Any] = field(default_factory=dict, repr=False)
 
     normalisation = deprecated_attribute("normalisation", "normalization")
@@ -198,6 +199,7 @@ class SessionResult:
             "normalization_requested": self.normalization_requested,
             "normalization": self.normalization,
             "reference": self.reference,
+            "channels": self.channels,
             "settings": self.settings,
             "detected_weak_side": self.detected_weak_side,
             "summary": self.summary,

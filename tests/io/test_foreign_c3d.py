@@ -189,3 +189,24 @@ def test_analyze_session_reads_a_foreign_path(own, tmp_path):
     res = analyze_session(str(path), keep_traces=False)
     assert [t.label for t in res.trials] == [t.label for t in own.trials()]
     assert res.detected_weak_side == "left"
+
+
+def test_report_figures_select_gm_by_tags_not_spelling(result, foreign, tmp_path):
+    # the report's GM bars come from channels recognised as GM, whatever their labels say
+    from emgforce.report.curves import activation_stats
+    from emgforce.report.tables import read_json, write_json
+
+    gm = {n: t["side"] for n, t in result.channels.items() if t["muscle"] == "gluteus_medius"}
+    assert sorted(gm.values()) == ["left", "right"] and not any(n.startswith("GM_") for n in gm)
+    stats = activation_stats(result)
+    assert {side for (_, side) in stats} == {"left", "right"}
+    # each bar is the mean of that side's GM metrics, found through the tags
+    task, side = next(iter(stats))
+    gm_name = next(n for n, s in gm.items() if s == side)
+    vals = [m.value for t in result.trials if t.task == task and t.side in (None, side) for m in t.metrics
+            if m.muscle == gm_name and m.name == ("rep_emg_mean" if stats[(task, side)]["over"] == "reps" else "emg_mean")
+            and (m.rep is not None) == (stats[(task, side)]["over"] == "reps")]
+    assert stats[(task, side)]["mean"] == pytest.approx(np.mean(vals))
+    # and the tags survive report.json
+    write_json(result, tmp_path / "r.json")
+    assert read_json(tmp_path / "r.json").channels == result.channels

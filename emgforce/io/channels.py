@@ -30,6 +30,7 @@ from emgforce.naming import MUSCLES
 __all__ = [
     "ChannelMatch",
     "apply_channel_map",
+    "channel_tags",
     "load_channel_map",
     "muscle_key",
     "parse_channel_map",
@@ -224,6 +225,14 @@ def recognize_channel(label: str) -> ChannelMatch:
     if muscle is None and mentions_emg:
         reasons.append("'EMG' in the label: EMG of unknown muscle")
     return ChannelMatch(label, muscle, side, is_emg, "; ".join(reasons))
+
+
+def channel_tags(channel: Any) -> tuple[str | None, str | None]:
+    """(muscle, side) of a channel: its own tags when it has a muscle, else what its label is recognised as."""
+    if channel.muscle:
+        return channel.muscle, channel.side
+    match = recognize_channel(channel.name)
+    return (match.muscle, match.side) if match.muscle else (None, channel.side)
 
 
 # --- user channel maps ------------------------------------------------------------------

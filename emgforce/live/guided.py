@@ -41,7 +41,8 @@ from emgforce.errors import GuidedSetError
 from emgforce.io.recording import first_index_at
 from emgforce.live.pipeline import LivePipeline
 from emgforce.live.trials import TrialController
-from emgforce.naming import MUSCLES, TASKS, parse_emg_channel_name, trial_label
+from emgforce.io.channels import channel_tags
+from emgforce.naming import TASKS, trial_label
 from emgforce.tasks.base import get_task, registered_tasks
 from emgforce.tasks.options import AnalysisOptions
 from emgforce.tasks.reps import ENVELOPE_REP_SMOOTH_HZ, RepetitionTask
@@ -233,12 +234,11 @@ class GuidedSet:
 
     def _working(self, spec: SetSpec) -> list[int]:
         """The GM channels of the set's side (both for a bilateral task), as the offline task picks them."""
-        abbrev = MUSCLES["gluteus_medius"][0]
         side = None if get_task(spec.task).bilateral else spec.side
         cols = []
         for j, ch in enumerate(self.pipeline.emg_channels):
-            muscle = ch.muscle or (parse_emg_channel_name(ch.name) or (None, None))[0]
-            if (muscle == "gluteus_medius" or ch.name.startswith(abbrev + "_")) and side in (None, ch.side):
+            muscle, ch_side = channel_tags(ch)
+            if muscle == "gluteus_medius" and side in (None, ch_side):
                 cols.append(j)
         if not cols:
             raise GuidedSetError(f"no gluteus medius channel for {spec.label}; EMG channels: "

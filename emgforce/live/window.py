@@ -29,7 +29,8 @@ from emgforce.errors import DisplayError, EmgforceError
 from emgforce.live.patient import BAR_IN_BAND, PaintLatency, PatientState, PatientView
 from emgforce.live.pipeline import Frame, LivePipeline
 from emgforce.live.trials import TrialController
-from emgforce.naming import MUSCLES, SIDES, TASKS, parse_emg_channel_name
+from emgforce.io.channels import channel_tags
+from emgforce.naming import MUSCLES, SIDES, TASKS
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +77,8 @@ def _fmt(value: float, scale: float, spec: str) -> str:
 
 def _channel_key(ch) -> tuple[str, str | None]:
     """(muscle or channel name, side) of an EMG channel."""
-    if ch.muscle:
-        return ch.muscle, ch.side
-    parsed = parse_emg_channel_name(ch.name)
-    return parsed if parsed else (ch.name, ch.side)
+    muscle, side = channel_tags(ch)
+    return (muscle, side) if muscle else (ch.name, side)
 
 
 def _muscle_title(key: str) -> str:

@@ -185,3 +185,13 @@ def test_channel_map_overrides_and_moves_channels_into_emg():
 def test_channel_map_with_unknown_label_names_the_labels():
     with pytest.raises(KeyError, match="EMG9.*it has"):
         apply_channel_map(_rec(), {"EMG9": (GMED, "left")})
+
+
+def test_channel_tags_prefer_the_channels_own_tags_then_its_label():
+    from emgforce.io.channels import channel_tags
+    from emgforce.streams import ChannelInfo
+
+    assert channel_tags(ChannelInfo("EMG1", muscle="gluteus_maximus", side="right")) == ("gluteus_maximus", "right")
+    assert channel_tags(ChannelInfo("L GMED")) == ("gluteus_medius", "left")  # an untagged live/LSL label
+    assert channel_tags(ChannelInfo("LT GLUT. MED.")) == ("gluteus_medius", "left")
+    assert channel_tags(ChannelInfo("EMG1", side="left")) == (None, "left")

@@ -37,6 +37,9 @@ PARAMS: dict[str, str] = {
     "cop_m": "cop_m : ndarray, shape (n, 2)\n    COP, x = ML and y = AP, m; finite (a continuous loaded segment).",
     "fs_cop": "fs : float\n    Sampling rate of ``cop_m``, Hz.",
     "fs": "fs : float\n    Sampling rate in Hz.",
+    "workers": ("workers : int, optional\n    Threads for a long signal (cut in time into overlapping pieces; same result "
+                "to rounding):\n    a count, -1 for all CPUs, None for the default "
+                "(:func:`emgforce.signal.set_workers`, else\n    ``EMGFORCE_WORKERS``, else all CPUs)."),
 }
 
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.M)

@@ -129,12 +129,17 @@ class ProgressBar:
                  f"{self.done}/{self.total}{fail} {elapsed:5.1f}s {name[-40:]:<40}", width=self.width)
 
 
+def _one_thread() -> None:
+    """Batch processes already run in parallel: no filter threads inside them."""
+    os.environ["EMGFORCE_WORKERS"] = "1"
+
+
 def _local(paths: list[Path], outdirs: list[Path | None], options: dict[str, Any], figures: bool, jobs: int) -> Iterator[dict[str, Any]]:
     if jobs <= 1:
         for p, o in zip(paths, outdirs):
             yield analyze_one(p, o, options, figures)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_one_thread) as pool:
         futures = {pool.submit(analyze_one, p, o, options, figures): p for p, o in zip(paths, outdirs)}
         for fut in as_completed(futures):
             try:

@@ -15,6 +15,7 @@ from emgforce.signal.pipeline import EnvelopeParams, emg_envelope
 from emgforce.signal.chunked import emg_envelope_chunked
 from emgforce.signal.quality import QualityReport, check_quality
 from emgforce.signal.stream import StreamEnvelope, StreamFilter
+from emgforce.signal.workers import get_workers, set_workers
 
 __all__ = [
     "butter_sos", "notch_sos", "filter_causal", "filter_zero_phase",
@@ -26,4 +27,5 @@ __all__ = [
     "median_frequency", "mean_frequency", "spectral_fatigue", "FatigueResult",
     "QualityReport", "check_quality",
     "StreamFilter", "StreamEnvelope",
+    "get_workers", "set_workers",
 ]

@@ -1,18 +1,21 @@
 """Private numba kernels of the signal core.
 
 Layout: every kernel works on time-major, C-contiguous float64 arrays of shape
-``(n_samples, n_channels)``. The innermost loop always runs over channels, so
-the recursion of each channel is independent and LLVM vectorises across
-channels (one SIMD lane per channel); filter state lives in small
-``(n_sections, 2, n_channels)`` arrays that stay in L1 cache.
+``(n_samples, n_lanes)``. The innermost loop always runs over lanes, so the
+recursion of each lane is independent and LLVM vectorises across lanes (one SIMD
+lane each); filter state lives in small ``(n_sections, 2, n_lanes)`` arrays that
+stay in L1 cache. Lanes are the channels, or for zero-phase filtering the channels
+of several time blocks side by side (below).
 
 The biquad update is the transposed direct form II used by
 ``scipy.signal.sosfilt``, in the same order of operations, so results agree
 with scipy to rounding.
 
 Only float64 signatures are compiled (wrappers cast), which keeps the number of
-compilations, and the cached compile cost, small. The whole-signal kernels release
-the GIL, so threads (e.g. a batch over recordings) can run them in parallel.
+compilations, and the cached compile cost, small; so does calling small kernels in
+sequence from Python rather than one from another (numba re-optimises a caller with
+its callees inlined: seconds in a fresh environment). The whole-signal kernels
+release the GIL, so threads can run them in parallel (``signal.workers``).
 """
 
 from __future__ import annotations
@@ -105,111 +108,23 @@ def sos_forward(x, sos, z, y, flags):
     return 0
 
 
-@njit(cache=True)
-def _forward_odd(x, mean, sos, zi, pad, y, tail):
-    """Forward pass over the odd extension of ``x - mean`` (scipy ``odd_ext``).
-
-    The ``pad`` samples of the left extension only set the state; the main part
-    goes to ``y`` (which may be ``x``) and the right extension to ``tail``.
-    """
-    n, n_ch = x.shape
-    z = np.empty((sos.shape[0], 2, n_ch))
-    v = np.empty(n_ch)
-    # Right extension first: when y is x its source samples are overwritten below.
-    for k in range(pad):
-        for c in range(n_ch):
-            tail[k, c] = 2.0 * (x[n - 1, c] - mean[c]) - (x[n - 2 - k, c] - mean[c])
-    for c in range(n_ch):
-        v[c] = 2.0 * (x[0, c] - mean[c]) - (x[pad, c] - mean[c])
-    _init_state(z, zi, v)
-    for j in range(pad):
-        for c in range(n_ch):
-            v[c] = 2.0 * (x[0, c] - mean[c]) - (x[pad - j, c] - mean[c])
-        _step(v, sos, z)
-    for i in range(n):
-        for c in range(n_ch):
-            v[c] = x[i, c] - mean[c]
-        _step(v, sos, z)
-        for c in range(n_ch):
-            y[i, c] = v[c]
-    for k in range(pad):
-        for c in range(n_ch):
-            v[c] = tail[k, c]
-        _step(v, sos, z)
-        for c in range(n_ch):
-            tail[k, c] = v[c]
-
-
-@njit(cache=True)
-def _backward(y, sos, zi, pad, tail, rectify):
-    """Backward pass of filtfilt over ``y`` + ``tail``, in place on ``y``.
-
-    The left extension's outputs are trimmed by scipy, so the pass stops at
-    sample 0; ``rectify`` fuses full-wave rectification into the store.
-    """
-    n, n_ch = y.shape
-    z = np.empty((sos.shape[0], 2, n_ch))
-    v = np.empty(n_ch)
-    for c in range(n_ch):
-        v[c] = tail[pad - 1, c] if pad > 0 else y[n - 1, c]
-    _init_state(z, zi, v)
-    for k in range(pad - 1, -1, -1):
-        for c in range(n_ch):
-            v[c] = tail[k, c]
-        _step(v, sos, z)
-    for i in range(n - 1, -1, -1):
-        for c in range(n_ch):
-            v[c] = y[i, c]
-        _step(v, sos, z)
-        if rectify:
-            for c in range(n_ch):
-                y[i, c] = abs(v[c])
-        else:
-            for c in range(n_ch):
-                y[i, c] = v[c]
-
-
-@njit(cache=True, nogil=True)
-def filtfilt(x, mean, sos, zi, pad, y, rectify):
-    """scipy ``sosfiltfilt(sos, x - mean, axis=0)`` (odd padding) into ``y``."""
-    tail = np.empty((pad, x.shape[1]))
-    _forward_odd(x, mean, sos, zi, pad, y, tail)
-    _backward(y, sos, zi, pad, tail, rectify)
-
-
-@njit(cache=True, nogil=True)
-def envelope_zero_phase(x, mean, pre_sos, pre_zi, pre_pad, lp_sos, lp_zi, lp_pad, y):
-    """Fused zero-phase linear envelope, four sweeps, all in ``y``.
-
-    ``sosfiltfilt(lp, abs(sosfiltfilt(pre, x - mean)))``: forward and backward
-    pre-filter (rectified on the way back), then forward and backward low-pass.
-    """
-    n_ch = x.shape[1]
-    if pre_sos.shape[0] > 0:
-        filtfilt(x, mean, pre_sos, pre_zi, pre_pad, y, _flag(1))
-    else:
-        for i in range(x.shape[0]):
-            for c in range(n_ch):
-                y[i, c] = abs(x[i, c] - mean[c])
-    filtfilt(y, np.zeros(n_ch), lp_sos, lp_zi, lp_pad, y, _flag(0))
-
-
-# Time-blocked layout for few channels. The (few) channels alone leave most SIMD lanes
-# idle, so the padded time axis g = 0 .. n + 2 * pad - 1 (sample t = g - pad) is cut into
-# n_blocks blocks of `length` rows and stored as b[i, k * n_ch + c] = sample k * length + i:
-# each row holds one sample of every block, and the recursions of the blocks run side by
-# side like extra channels. Block k > 0 starts at rest `warm` samples before its first
-# sample (read from block k - 1), which the decay of the cascade makes exact to rounding
-# (see filters.settle_samples); the block holding a pass's first sample starts from
-# scipy's steady state there.
-
-
-_TILE = 256
-
+# Zero-phase filtering runs on a "lanes" layout b of shape (length, lanes). The padded
+# time axis g = 0 .. n + 2 * pad - 1 (sample t = g - pad) is cut into n_blocks = lanes // n_ch
+# blocks of `length` rows, b[i, k * n_ch + c] = sample g = k * length + i of channel c: each
+# row holds one sample of every block, and the recursions of the blocks run side by side
+# like extra channels, so even one channel fills the SIMD lanes. Block k > 0 starts at rest
+# `warm` samples before its first sample (read from block k - 1), which the decay of the
+# cascade makes exact to rounding (see filters.settle_samples); the block holding a pass's
+# first sample starts from scipy's steady state there. With one block this is plain
+# channel-parallel filtering of the padded signal.
 
 @njit(cache=True, inline="always")
-def _step_row(b, i, lo, sos, z, rectify):
-    """Pass row ``i`` of ``b``, lanes ``lo:``, through all sections, in place (``_step`` on a row)."""
+def _step_row(b, i, sos, z, rectify):
+    """Pass row ``i`` of ``b`` through all sections, in place.
+
+    Always the whole row: a loop over a sub-range of lanes measured 2.5x slower (LLVM
+    vectorises the loop only when its bound is the row's length, that of ``z`` too).
+    """
     lanes = b.shape[1]
     for s in range(sos.shape[0]):
         b0 = sos[s, 0]
@@ -217,142 +132,136 @@ def _step_row(b, i, lo, sos, z, rectify):
         b2 = sos[s, 2]
         a1 = sos[s, 4]
         a2 = sos[s, 5]
-        for c in range(lo, lanes):
+        for c in range(lanes):
             xc = b[i, c]
             yc = b0 * xc + z[s, 0, c]
             z[s, 0, c] = b1 * xc - a1 * yc + z[s, 1, c]
             z[s, 1, c] = b2 * xc - a2 * yc
             b[i, c] = yc
     if rectify:
-        for c in range(lo, lanes):
+        for c in range(lanes):
             b[i, c] = abs(b[i, c])
 
 
-@njit(cache=True, nogil=True)
-def blocked_pass(b, n_ch, sos, zi, warm, first, last, reverse, rectify):
-    """Causal pass over samples ``first .. last`` (padded index g) of blocked ``b``, in place.
+@njit(cache=True, inline="always")
+def _lane_offsets(n_ch, length, lanes, pad):
+    """Flat index in ``x`` (C order) of lane j's sample at row 0, and lane j's channel."""
+    off = np.empty(lanes, dtype=np.int64)
+    chan = np.empty(lanes, dtype=np.int64)
+    for j in range(lanes):
+        chan[j] = j % n_ch
+        off[j] = ((j // n_ch) * length - pad) * n_ch + chan[j]
+    return off, chan
 
-    Forward from ``first`` or, with ``reverse``, backward from ``last``, starting
-    from ``zi`` times that sample; the outputs outside the range are not meaningful.
-    Needs ``warm`` + the padding < the block length.
+
+@njit(cache=True, inline="always")
+def _inner_rows(n, n_ch, length, lanes, pad):
+    """Rows ``lo:hi`` of the layout where every block holds a sample (no bounds test needed)."""
+    lo = min(pad, length)
+    return lo, max(lo, min(length, n + pad - (lanes // n_ch - 1) * length))
+
+
+@njit(cache=True, nogil=True)
+def lanes_fill(x, mean, pad, b):
+    """``b`` holds ``x - mean`` at g = pad .. pad + n - 1 and zeros elsewhere."""
+    n, n_ch = x.shape
+    length, lanes = b.shape
+    flat = x.reshape(-1)
+    off, chan = _lane_offsets(n_ch, length, lanes, pad)
+    m = np.empty(lanes)
+    for j in range(lanes):
+        m[j] = mean[chan[j]]
+    lo, hi = _inner_rows(n, n_ch, length, lanes, pad)
+    for i in range(lo, hi):  # rows written whole, gathered from the blocks
+        r = i * n_ch
+        for j in range(lanes):
+            b[i, j] = flat[r + off[j]] - m[j]
+    for edge in range(2):  # the rows before and after
+        for i in range(0, lo) if edge == 0 else range(hi, length):
+            for j in range(lanes):
+                t = i + off[j] // n_ch
+                b[i, j] = flat[i * n_ch + off[j]] - m[j] if 0 <= t < n else 0.0
+
+
+@njit(cache=True, nogil=True)
+def lanes_read(b, pad, y):
+    """``y[t] = `` sample g = pad + t of ``b`` (the inverse of :func:`lanes_fill`)."""
+    n, n_ch = y.shape
+    length, lanes = b.shape
+    flat = y.reshape(-1)
+    off, _ = _lane_offsets(n_ch, length, lanes, pad)
+    lo, hi = _inner_rows(n, n_ch, length, lanes, pad)
+    for i in range(lo, hi):
+        r = i * n_ch
+        for j in range(lanes):
+            flat[r + off[j]] = b[i, j]
+    for edge in range(2):
+        for i in range(0, lo) if edge == 0 else range(hi, length):
+            for j in range(lanes):
+                if 0 <= i + off[j] // n_ch < n:
+                    flat[i * n_ch + off[j]] = b[i, j]
+
+
+@njit(cache=True, inline="always")
+def _at(b, n_ch, g, c):
+    """Row and lane of sample g of channel c."""
+    return g % b.shape[0], (g // b.shape[0]) * n_ch + c
+
+
+@njit(cache=True, nogil=True)
+def lanes_extend(b, n_ch, pad, n, pad_ext):
+    """scipy's odd extension by ``pad_ext`` samples at both ends of samples g = pad .. pad + n - 1."""
+    for c in range(n_ch):
+        for side in range(2):
+            g_end = pad if side == 0 else pad + n - 1
+            step = -1 if side == 0 else 1
+            ie, ce = _at(b, n_ch, g_end, c)
+            end = b[ie, ce]
+            for j in range(1, pad_ext + 1):
+                io, co = _at(b, n_ch, g_end + step * j, c)
+                ii, ci = _at(b, n_ch, g_end - step * j, c)
+                b[io, co] = 2.0 * end - b[ii, ci]
+
+
+@njit(cache=True, inline="always")
+def _start_block(z, zi, b, row, lo, n_ch):
+    """Steady state ``zi * b[row, lo:lo + n_ch]`` for the lanes of one block."""
+    for s in range(z.shape[0]):
+        for j in range(2):
+            for c in range(lo, lo + n_ch):
+                z[s, j, c] = zi[s, j] * b[row, c]
+
+
+@njit(cache=True, nogil=True)
+def lanes_pass(b, n_ch, sos, zi, warm, first, last, reverse, rectify):
+    """Causal pass over samples g = ``first`` .. ``last`` of ``b``, in place.
+
+    Forward from ``first`` or, with ``reverse``, backward from ``last``, starting from
+    ``zi`` times that sample (scipy's steady state). Every row is filtered whole: rows
+    outside the range get finite outputs of no meaning (``b`` must be finite there),
+    and the starting block's state is set when the pass reaches its first sample.
+    The other blocks start at rest ``warm`` samples early, on the rows of the block
+    before (after, in reverse), which needs ``warm`` + the padding < ``length``.
     """
     length, lanes = b.shape
     z = np.zeros((sos.shape[0], 2, lanes))
     start = last if reverse else first
-    k0 = start // length
-    r0 = start % length
-    if reverse:
-        # warm-up of block k from the first `warm` rows of block k + 1, backwards
-        w = np.zeros((warm, lanes))
-        for i in range(warm):
-            for c in range(lanes - n_ch):
-                w[i, c] = b[i, c + n_ch]
-        for i in range(warm - 1, -1, -1):
-            _step_row(w, i, 0, sos, z, False)
-        for i in range(length - 1, r0, -1):
-            _step_row(b, i, 0, sos, z, rectify)
-        _start_lanes(z, zi, b, r0, k0 * n_ch, n_ch)
-        for i in range(r0, -1, -1):
-            _step_row(b, i, 0, sos, z, rectify)
-    else:
-        w = np.zeros((warm, lanes))
-        for i in range(warm):
-            for c in range(n_ch, lanes):
-                w[i, c] = b[length - warm + i, c - n_ch]
-        for i in range(warm):
-            _step_row(w, i, 0, sos, z, False)
-        for i in range(r0):
-            _step_row(b, i, 0, sos, z, rectify)
-        _start_lanes(z, zi, b, r0, k0 * n_ch, n_ch)
-        for i in range(r0, length):
-            _step_row(b, i, 0, sos, z, rectify)
-
-
-@njit(cache=True, inline="always")
-def _start_lanes(z, zi, b, row, lo, n_ch):
-    """Steady state ``zi * b[row, lo:lo + n_ch]`` for the lanes of one block."""
-    for s in range(z.shape[0]):
-        for j in range(2):
-            for c in range(n_ch):
-                z[s, j, lo + c] = zi[s, j] * b[row, lo + c]
-
-
-@njit(cache=True, nogil=True)
-def to_blocks(x, mean, pad, pad_ext, b):
-    """Fill blocked ``b`` with ``x - mean`` at g = pad .. pad + n - 1 and its odd extension of ``pad_ext``."""
-    n, n_ch = x.shape
-    length = b.shape[0]
-    # tiles of rows keep the transposition's working set in cache
-    for i0 in range(0, length, _TILE):
-        for k in range(b.shape[1] // n_ch):
-            for i in range(i0, min(i0 + _TILE, length)):
-                t = k * length + i - pad
-                if 0 <= t < n:
-                    for c in range(n_ch):
-                        b[i, k * n_ch + c] = x[t, c] - mean[c]
-                else:
-                    for c in range(n_ch):
-                        b[i, k * n_ch + c] = 0.0
-    extend_blocks(b, n_ch, pad, n, pad_ext)
-
-
-@njit(cache=True, nogil=True)
-def extend_blocks(b, n_ch, pad, n, pad_ext):
-    """Odd extension by ``pad_ext`` samples at both ends of samples g = pad .. pad + n - 1 of ``b``."""
-    length = b.shape[0]
-    for j in range(1, pad_ext + 1):
-        for c in range(n_ch):
-            _odd_point(b, n_ch, length, pad, pad - j, pad + j, c)
-            _odd_point(b, n_ch, length, pad + n - 1, pad + n - 1 + j, pad + n - 1 - j, c)
-
-
-@njit(cache=True, inline="always")
-def _odd_point(b, n_ch, length, g_end, g_out, g_in, c):
-    end = b[g_end % length, (g_end // length) * n_ch + c]
-    b[g_out % length, (g_out // length) * n_ch + c] = 2.0 * end - b[g_in % length, (g_in // length) * n_ch + c]
-
-
-@njit(cache=True, nogil=True)
-def from_blocks(b, pad, y):
-    """``y[t] = b`` at g = pad + t (inverse of :func:`to_blocks`'s placement)."""
-    n, n_ch = y.shape
-    length = b.shape[0]
-    for i0 in range(0, length, _TILE):
-        for k in range(b.shape[1] // n_ch):
-            for i in range(max(i0, pad - k * length), min(i0 + _TILE, length, n + pad - k * length)):
-                t = k * length + i - pad
-                for c in range(n_ch):
-                    y[t, c] = b[i, k * n_ch + c]
-
-
-@njit(cache=True, nogil=True)
-def filtfilt_blocked(x, sos, zi, pad, warm, b, y):
-    """scipy ``sosfiltfilt(sos, x, axis=0)`` (odd padding) on the time-blocked layout ``b``."""
-    n, n_ch = x.shape
-    to_blocks(x, np.zeros(n_ch), pad, pad, b)
-    first = pad - pad  # not the constant 0, which would specialise blocked_pass once more
-    blocked_pass(b, n_ch, sos, zi, warm, first, n + 2 * pad - 1, _flag(0), _flag(0))
-    blocked_pass(b, n_ch, sos, zi, warm, first, n + 2 * pad - 1, _flag(1), _flag(0))
-    from_blocks(b, pad, y)
-
-
-@njit(cache=True, nogil=True)
-def envelope_blocked(x, mean, pre_sos, pre_zi, pre_pad, pre_warm, lp_sos, lp_zi, lp_pad, lp_warm, b, y):
-    """The four sweeps of :func:`envelope_zero_phase` on the time-blocked layout ``b``."""
-    n, n_ch = x.shape
-    pad = max(pre_pad, lp_pad)
-    to_blocks(x, mean, pad, pre_pad, b)
-    if pre_sos.shape[0] > 0:
-        blocked_pass(b, n_ch, pre_sos, pre_zi, pre_warm, pad - pre_pad, pad + n + pre_pad - 1, _flag(0), _flag(0))
-        blocked_pass(b, n_ch, pre_sos, pre_zi, pre_warm, pad - pre_pad, pad + n + pre_pad - 1, _flag(1), _flag(1))
-    else:
-        for i in range(b.shape[0]):
-            for c in range(b.shape[1]):
-                b[i, c] = abs(b[i, c])
-    extend_blocks(b, n_ch, pad, n, lp_pad)
-    blocked_pass(b, n_ch, lp_sos, lp_zi, lp_warm, pad - lp_pad, pad + n + lp_pad - 1, _flag(0), _flag(0))
-    blocked_pass(b, n_ch, lp_sos, lp_zi, lp_warm, pad - lp_pad, pad + n + lp_pad - 1, _flag(1), _flag(0))
-    from_blocks(b, pad, y)
+    if lanes > n_ch:
+        w = np.zeros((1, lanes))  # one warm-up row: block j's lanes hold a row of block j -/+ 1
+        for k in range(warm):
+            if reverse:
+                for c in range(lanes - n_ch):
+                    w[0, c] = b[warm - 1 - k, c + n_ch]
+            else:
+                for c in range(lanes - n_ch):
+                    w[0, c + n_ch] = b[length - warm + k, c]
+            _step_row(w, 0, sos, z, False)
+    # one loop (two call sites of the inlined row step in all: compile time of a fresh cache)
+    for k in range(length):
+        i = length - 1 - k if reverse else k
+        if i == start % length:
+            _start_block(z, zi, b, i, (start // length) * n_ch, n_ch)
+        _step_row(b, i, sos, z, rectify)
 
 
 @njit(cache=True, nogil=True)
@@ -404,9 +313,8 @@ def _replace_nonfinite(v, policy, hold, counts):
     return replaced
 
 
-@njit(cache=True, nogil=True)
 def mean_and_nonfinite(x):
-    """Per-channel mean and count of NaN/inf samples, in one sweep.
+    """Per-channel mean and count of NaN/inf samples, in one sweep (of :func:`add_block_sums`).
 
     Sums run over blocks of 4096 rows, then over the block sums, which keeps the
     rounding error of long recordings near numpy's pairwise summation.
@@ -426,17 +334,32 @@ def add_block_sums(x, total, bad):
     the whole signal in :func:`mean_and_nonfinite`, to the last bit.
     """
     n, n_ch = x.shape
-    part = np.empty(n_ch)
+    x = np.ascontiguousarray(x)
+    # 16 rows side by side: a long contiguous inner loop (SIMD, independent partial
+    # sums) whatever the channel count; loop indices from 0 spare numba's negative-index
+    # test, which would stop LLVM vectorising
+    w = 16 * n_ch
+    part = np.empty(w)
     for start in range(0, n, 4096):
-        for c in range(n_ch):
-            part[c] = 0.0
-        for i in range(start, min(n, start + 4096)):
+        stop = min(n, start + 4096)
+        whole = start + (stop - start) // 16 * 16
+        part[:] = 0.0
+        rows = x[start:whole].reshape((-1, w))
+        for k in range(rows.shape[0]):
+            for j in range(w):
+                part[j] += rows[k, j]
+        rest = x[whole:stop]
+        for k in range(rest.shape[0]):
             for c in range(n_ch):
-                v = x[i, c]
-                part[c] += v
-                bad[c] += not np.isfinite(v)
+                part[c] += rest[k, c]
         for c in range(n_ch):
-            total[c] += part[c]
+            s = 0.0
+            for k in range(16):
+                s += part[k * n_ch + c]
+            total[c] += s
+            if not np.isfinite(s):  # NaN/inf propagate into the sum: count them only then
+                for i in range(start, stop):
+                    bad[c] += not np.isfinite(x[i, c])
 
 
 @njit(cache=True)

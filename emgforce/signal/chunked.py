@@ -7,7 +7,7 @@ same causal kernels as :func:`~emgforce.signal.emg_envelope` in the same order -
 forward and backward band-pass/notch over scipy's odd extension, rectification,
 forward and backward low-pass -- carrying the filter state from chunk to chunk and
 using the output as the scratch space between sweeps, so the result equals the
-in-memory channel-parallel computation to the last bit (and scipy's chain to
+in-memory computation of a short signal (one time block) to the last bit (and scipy's chain to
 rounding).
 """
 

@@ -20,6 +20,7 @@ from emgforce.signal._lazy import kernels as _kernels
 from emgforce.signal._lazy import scipy_signal as ss
 from emgforce.signal._arrays import check_fs, check_positive, from_2d, is_positive_int, to_2d
 from emgforce.signal.quality import raise_nonfinite
+from emgforce.signal.workers import get_workers, map_threads
 
 __all__ = ["butter_sos", "filter_causal", "filter_zero_phase", "notch_sos", "padlen", "sosfilt", "sosfiltfilt"]
 
@@ -70,7 +71,20 @@ def butter_sos(order: int, cutoff_hz, fs: float, btype: str = "band") -> np.ndar
                               f"{nyq:g} Hz (fs = {fs:g} Hz); lower it or record at a higher rate")
     if want == 2 and not edges[0] < edges[1]:
         raise SignalError(f"band edges must increase, got {edges[0]:g} and {edges[1]:g} Hz")
-    return ss.butter(int(order), edges if want == 2 else edges[0], btype=kind, fs=fs, output="sos")
+    return _butter(int(order), tuple(float(f) for f in edges), kind, fs).copy()
+
+
+# Designs are cached: a design costs ~0.5 ms, more than filtering a few seconds of signal
+# (trial windows, fits that smooth a model at every step, the envelope of 10 min on one channel
+# is ~8 ms). Callers get copies.
+@functools.lru_cache(maxsize=128)
+def _butter(order: int, edges: tuple, kind: str, fs: float) -> np.ndarray:
+    return ss.butter(order, edges if len(edges) == 2 else edges[0], btype=kind, fs=fs, output="sos")
+
+
+@functools.lru_cache(maxsize=128)
+def _notch(f_hz: float, q: float, fs: float) -> np.ndarray:
+    return ss.tf2sos(*ss.iirnotch(f_hz, q, fs=fs))
 
 
 @fill_doc
@@ -107,8 +121,7 @@ def notch_sos(f0_hz: float, fs: float, *, q: float = NOTCH_Q, harmonics: int = 1
         if not (np.isfinite(f) and 0.0 < f < fs / 2.0):
             raise SignalError(f"notch at {f:g} Hz (harmonic {k} of {f0_hz:g} Hz) must lie strictly between 0 "
                               f"and the Nyquist frequency {fs / 2:g} Hz; use fewer harmonics")
-        b, a = ss.iirnotch(f, q, fs=fs)
-        sections.append(ss.tf2sos(b, a))
+        sections.append(_notch(f, q, fs))
     return np.vstack(sections)
 
 
@@ -192,31 +205,93 @@ def settle_samples(sos: np.ndarray, tol: float = 1e-18, limit: int = 1 << 22) ->
     return _settle(np.ascontiguousarray(sos, dtype=np.float64)[:, :6].tobytes(), tol, limit)
 
 
-# SIMD lanes worth filling: below this many channels, zero-phase filtering also runs
-# time blocks side by side (measured: 16 lanes of float64 suit the AVX2/AVX-512 machine
-# best; benchmarks/README.md).
+# SIMD lanes worth filling: with fewer channels, zero-phase filtering also runs time blocks
+# side by side (measured: 16 lanes of float64 suit the AVX2/AVX-512 machine best;
+# benchmarks/README.md).
 BLOCK_LANES = 16
-# Two blocks gained only 10-15 % (6-8 channels, 10 min) but make a fresh environment compile
-# the blocked kernels too (~8 s here) where the channel-parallel ones already serve.
-MIN_BLOCKS = 3
-# Short signals (trial windows) stay channel-parallel: blocks would save under a millisecond
-# there, and an analysis would compile both kernel sets in a fresh environment.
-MIN_BLOCK_SAMPLES = 1 << 15
+WARM_RATIO = 4
 
 
 def time_blocks(n: int, n_ch: int, pad: int, warm: tuple) -> int:
-    """Number of time blocks for the blocked kernels (1: filter the channels as they are).
+    """Number of time blocks of the zero-phase kernels (1: filter the channels as they are).
 
-    Each block must be long enough that its warm-up (``warm``, from
-    :func:`settle_samples`) costs at most a quarter of it, and hold at least
-    ``MIN_BLOCK_SAMPLES``; fewer than ``MIN_BLOCKS`` blocks are not worth it.
+    Up to ``BLOCK_LANES / n_ch`` blocks (rounded up), each long enough that its
+    warm-up (``warm``, from :func:`settle_samples`) costs at most a quarter of it.
     """
     if any(w is None for w in warm):
         return 1
-    k = BLOCK_LANES // n_ch
-    while k >= MIN_BLOCKS and (n + 2 * pad) // k < max(4 * max(warm), MIN_BLOCK_SAMPLES) + 2 * pad + k + 1:
+    k = -(-BLOCK_LANES // n_ch)
+    while k > 1 and (n + 2 * pad) // k < WARM_RATIO * max(warm) + 2 * pad + k + 1:
         k -= 1
-    return k if k >= MIN_BLOCKS else 1
+    return k
+
+
+# Threads pay off from this many samples per piece (pieces overlap by the settle times).
+MIN_PIECE_SAMPLES = 1 << 17
+
+
+def zero_phase_run(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel, *args,
+                   workers: int | None = None) -> np.ndarray:
+    """``x2 - mean`` padded by ``pad`` rows and laid out in time blocks, through ``kernel`` in place.
+
+    ``kernel(b, n_ch, n, pad, *args)`` is a zero-phase kernel of :mod:`._kernels`
+    (e.g. :func:`filtfilt_in_place`); ``warm`` are the warm-ups (settle
+    times) of its filters in the order they run. A long signal is cut in time into
+    one piece per worker thread, each overlapping its neighbours by the sum of the
+    settle times plus the padding: an error started at a cut (the piece's own edge
+    padding) dies out within one settle time per pass, so the kept middle of each
+    piece equals the whole-signal result to rounding. Returns the ``(n, n_ch)``
+    samples of the result.
+    """
+    n = x2.shape[0]
+    threads = get_workers(workers)
+    parts = 1
+    if all(w is not None for w in warm):
+        halo = sum(warm) + 2 * pad
+        parts = max(1, min(threads, n // max(MIN_PIECE_SAMPLES, 4 * halo)))
+    if parts == 1:
+        return _run_blocks(x2, mean, pad, warm, kernel, args)
+    y2 = np.empty_like(x2)
+    cuts = [n * j // parts for j in range(parts + 1)]
+
+    def piece(j: int) -> None:
+        lo, hi = max(0, cuts[j] - halo), min(n, cuts[j + 1] + halo)
+        y2[cuts[j]:cuts[j + 1]] = _run_blocks(x2[lo:hi], mean, pad, warm, kernel, args)[cuts[j] - lo:cuts[j + 1] - lo]
+
+    map_threads(piece, list(range(parts)))
+    return y2
+
+
+def filtfilt_in_place(b: np.ndarray, n_ch: int, n: int, pad: int, sos: np.ndarray, zi: np.ndarray, sos_pad: int,
+                      warm: int, rectify: bool) -> None:
+    """scipy ``sosfiltfilt`` (odd padding of ``sos_pad``) of samples g = pad .. pad + n - 1 of the
+    time-block layout ``b``, in place, rectified if asked (a kernel for :func:`zero_phase_run`).
+
+    The sweeps are called from Python: numba would compile a caller of both again (seconds
+    in a fresh environment) and ran it slower.
+    """
+    _kernels.lanes_extend(b, n_ch, pad, n, sos_pad)
+    _kernels.lanes_pass(b, n_ch, sos, zi, warm, pad - sos_pad, pad + n + sos_pad - 1, False, False)
+    _kernels.lanes_pass(b, n_ch, sos, zi, warm, pad - sos_pad, pad + n + sos_pad - 1, True, rectify)
+
+
+def _run_blocks(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel, args: tuple) -> np.ndarray:
+    """One thread's part of :func:`zero_phase_run`."""
+    n, n_ch = x2.shape
+    n_blocks = time_blocks(n, n_ch, pad, warm)
+    if n_blocks == 1:  # the padded signal itself; the result is a view of it
+        b = np.empty((n + 2 * pad, n_ch))
+        b[:pad] = 0.0
+        b[pad + n:] = 0.0
+        np.subtract(x2, mean, out=b[pad:pad + n])
+        kernel(b, n_ch, n, pad, *args)
+        return b[pad:pad + n]
+    b = np.empty((-(-(n + 2 * pad) // n_blocks), n_blocks * n_ch))
+    _kernels.lanes_fill(x2, mean, pad, b)
+    kernel(b, n_ch, n, pad, *args)
+    y2 = np.empty_like(x2)
+    _kernels.lanes_read(b, pad, y2)
+    return y2
 
 
 def with_zi(sos: np.ndarray) -> np.ndarray:
@@ -282,7 +357,8 @@ def filter_causal(x, sos, axis: int = 0, zi=None):
     return y, np.moveaxis(zf, 1, layout.axis + 1)
 
 
-def filter_zero_phase(x, sos, axis: int = 0) -> np.ndarray:
+@fill_doc
+def filter_zero_phase(x, sos, axis: int = 0, *, workers: int | None = None) -> np.ndarray:
     """Zero-phase forward-backward filtering: ``scipy.signal.sosfiltfilt`` with the signal first.
 
     Same edge handling as scipy's default: odd extension of
@@ -296,6 +372,7 @@ def filter_zero_phase(x, sos, axis: int = 0) -> np.ndarray:
     sos : array_like, shape (n_sections, 6)
     axis : int
         Time axis (default 0).
+    %(workers)s
 
     Returns
     -------
@@ -317,14 +394,9 @@ def filter_zero_phase(x, sos, axis: int = 0) -> np.ndarray:
     bad = _kernels.mean_and_nonfinite(x2)[1]
     if bad.any():
         raise_nonfinite(bad, x2.shape[0])
-    y2 = np.empty_like(x2)
     warm = settle_samples(sos)
-    n_blocks = time_blocks(x2.shape[0], x2.shape[1], pad, (warm,))
-    if n_blocks > 1:
-        b = np.empty((-(-(x2.shape[0] + 2 * pad) // n_blocks), n_blocks * x2.shape[1]))
-        _kernels.filtfilt_blocked(x2, sos, steady_state(sos), pad, warm, b, y2)
-    else:
-        _kernels.filtfilt(x2, np.zeros(x2.shape[1]), sos, steady_state(sos), pad, y2, False)
+    y2 = zero_phase_run(x2, np.zeros(x2.shape[1]), pad, (warm,), filtfilt_in_place, sos, steady_state(sos),
+                        pad, warm or 0, False, workers=workers)
     return from_2d(y2, layout)
 
 

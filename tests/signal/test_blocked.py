@@ -100,10 +100,22 @@ def test_blocked_filter_equals_scipy_at_any_length(n, n_ch, seed):
     assert np.abs(filter_zero_phase(x, sos) - ref).max() <= 1e-12 * np.abs(ref).max()
 
 
-def test_six_or_more_channels_keep_the_channel_parallel_kernels():
-    """Blocks start at three (two gain little and cost a second set of compiled kernels)."""
+@pytest.mark.parametrize("n_ch", [1, 2, 3, 5, 6, 8, 15, 16, 64])
+def test_long_signals_fill_sixteen_lanes(n_ch):
+    """Blocks x channels >= 16 SIMD lanes (one block from 16 channels up); short windows stay whole."""
     warm = (settle_samples(PRE), settle_samples(LP))
     pad = max(padlen(PRE), padlen(LP))
-    assert time_blocks(1_200_000, 6, pad, warm) == 1
-    assert time_blocks(1_200_000, 5, pad, warm) == 3
-    assert time_blocks(16_000, 2, padlen(LP), (512,)) == 1  # a short trial window
+    blocks = time_blocks(1_200_000, n_ch, pad, warm)
+    assert blocks == -(-16 // n_ch)
+    assert blocks * n_ch >= 16
+    assert time_blocks(16_000, n_ch, padlen(LP), (settle_samples(LP),)) == 1  # a trial window
+
+
+@pytest.mark.parametrize("n_ch,n", [(6, 300_000), (8, 200_000)])
+def test_two_or_three_blocks_equal_scipy(n_ch, n):
+    pad = max(padlen(PRE), padlen(LP))
+    assert time_blocks(n, n_ch, pad, (settle_samples(PRE), settle_samples(LP))) in (2, 3)
+    x = np.random.default_rng(n_ch).standard_normal((n, n_ch)) + 0.3
+    ref = scipy_envelope(x)
+    got = emg_envelope(x, FS, notch_hz=50.0, lowpass_order=4, workers=1)
+    assert np.abs(got - ref).max() <= 1e-12 * np.abs(ref).max()

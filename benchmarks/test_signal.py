@@ -6,8 +6,9 @@ order 4); float64. Groups (each with its scipy reference, checked to give the sa
 output):
 
 * ``envelope-{c}ch-10min-2kHz`` for c = 1, 2, 4, 6, 8, 16, 64: DC removal and the chain
-  above, all zero-phase, 10 min at 2 kHz. The reference is the same chain from
-  ``scipy.signal.sosfiltfilt`` in scipy's native ``(channels, time)`` layout.
+  above, all zero-phase, 10 min at 2 kHz, ours with its default threads (all CPUs) and
+  on one thread. The reference is the same chain from ``scipy.signal.sosfiltfilt`` in
+  scipy's native ``(channels, time)`` layout (one thread).
 * ``stream-{c}ch-{b}samples`` for c = 1, 16 and b = 20, 32, 100: one block through the
   causal chain with kept state; reference: ``scipy.signal.sosfilt`` with ``zi`` per
   block (band-pass + notch, ``abs``, low-pass).
@@ -65,6 +66,18 @@ def test_envelope_zero_phase(benchmark, n_ch):
     benchmark.group = f"envelope-{n_ch}ch-10min-2kHz"
     x = emg(n_ch)
     got = benchmark.pedantic(emg_envelope, args=(x, FS), kwargs=DESIGN, rounds=rounds(n_ch), warmup_rounds=1)
+    ref = scipy_envelope(np.ascontiguousarray(x.T)).T
+    assert np.max(np.abs(got - ref)) <= 1e-12 * np.max(np.abs(ref))
+    record_rate(benchmark, x.size)
+
+
+@pytest.mark.parametrize("n_ch", CHANNELS)
+def test_envelope_zero_phase_one_thread(benchmark, n_ch):
+    """Ours on one thread (``workers=1``): the single-core ratio, beside the default (all CPUs)."""
+    benchmark.group = f"envelope-{n_ch}ch-10min-2kHz"
+    x = emg(n_ch)
+    got = benchmark.pedantic(emg_envelope, args=(x, FS), kwargs=dict(DESIGN, workers=1), rounds=rounds(n_ch),
+                             warmup_rounds=1)
     ref = scipy_envelope(np.ascontiguousarray(x.T)).T
     assert np.max(np.abs(got - ref)) <= 1e-12 * np.max(np.abs(ref))
     record_rate(benchmark, x.size)

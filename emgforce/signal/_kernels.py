@@ -404,7 +404,6 @@ def _replace_nonfinite(v, policy, hold, counts):
     return replaced
 
 
-@njit(cache=True, nogil=True)
 def mean_and_nonfinite(x):
     """Per-channel mean and count of NaN/inf samples, in one sweep.
 
@@ -418,19 +417,28 @@ def mean_and_nonfinite(x):
     return total / max(n, 1), bad
 
 
-@njit(cache=True, nogil=True)
 def add_block_sums(x, total, bad):
     """Add the sums of ``x`` over blocks of 4096 rows to ``total``, its NaN/inf counts to ``bad``.
 
     Fed chunk by chunk (chunks a multiple of 4096 rows), the totals are those of
     the whole signal in :func:`mean_and_nonfinite`, to the last bit.
     """
+    _block_sums(x, total, bad, np.empty(x.shape[1]))
+
+
+# Allocations and builtins (np.zeros, min) stay in the Python wrappers above: inside
+# the kernel they made its fresh-cache compilation 5x longer (0.55 s vs 0.11 s).
+@njit(cache=True, nogil=True)
+def _block_sums(x, total, bad, part):
+    """Kernel of :func:`add_block_sums`; ``part`` (n_channels,) is scratch."""
     n, n_ch = x.shape
-    part = np.empty(n_ch)
     for start in range(0, n, 4096):
+        stop = start + 4096
+        if stop > n:
+            stop = n
         for c in range(n_ch):
             part[c] = 0.0
-        for i in range(start, min(n, start + 4096)):
+        for i in range(start, stop):
             for c in range(n_ch):
                 v = x[i, c]
                 part[c] += v

@@ -52,40 +52,50 @@ def cop_kernel(forces, origin, rot, centre, load_sign, threshold, lab, cop, free
             free_moment[i] = tz
 
 
-@njit(cache=True)
 def sample_entropy_counts(x, m, r):
     """Pair counts (A: length m+1, B: length m) for sample entropy.
 
     Templates start at 0 .. n-m-1 (the same n-m templates for both lengths,
-    Richman & Moorman 2000). Templates are sorted by their first value and
-    their coordinates gathered into contiguous rows, so the partners of
-    template ``p`` within ``r`` in the first coordinate are the run
-    ``p+1 .. end-1`` (``end`` only moves forward: subtracting a fixed value is
-    monotone in floating point, so the test ``first[q] - first[p] <= r`` is
-    exactly the definition's). The remaining coordinates are tested by
-    branch-free loops over that run, which LLVM vectorises; the comparisons
-    are the definition's ``|a - b| <= r``, so the counts are exact.
+    Richman & Moorman 2000). They are sorted by their first value (numpy's
+    sort: numba's would cost more than a second of compilation on a fresh
+    cache) and their coordinates gathered into contiguous rows for
+    :func:`_count_pairs`. The order of tied first values does not matter:
+    every pair is counted once either way.
     """
-    n = x.shape[0]
-    nt = n - m
-    order = np.argsort(x[:nt], kind="mergesort")
-    t = np.empty((m + 1, nt))
-    for k in range(m + 1):
-        for p in range(nt):
-            t[k, p] = x[order[p] + k]
+    nt = x.shape[0] - m
+    order = np.argsort(x[:nt])
+    t = x[order + np.arange(m + 1)[:, None]]
+    return _count_pairs(t, r, np.empty(nt if m > 2 else 0, dtype=np.bool_))
+
+
+@njit(cache=True)
+def _count_pairs(t, r, ok):
+    """Pair counts of the templates ``t`` (m+1, nt), sorted by their first row.
+
+    The partners of template ``p`` within ``r`` in the first coordinate are the
+    run ``p+1 .. end-1`` (``end`` only moves forward: subtracting a fixed value
+    is monotone in floating point, so the test ``first[q] - first[p] <= r`` is
+    exactly the definition's). The remaining coordinates are tested by
+    branch-free loops over that run, which LLVM vectorises; the comparisons are
+    the definition's ``|a - b| <= r``, so the counts are exact. ``ok`` (nt,) is
+    scratch for m > 2. No allocation or library call: each would add to the
+    compile time of a fresh cache.
+    """
+    m = t.shape[0] - 1
+    nt = t.shape[1]
     first = t[0]
     mid = t[1]
     last = t[m]
-    ok = np.empty(nt if m > 2 else 0, dtype=np.bool_)
     a_count = 0
     b_count = 0
     end = 0
     for p in range(nt):
         xi = first[p]
-        end = max(end, p + 1)
+        lo = p + 1
+        if end < lo:
+            end = lo
         while end < nt and first[end] - xi <= r:
             end += 1
-        lo = p + 1
         a = 0
         b = 0
         vl = last[p]

@@ -16,10 +16,10 @@ def sample_entropy(x: np.ndarray, m: int = 2, r: float = 0.2, *, r_relative: boo
 
     ``-ln(A / B)`` where B counts pairs of distinct templates of length m and
     A pairs of length m + 1 whose Chebyshev distance is ``<= r``; both use
-    the same n - m template starts, self-matches excluded. Computed by a
-    numba kernel that sorts the templates by their first value, so each one
-    is compared only with the run of templates whose first value lies within
-    r, in branch-free vectorised loops (the same counts as the O(n^2)
+    the same n - m template starts, self-matches excluded. The templates are
+    sorted by their first value, so a numba kernel compares each one only
+    with the run of templates whose first value lies within r, in
+    branch-free vectorised loops (the same counts as the O(n^2)
     all-pairs definition; the work is proportional to the pairs matching in
     the first coordinate, which for a smooth 1 kHz COP is still a few
     percent of all pairs: resample to ~100 Hz for entropy).

@@ -287,10 +287,11 @@ def _run_blocks(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel,
         kernel(b, n_ch, n, pad, *args)
         return b[pad:pad + n]
     b = np.empty((-(-(n + 2 * pad) // n_blocks), n_blocks * n_ch))
-    _kernels.lanes_fill(x2, mean, pad, b)
+    off, chan, lo, hi = _kernels.lane_offsets(n, n_ch, b.shape[0], b.shape[1], pad)
+    _kernels.lanes_fill(x2.reshape(-1), n_ch, np.asarray(mean, dtype=np.float64)[chan], off, lo, hi, b)
     kernel(b, n_ch, n, pad, *args)
     y2 = np.empty_like(x2)
-    _kernels.lanes_read(b, pad, y2)
+    _kernels.lanes_read(b, off, lo, hi, n_ch, y2.reshape(-1))
     return y2
 
 

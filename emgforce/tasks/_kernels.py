@@ -2,10 +2,9 @@
 
 A ramp from level 0 to 1 with shape ``S`` (linear or raised cosine) starting at
 ``a`` and lasting ``d`` is sampled on a grid of step ``dt``, filtered forward and
-backward by the same second-order sections as the signal (each pass started in
-the steady state of its first input, so where the grid starts and ends on a
-level the result equals filtering the infinitely extended ramp) and fitted to
-the target by Levenberg-Marquardt. The filter is linear, so the Jacobian is the
+backward by a low-pass as the infinitely extended ramp would be (the grid starts
+and ends on the levels: :func:`_zero_phase`) and fitted to the target by
+Levenberg-Marquardt. The filter is linear, so the Jacobian is the
 filtered derivative of the unfiltered ramp: the three sequences run through the
 filter side by side.
 """
@@ -56,42 +55,71 @@ def _shape(shape, t0, dt, a, d, rows):
 
 
 @njit(cache=True)
-def _zero_phase(rows, sos, zi):
-    """Filter the three rows forward then backward in place, each pass from the steady state of its first
-    input (the rows side by side: their recursions overlap in the pipeline)."""
+def _pass(rows, sos, start, state, first, direction):
+    """One pass of the cascade over the three rows in place from ``start``, leaving its end state in
+    ``state``. The rows run side by side: their recursions overlap in the pipeline."""
     n = rows.shape[1]
-    for direction in (1, -1):
-        first = 0 if direction == 1 else n - 1
-        for k in range(sos.shape[0]):
-            b0, b1, b2, a1, a2 = sos[k, 0], sos[k, 1], sos[k, 2], sos[k, 4], sos[k, 5]
-            x0, x1, x2 = rows[0, first], rows[1, first], rows[2, first]
-            p0, q0 = zi[k, 0] * x0, zi[k, 1] * x0
-            p1, q1 = zi[k, 0] * x1, zi[k, 1] * x1
-            p2, q2 = zi[k, 0] * x2, zi[k, 1] * x2
-            j = first
-            for _ in range(n):
-                x0, x1, x2 = rows[0, j], rows[1, j], rows[2, j]
-                y0 = b0 * x0 + p0
-                y1 = b0 * x1 + p1
-                y2 = b0 * x2 + p2
-                p0 = b1 * x0 - a1 * y0 + q0
-                p1 = b1 * x1 - a1 * y1 + q1
-                p2 = b1 * x2 - a1 * y2 + q2
-                q0 = b2 * x0 - a2 * y0
-                q1 = b2 * x1 - a2 * y1
-                q2 = b2 * x2 - a2 * y2
-                rows[0, j] = y0
-                rows[1, j] = y1
-                rows[2, j] = y2
-                j += direction
+    for k in range(sos.shape[0]):
+        b0, b1, b2, a1, a2 = sos[k, 0], sos[k, 1], sos[k, 2], sos[k, 4], sos[k, 5]
+        p0, q0 = start[0, 2 * k], start[0, 2 * k + 1]
+        p1, q1 = start[1, 2 * k], start[1, 2 * k + 1]
+        p2, q2 = start[2, 2 * k], start[2, 2 * k + 1]
+        j = first
+        for _ in range(n):
+            x0, x1, x2 = rows[0, j], rows[1, j], rows[2, j]
+            y0 = b0 * x0 + p0
+            y1 = b0 * x1 + p1
+            y2 = b0 * x2 + p2
+            p0 = b1 * x0 - a1 * y0 + q0
+            p1 = b1 * x1 - a1 * y1 + q1
+            p2 = b1 * x2 - a1 * y2 + q2
+            q0 = b2 * x0 - a2 * y0
+            q1 = b2 * x1 - a2 * y1
+            q2 = b2 * x2 - a2 * y2
+            rows[0, j] = y0
+            rows[1, j] = y1
+            rows[2, j] = y2
+            j += direction
+        state[0, 2 * k], state[0, 2 * k + 1] = p0, q0
+        state[1, 2 * k], state[1, 2 * k + 1] = p1, q1
+        state[2, 2 * k], state[2, 2 * k + 1] = p2, q2
 
 
 @njit(cache=True)
-def _evaluate(shape, target, before, t0, dt, a, d, sos, zi, rows):
+def _zero_phase(rows, sos, zi, tail):
+    """Filter the three rows forward then backward in place as if each went on for ever on its first
+    value before and on its last value after (levels: the model's grid starts and ends past the ramp).
+
+    The forward pass starts in the steady state of the first values; the backward pass in the state
+    that the forward pass's continuation on the last values leaves: ``zi * last + tail @ (forward
+    state - zi * last)`` (a low-pass: unit gain at 0 Hz).
+    """
+    n = rows.shape[1]
+    width = 2 * sos.shape[0]
+    steady = zi.ravel()
+    last = np.empty(3)
+    start = np.empty((3, width))
+    state = np.empty((3, width))
+    for r in range(3):
+        last[r] = rows[r, n - 1]
+        for i in range(width):
+            start[r, i] = steady[i] * rows[r, 0]
+    _pass(rows, sos, start, state, 0, 1)
+    for r in range(3):
+        for i in range(width):
+            acc = steady[i] * last[r]
+            for j in range(width):
+                acc += tail[i, j] * (state[r, j] - steady[j] * last[r])
+            start[r, i] = acc
+    _pass(rows, sos, start, state, n - 1, -1)
+
+
+@njit(cache=True)
+def _evaluate(shape, target, before, t0, dt, a, d, sos, zi, tail, rows):
     """Filtered model minus target on the target's grid (row 0) and its Jacobian (rows 1-2); half the
     squared residual sum."""
     _shape(shape, t0, dt, a, d, rows)
-    _zero_phase(rows, sos, zi)
+    _zero_phase(rows, sos, zi, tail)
     cost = 0.0
     for m in range(target.size):
         r = rows[0, before + m] - target[m]
@@ -101,7 +129,7 @@ def _evaluate(shape, target, before, t0, dt, a, d, sos, zi, rows):
 
 
 @njit(cache=True)
-def fit_shape(shape, target, before, after, t0, dt, a, d, d_min, sos, zi):
+def fit_shape(shape, target, before, after, t0, dt, a, d, d_min, sos, zi, tail):
     """Least-squares start and duration of a ramp of ``shape`` through ``sos`` against ``target``.
 
     Parameters
@@ -117,8 +145,10 @@ def fit_shape(shape, target, before, after, t0, dt, a, d, d_min, sos, zi):
         First guess of the start and duration (same time unit as ``t0``).
     d_min : float
         Shortest duration.
-    sos, zi : ndarray
-        Second-order sections (``(0, 6)``: no filter) and their unit steady state.
+    sos, zi, tail : ndarray
+        Second-order sections of a low-pass (``(0, 6)``: no filter), their unit steady state and
+        the matrix that takes the forward pass's transient state at the end of a signal that
+        stays on its last value to the backward pass's start (see :func:`_zero_phase`).
 
     Returns
     -------
@@ -129,7 +159,7 @@ def fit_shape(shape, target, before, after, t0, dt, a, d, d_min, sos, zi):
     rows = np.empty((3, n))
     trial = np.empty((3, n))
     d = max(d, d_min)
-    cost = _evaluate(shape, target, before, t0, dt, a, d, sos, zi, rows)
+    cost = _evaluate(shape, target, before, t0, dt, a, d, sos, zi, tail, rows)
     lam = 1e-3
     for _ in range(_MAX_ITER):
         h00 = h01 = h11 = g0 = g1 = 0.0
@@ -151,7 +181,7 @@ def fit_shape(shape, target, before, after, t0, dt, a, d, d_min, sos, zi):
             d1 = max(d - (p00 * g1 - h01 * g0) / det, d_min)
             if abs(a1 - a) < _XTOL * dt and abs(d1 - d) < _XTOL * dt:
                 return a1, d1, cost  # converged: the cost of so small a step is not worth a model
-            cost1 = _evaluate(shape, target, before, t0, dt, a1, d1, sos, zi, trial)
+            cost1 = _evaluate(shape, target, before, t0, dt, a1, d1, sos, zi, tail, trial)
             if cost1 <= cost:
                 improved = True
                 a, d, cost = a1, d1, cost1
@@ -164,20 +194,45 @@ def fit_shape(shape, target, before, after, t0, dt, a, d, d_min, sos, zi):
     return a, d, cost
 
 
+@njit(cache=True)
+def _line(x, i0, i1, base, c, falling, shape, fs, stride):
+    """In-band samples (25-75 % of the contrast ``c`` above ``base``) of ``x[i0..i1]``, and the start and
+    duration of the ramp of ``shape`` whose inverse maps them to a least-squares line in time (taking
+    every ``stride``-th sample; NaN when it does not rise)."""
+    n = st = sy = stt = sty = 0.0
+    for i in range(i0, i1 + 1, stride):
+        v = (x[i] - base) / c
+        if 0.25 < v < 0.75:
+            if falling:
+                v = 1.0 - v
+            y = v if shape == LINEAR else math.acos(1.0 - 2.0 * v) / math.pi
+            t = (i - i0) / fs  # from i0: the sums stay well conditioned late in a session
+            n += 1.0
+            st += t
+            sy += y
+            stt += t * t
+            sty += t * y
+    slope = (n * sty - st * sy) / (n * stt - st * st) if n >= 2.0 else np.nan
+    if not slope > 0.0:
+        return n, np.nan, np.nan
+    return n, i0 / fs - (sy - slope * st) / n / slope, 1.0 / slope
+
+
 # one explicit signature (what segment passes): one compilation in a fresh environment, and a wrong
 # type fails loudly instead of compiling another specialisation
 @njit("UniTuple(float64, 2)(float64[::1], int64, int64, int64, int64, float64, float64, float64, int64, "
-      "float64[:, ::1], float64[:, ::1], int64, float64, float64[::1])", cache=True)
-def fit_ramp(x, i0, i1, w0, w1, base, top, fs, step, sos, zi, settle, smooth_margin, fits):
+      "float64[:, ::1], float64[:, ::1], float64[:, ::1], float64, float64[::1])", cache=True)
+def fit_ramp(x, i0, i1, w0, w1, base, top, fs, step, sos, zi, tail, smooth_margin, fits):
     """Times at which the ramp through ``x[i0..i1]`` is at ``base`` and at ``top`` (NaN: no fit).
 
     Each shape's first guess maps the samples between 25 % and 75 % of the contrast
     through the inverse of the shape (a straight line in time); it is refined by
     :func:`fit_shape` on ``x[w0..w1]`` taken every ``step`` samples (``sos`` is the
-    low-pass designed for that rate, whose transients fade within ``settle`` points). The raised cosine wins only when its cost is
-    below ``smooth_margin`` times the linear one's. ``fits`` holds the start and
-    duration of each shape's fit (linear, raised cosine): when finite, they replace
-    the first guess (a refit after a small change of ``top``), and they are updated.
+    low-pass designed for that rate, ``zi`` and ``tail`` as in :func:`fit_shape`).
+    The raised cosine wins only when its cost is below ``smooth_margin`` times the
+    linear one's. ``fits`` holds the start and duration of each shape's fit (linear,
+    raised cosine): when finite, they replace the first guess (a refit after a small
+    change of ``top``), and they are updated.
     """
     c = top - base
     falling = x[i1] < x[i0]
@@ -187,42 +242,28 @@ def fit_ramp(x, i0, i1, w0, w1, base, top, fs, step, sos, zi, settle, smooth_mar
         v = (x[w0 + m * step] - base) / c
         target[m] = 1.0 - v if falling else v
     dt = step / fs
+    n, a_line, d_line = _line(x, i0, i1, base, c, falling, LINEAR, fs, 1)
+    if n < 3.0:
+        return np.nan, np.nan
     best_cost = np.inf
     t_base = t_top = np.nan
     for shape in (LINEAR, RAISED_COSINE):
-        n = st = sy = stt = sty = 0.0
-        for i in range(i0, i1 + 1):
-            v = (x[i] - base) / c
-            if 0.25 < v < 0.75:
-                if falling:
-                    v = 1.0 - v
-                y = v if shape == LINEAR else math.acos(1.0 - 2.0 * v) / math.pi
-                t = (i - i0) / fs  # from i0: the sums stay well conditioned late in a session
-                n += 1.0
-                st += t
-                sy += y
-                stt += t * t
-                sty += t * y
-        if n < 3.0:
-            return np.nan, np.nan
-        slope = (n * sty - st * sy) / (n * stt - st * st)
-        if not slope > 0.0:
-            continue
-        a = i0 / fs - (sy - slope * st) / n / slope
-        d = 1.0 / slope
-        if np.isfinite(fits[2 * shape]) and np.isfinite(fits[2 * shape + 1]):
-            a, d = fits[2 * shape], fits[2 * shape + 1]
-        # model grid: the target's, extended to hold the guessed ramp with room to move, so that
-        # it starts and ends on a level (no filter edge effect); bounded against wild guesses
-        # model grid: the target's, extended to hold the guessed ramp with room to move (so that it
-        # starts on a level) and then ``settle`` points of that level (so that the forward pass has
-        # settled where the backward one starts); bounded against wild guesses
+        a, d = fits[2 * shape], fits[2 * shape + 1]
+        if not (np.isfinite(a) and np.isfinite(d)):
+            if shape == LINEAR:
+                a, d = a_line, d_line
+            else:  # its inverse costs more than the fit: every few samples (still 16 or more) will do
+                _, a, d = _line(x, i0, i1, base, c, falling, shape, fs, max(1, min(step, int(n) // 16)))
+            if not np.isfinite(d):
+                continue
+        # model grid: the target's, extended to hold the guessed ramp with room to move, so that it
+        # starts and ends on a level; bounded against wild guesses
         before = after = 0
         if sos.shape[0]:
             slack = 0.1 * d + 2.0 * dt
             before = min(int(math.ceil(max(w0 / fs - (a - slack), 0.0) / dt)), 2 * size)
-            after = min(int(math.ceil(max((a + d + slack) - w1 / fs, 0.0) / dt)), 2 * size) + settle
-        fa, fd, cost = fit_shape(shape, target, before, after, w0 / fs - before * dt, dt, a, d, 1.0 / fs, sos, zi)
+            after = min(int(math.ceil(max((a + d + slack) - w1 / fs, 0.0) / dt)), 2 * size)
+        fa, fd, cost = fit_shape(shape, target, before, after, w0 / fs - before * dt, dt, a, d, 1.0 / fs, sos, zi, tail)
         fits[2 * shape], fits[2 * shape + 1] = fa, fd
         if shape == RAISED_COSINE:
             cost /= smooth_margin

@@ -28,7 +28,7 @@ import numpy as np
 from emgforce._deprecation import renamed_kwargs
 from emgforce.errors import AnalysisError
 from emgforce.signal import butter_sos, filter_zero_phase
-from emgforce.signal._lazy import LazyModule
+from emgforce.signal._lazy import LazyModule, scipy_signal
 from emgforce.signal.filters import steady_state
 from emgforce.tasks.results import Phase
 
@@ -40,9 +40,6 @@ SMOOTH_SHAPE_MARGIN = 0.7
 FIT_RATE_PER_CUTOFF = 20.0
 #: ... and on at least this many points
 MIN_FIT_POINTS = 16
-#: the smoothed model runs on until its transients have decayed by this many nepers (e^-8: the error
-#: left in the fitted samples, decayed again on the way back, is ~1e-7 of the ramp's overshoot)
-SETTLE_NEPERS = 8.0
 #: the plateau levels are estimated on as few samples of a smoothed signal (but not on fewer than this)
 MIN_LEVEL_POINTS = 1000
 
@@ -76,14 +73,22 @@ def _smooth_step(fs_hz: float, cutoff_hz: float | None) -> int:
 
 
 @lru_cache(maxsize=32)
-def _fit_filter(cutoff_hz: float | None, fs_hz: float) -> tuple[np.ndarray, np.ndarray, int]:
-    """The low-pass at the rate of a ramp fit's grid, its steady state and the points after which
-    its transients are below ``exp(-SETTLE_NEPERS)`` (none: not smoothed)."""
+def _fit_filter(cutoff_hz: float | None, fs_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The low-pass at the rate of a ramp fit's grid, its steady state, and the matrix taking the
+    forward pass's transient state at the end of a signal that stays on its last value to the
+    state the backward pass starts in there (the continuation's response; none: not smoothed)."""
     if cutoff_hz is None or cutoff_hz >= 0.5 * fs_hz:
-        return np.zeros((0, 6)), np.zeros((0, 2)), 0
+        return np.zeros((0, 6)), np.zeros((0, 2)), np.zeros((0, 0))
     sos = np.ascontiguousarray(_lowpass_sos(cutoff_hz, fs_hz))
+    zi = steady_state(sos)
     radius = max(float(np.abs(np.roots(section[3:])).max()) for section in sos)
-    return sos, steady_state(sos), int(np.ceil(SETTLE_NEPERS / -np.log(radius)))
+    length = int(np.ceil(40.0 / -np.log(radius)))  # the transient decays by e^-40
+    n_state = 2 * sos.shape[0]
+    tail = np.empty((n_state, n_state))
+    for i, unit in enumerate(np.eye(n_state)):
+        transient = scipy_signal.sosfilt(sos, np.zeros(length), zi=unit.reshape(-1, 2))[0]
+        tail[:, i] = scipy_signal.sosfilt(sos, transient[::-1], zi=np.zeros_like(zi))[1].ravel()
+    return sos, zi, tail
 
 
 def _fit_ramp(xs: np.ndarray, fs: float, smooth_hz: float | None, span: tuple[int, int], window: tuple[int, int],
@@ -109,8 +114,8 @@ def _fit_ramp(xs: np.ndarray, fs: float, smooth_hz: float | None, span: tuple[in
         return None
     w0, w1 = window
     step = max(1, min(_smooth_step(fs, smooth_hz), (w1 - w0) // MIN_FIT_POINTS))
-    sos, zi, settle = _fit_filter(smooth_hz, fs / step)
-    t_base, t_top = _kernels.fit_ramp(xs, span[0], span[1], w0, w1, base, top, fs, step, sos, zi, settle,
+    sos, zi, tail = _fit_filter(smooth_hz, fs / step)
+    t_base, t_top = _kernels.fit_ramp(xs, span[0], span[1], w0, w1, base, top, fs, step, sos, zi, tail,
                                       SMOOTH_SHAPE_MARGIN, fits)
     return None if np.isnan(t_base) else (t_base, t_top)
 

@@ -246,8 +246,9 @@ def detect_plateaus(
     if xs.size < 3 or not (np.isfinite(xs.min()) and np.isfinite(xs.max())):  # NaN propagates: one pass each
         return []
     xs = _smooth(xs, fs, smooth_hz)
+    every = _smooth_step(fs, smooth_hz)  # levels (medians) of the smoothed signal need no more samples
     if levels is None:
-        levels = _robust_levels(xs, high_frac, _smooth_step(fs, smooth_hz))
+        levels = _robust_levels(xs, high_frac, every)
     if not levels.contrast > max(min_contrast, 0.0):
         return []
     mid = levels.base + 0.5 * levels.contrast
@@ -291,7 +292,7 @@ def detect_plateaus(
         rise_span = ramp_span(a, gap_before.start, a + int(at_top[0])) if at_top.size and a > 0 else None
         fall_span = ramp_span(b, a + int(at_top[-1]), gap_after.stop - 1) if at_top.size and b < n else None
         # this run's plateau level: the median between the ramps, refined as the ramps' ends move
-        top = _median(xs[a:b][at_top]) if at_top.size else levels.top
+        top = _median(xs[a:b][at_top[::every]]) if at_top.size else levels.top
         # fit windows: the ramp and half as much again (plus 0.1 s) of the level on each side of it,
         # never past the middle of the plateau or into the next movement
         def window(span: tuple[int, int], lo: int, hi: int) -> tuple[int, int]:
@@ -310,7 +311,7 @@ def detect_plateaus(
                 last, hold = hold, (max(int(np.ceil(rise[1] * fs)), a), min(int(fall[1] * fs) + 1, b))
                 if hold == last or hold[1] - hold[0] < 3:  # the same samples give the same level
                     break
-                level = _median(xs[hold[0] : hold[1]])
+                level = _median(xs[hold[0] : hold[1] : every])
                 if not level > levels.base or level == top:  # converged: the refits would be the same
                     break
                 top = level

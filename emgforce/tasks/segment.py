@@ -153,7 +153,11 @@ def plateau_levels(x: np.ndarray, fs: float, *, smooth_hz: float | None = 5.0, h
 
     Given back to :func:`detect_plateaus` (``levels=``) on a part of ``x``, the
     part is judged against the whole signal, as a live display does with the
-    tail of a set.
+    tail of a set. A smoothed signal is taken every few samples
+    (:data:`FIT_RATE_PER_CUTOFF` per second per hertz of the cut-off, keeping at
+    least :data:`MIN_LEVEL_POINTS`): it is oversampled, and the levels then cost
+    a fifth of their time on all samples (on the benchmark's load they move by ~1e-6 of the
+    contrast).
     """
     return _robust_levels(_smooth(np.asarray(x, dtype=float), fs, smooth_hz), high_frac, _smooth_step(fs, smooth_hz))
 
@@ -200,7 +204,9 @@ def detect_plateaus(
     plateau level (median of its samples above ``high_frac``), is fitted by
     least squares with a linear and with a raised-cosine shape, each smoothed
     by the same low-pass as the signal, around its samples between 25 % and
-    75 % of the contrast; the better shape (the smooth one only when its
+    75 % of the contrast (compared every few samples, at
+    :data:`FIT_RATE_PER_CUTOFF` times the cut-off: the smoothed signal holds
+    nothing faster); the better shape (the smooth one only when its
     squared error is below :data:`SMOOTH_SHAPE_MARGIN` times the linear one's)
     gives the movement start/stop (at ``base``) and the hold start/stop (at the
     plateau): within a few ms for linear and smooth ramps of 0.2-2 s, and
@@ -220,7 +226,8 @@ def detect_plateaus(
     levels : PlateauLevels, optional
         Base and top levels; default: starting from the 1st and 99th
         percentiles of the smoothed signal, the medians of the samples within
-        ``1 - high_frac`` of the contrast from each level (three iterations).
+        ``1 - high_frac`` of the contrast from each level (three iterations),
+        on every few samples as the fits (:func:`plateau_levels`).
     min_contrast : float
         Below this ``top - base`` the trial holds no movement: returns [].
     high_frac : float
@@ -236,9 +243,10 @@ def detect_plateaus(
     list of Phase
         In time order, non-overlapping, clipped to the window.
     """
-    xs = np.ascontiguousarray(x, dtype=float)  # the fit kernel takes contiguous samples
+    xs = np.asarray(x, dtype=float)
     if xs.ndim != 1:
         raise AnalysisError(f"detect_plateaus needs a 1-D signal, got shape {xs.shape}")
+    xs = np.ascontiguousarray(xs)  # the fit kernel takes contiguous samples
     if not fs > 0:
         raise AnalysisError(f"fs must be positive, got {fs}")
     if not 0.5 < high_frac <= 1.0:
@@ -286,7 +294,7 @@ def detect_plateaus(
     prev_stop = 0.0
     for k, (a, b) in enumerate(runs):
         at_top = np.flatnonzero(xs[a:b] >= high)
-        peak = (a + int(np.argmax(xs[a:b]))) / fs
+        peak = (a + int(np.argmax(xs[a:b]))) / fs if not at_top.size else np.nan  # stands for a missing plateau
         gap_before = slice(bounds[2 * k], a)
         gap_after = slice(b, bounds[2 * k + 3])
         rise_span = ramp_span(a, gap_before.start, a + int(at_top[0])) if at_top.size and a > 0 else None

@@ -102,8 +102,8 @@ def fit_ramp(x, i0, i1, w0, w1, base, top, fs, step, sos, zi, tail, smooth_margi
         before = after = 0
         if width:
             slack = 0.1 * d + 2.0 * dt
-            before = min(int(math.ceil(max(w0 / fs - (a - slack), 0.0) / dt)), 2 * size)
-            after = min(int(math.ceil(max((a + d + slack) - w1 / fs, 0.0) / dt)), 2 * size)
+            before = int(min(math.ceil(max(w0 / fs - (a - slack), 0.0) / dt), 2.0 * size))  # bounded as floats:
+            after = int(min(math.ceil(max((a + d + slack) - w1 / fs, 0.0) / dt), 2.0 * size))  # no int overflow
         n_grid = before + size + after
         t0 = w0 / fs - before * dt
         rows = np.empty((3, n_grid))  # the accepted point: residual (row 0) and Jacobian (rows 1-2)

@@ -294,7 +294,7 @@ def detect_plateaus(
     prev_stop = 0.0
     for k, (a, b) in enumerate(runs):
         at_top = np.flatnonzero(xs[a:b] >= high)
-        peak = (a + int(np.argmax(xs[a:b]))) / fs if not at_top.size else np.nan  # stands for a missing plateau
+        peak = (a + int(np.argmax(xs[a:b]))) / fs if not at_top.size else np.nan  # only used without a plateau
         gap_before = slice(bounds[2 * k], a)
         gap_after = slice(b, bounds[2 * k + 3])
         rise_span = ramp_span(a, gap_before.start, a + int(at_top[0])) if at_top.size and a > 0 else None

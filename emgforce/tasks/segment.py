@@ -165,8 +165,8 @@ def plateau_levels(x: np.ndarray, fs: float, *, smooth_hz: float | None = 5.0, h
 def _robust_levels(xs: np.ndarray, high_frac: float, step: int = 1, iterations: int = 3) -> PlateauLevels:
     """Base and plateau levels: start from the 1st/99th percentiles, then take the median of
     the samples near each level, so that noise peaks do not inflate the plateau (which would
-    bias the extrapolated edges). On every ``step``-th sample (a smoothed signal is oversampled:
-    the levels move by ~1e-6 of the contrast) unless fewer than ``MIN_LEVEL_POINTS`` remain."""
+    bias the extrapolated edges). On every ``step``-th sample (a smoothed signal is oversampled)
+    unless fewer than ``MIN_LEVEL_POINTS`` remain."""
     xs = xs[:: max(1, min(step, xs.size // MIN_LEVEL_POINTS))]
     base, top = (float(v) for v in np.percentile(xs, [1, 99]))  # one selection for both
     for _ in range(iterations):

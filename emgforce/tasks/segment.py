@@ -19,6 +19,7 @@ from __future__ import annotations
 __all__ = ["PlateauLevels", "detect_plateaus", "marks_in", "plateau_levels", "reps_from_events"]
 
 import logging
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Sequence
@@ -28,12 +29,22 @@ import numpy as np
 from emgforce._deprecation import renamed_kwargs
 from emgforce.errors import AnalysisError
 from emgforce.signal import butter_sos, filter_zero_phase
+from emgforce.signal._lazy import LazyModule, scipy_signal
+from emgforce.signal.filters import steady_state
 from emgforce.tasks.results import Phase
 
 log = logging.getLogger(__name__)
 
 #: a smooth (raised-cosine) ramp is chosen over a linear one when its squared error is this much smaller
 SMOOTH_SHAPE_MARGIN = 0.7
+#: ramp fits compare model and signal at this many samples per second per hertz of the low-pass
+FIT_RATE_PER_CUTOFF = 20.0
+#: ... and on at least this many points
+MIN_FIT_POINTS = 16
+#: the plateau levels are estimated on as few samples of a smoothed signal (but not on fewer than this)
+MIN_LEVEL_POINTS = 1000
+
+_kernels = LazyModule("emgforce.tasks._kernels")
 
 
 @dataclass(frozen=True)
@@ -50,8 +61,64 @@ class PlateauLevels:
 
 @lru_cache(maxsize=32)
 def _lowpass_sos(cutoff_hz: float, fs_hz: float) -> np.ndarray:
-    # designed once: the ramp fits smooth their model at every least-squares step
+    # designed once per rate: the signal's, and the ramp fits' (every few samples)
     return butter_sos(2, cutoff_hz, fs_hz, "low")
+
+
+def _smooth_step(fs_hz: float, cutoff_hz: float | None) -> int:
+    """Every how many samples a signal smoothed at ``cutoff_hz`` still has ``FIT_RATE_PER_CUTOFF``
+    samples per second per hertz of the cut-off (1 when it is not smoothed)."""
+    if cutoff_hz is None or cutoff_hz >= 0.5 * fs_hz:
+        return 1
+    return max(1, int(fs_hz // (FIT_RATE_PER_CUTOFF * cutoff_hz)))
+
+
+@lru_cache(maxsize=32)
+def _fit_filter(cutoff_hz: float | None, fs_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The low-pass at the rate of a ramp fit's grid, its steady state, and the matrix taking the
+    forward pass's transient state at the end of a signal that stays on its last value to the
+    state the backward pass starts in there (the continuation's response; none: not smoothed)."""
+    if cutoff_hz is None or cutoff_hz >= 0.5 * fs_hz:
+        return np.zeros((0, 6)), np.zeros((0, 2)), np.zeros((0, 0))
+    sos = np.ascontiguousarray(_lowpass_sos(cutoff_hz, fs_hz))
+    zi = steady_state(sos)
+    radius = max(float(np.abs(np.roots(section[3:])).max()) for section in sos)
+    length = int(np.ceil(40.0 / -np.log(radius)))  # the transient decays by e^-40
+    n_state = 2 * sos.shape[0]
+    tail = np.empty((n_state, n_state))
+    for i, unit in enumerate(np.eye(n_state)):
+        transient = scipy_signal.sosfilt(sos, np.zeros(length), zi=unit.reshape(-1, 2))[0]
+        tail[:, i] = scipy_signal.sosfilt(sos, transient[::-1], zi=np.zeros_like(zi))[1].ravel()
+    return sos, zi, tail
+
+
+def _fit_ramp(xs: np.ndarray, fs: float, smooth_hz: float | None, span: tuple[int, int], window: tuple[int, int],
+              base: float, top: float, fits: np.ndarray) -> tuple[float, float] | None:
+    """Times (s) at which the ramp through samples ``span`` (inclusive) of ``xs`` is at ``base`` and at ``top``.
+
+    A ramp is ``base + (top - base) S((t - t_a) / (t_b - t_a))`` with a linear or a smooth
+    (raised-cosine) shape S. Each shape's first guess maps the samples between 25 % and
+    75 % of the contrast through the inverse of S (a straight line in time); it is then
+    refined by least squares over ``window`` (inclusive) with the model smoothed by the same
+    low-pass as the signal, and the shape that fits better wins. (A line fitted to the raw
+    ramp is biased by 0.165 x the duration on smooth ramps.) ``fits`` (start, duration of
+    the linear, then of the smooth fit) carries each shape's fit to the next fit of the same
+    ramp, which then starts from it (NaN at first).
+
+    The smoothed signal and the smoothed model hold nothing above a few times the cut-off,
+    so the fit compares them every ``step`` samples (``FIT_RATE_PER_CUTOFF`` samples per second
+    per hertz of the cut-off, on at least ``MIN_FIT_POINTS`` points) with the low-pass designed
+    for that rate: the edges stay within a millisecond of a fit at the full rate
+    (tests/tasks/test_segment.py).
+    """
+    if not top > base:
+        return None
+    w0, w1 = window
+    step = max(1, min(_smooth_step(fs, smooth_hz), (w1 - w0) // MIN_FIT_POINTS))
+    sos, zi, tail = _fit_filter(smooth_hz, fs / step)
+    t_base, t_top = _kernels.fit_ramp(xs, span[0], span[1], w0, w1, base, top, fs, step, sos, zi, tail,
+                                      SMOOTH_SHAPE_MARGIN, fits)
+    return None if np.isnan(t_base) else (t_base, t_top)
 
 
 def _smooth(x: np.ndarray, fs_hz: float, cutoff_hz: float | None) -> np.ndarray:
@@ -63,18 +130,14 @@ def _smooth(x: np.ndarray, fs_hz: float, cutoff_hz: float | None) -> np.ndarray:
     return filter_zero_phase(x, sos)  # scipy's sosfiltfilt to rounding, ~4x faster on one channel
 
 
-def _linear(u: np.ndarray) -> np.ndarray:
-    return np.clip(u, 0.0, 1.0)
-
-
-def _raised_cosine(u: np.ndarray) -> np.ndarray:
-    return 0.5 - 0.5 * np.cos(np.pi * np.clip(u, 0.0, 1.0))
-
-
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Half-open index ranges [a, b) where ``mask`` is True."""
-    d = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
+    if not mask.size:
+        return []
+    # the changes, plus the ends when they are inside a run: alternately starts and stops
+    edges = np.flatnonzero(mask[1:] != mask[:-1]) + 1
+    edges = np.concatenate(([0] if mask[0] else [], edges, [mask.size] if mask[-1] else [])).astype(int)
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
 def _median(a: np.ndarray) -> float:
@@ -91,15 +154,21 @@ def plateau_levels(x: np.ndarray, fs: float, *, smooth_hz: float | None = 5.0, h
 
     Given back to :func:`detect_plateaus` (``levels=``) on a part of ``x``, the
     part is judged against the whole signal, as a live display does with the
-    tail of a set.
+    tail of a set. A smoothed signal is taken every few samples
+    (:data:`FIT_RATE_PER_CUTOFF` per second per hertz of the cut-off, keeping at
+    least :data:`MIN_LEVEL_POINTS`): it is oversampled, and the levels then cost
+    a fifth of their time on all samples (on the benchmark's load they move by ~1e-6 of the
+    contrast).
     """
-    return _robust_levels(_smooth(np.asarray(x, dtype=float), fs, smooth_hz), high_frac)
+    return _robust_levels(_smooth(np.asarray(x, dtype=float), fs, smooth_hz), high_frac, _smooth_step(fs, smooth_hz))
 
 
-def _robust_levels(xs: np.ndarray, high_frac: float, iterations: int = 3) -> PlateauLevels:
+def _robust_levels(xs: np.ndarray, high_frac: float, step: int = 1, iterations: int = 3) -> PlateauLevels:
     """Base and plateau levels: start from the 1st/99th percentiles, then take the median of
     the samples near each level, so that noise peaks do not inflate the plateau (which would
-    bias the extrapolated edges)."""
+    bias the extrapolated edges). On every ``step``-th sample (a smoothed signal is oversampled)
+    unless fewer than ``MIN_LEVEL_POINTS`` remain."""
+    xs = xs[:: max(1, min(step, xs.size // MIN_LEVEL_POINTS))]
     base, top = (float(v) for v in np.percentile(xs, [1, 99]))  # one selection for both
     for _ in range(iterations):
         c = top - base
@@ -136,7 +205,9 @@ def detect_plateaus(
     plateau level (median of its samples above ``high_frac``), is fitted by
     least squares with a linear and with a raised-cosine shape, each smoothed
     by the same low-pass as the signal, around its samples between 25 % and
-    75 % of the contrast; the better shape (the smooth one only when its
+    75 % of the contrast (compared every few samples, at
+    :data:`FIT_RATE_PER_CUTOFF` times the cut-off: the smoothed signal holds
+    nothing faster); the better shape (the smooth one only when its
     squared error is below :data:`SMOOTH_SHAPE_MARGIN` times the linear one's)
     gives the movement start/stop (at ``base``) and the hold start/stop (at the
     plateau): within a few ms for linear and smooth ramps of 0.2-2 s, and
@@ -156,7 +227,8 @@ def detect_plateaus(
     levels : PlateauLevels, optional
         Base and top levels; default: starting from the 1st and 99th
         percentiles of the smoothed signal, the medians of the samples within
-        ``1 - high_frac`` of the contrast from each level (three iterations).
+        ``1 - high_frac`` of the contrast from each level (three iterations),
+        on every few samples as the fits (:func:`plateau_levels`).
     min_contrast : float
         Below this ``top - base`` the trial holds no movement: returns [].
     high_frac : float
@@ -175,15 +247,17 @@ def detect_plateaus(
     xs = np.asarray(x, dtype=float)
     if xs.ndim != 1:
         raise AnalysisError(f"detect_plateaus needs a 1-D signal, got shape {xs.shape}")
+    xs = np.ascontiguousarray(xs)  # the fit kernel takes contiguous samples
     if not fs > 0:
         raise AnalysisError(f"fs must be positive, got {fs}")
     if not 0.5 < high_frac <= 1.0:
         raise AnalysisError(f"need 0.5 < high_frac <= 1, got {high_frac}")
-    if xs.size < 3 or not np.all(np.isfinite(xs)):
+    if xs.size < 3 or not (np.isfinite(xs.min()) and np.isfinite(xs.max())):  # NaN propagates: one pass each
         return []
     xs = _smooth(xs, fs, smooth_hz)
+    every = _smooth_step(fs, smooth_hz)  # levels (medians) of the smoothed signal need no more samples
     if levels is None:
-        levels = _robust_levels(xs, high_frac)
+        levels = _robust_levels(xs, high_frac, every)
     if not levels.contrast > max(min_contrast, 0.0):
         return []
     mid = levels.base + 0.5 * levels.contrast
@@ -200,80 +274,35 @@ def detect_plateaus(
     runs = [(a, b) for a, b in merged if (b - a) / fs >= min_duration_s]
     bounds = [0] + [x for r in runs for x in r] + [n]  # the runs and the gaps around them
 
-    def ramp_fit(i0: int, i1: int, top: float, w0: int, w1: int) -> tuple[float, float] | None:
-        """Times (s) at which the ramp through samples i0..i1 is at ``base`` and at ``top``.
-
-        A ramp is ``base + (top - base) S((t - t_a) / (t_b - t_a))`` with a linear or a smooth
-        (raised-cosine) shape S. Each shape's first guess maps the samples between 25 % and
-        75 % of the contrast through the inverse of S (a straight line in time); it is then
-        refined by least squares over ``w0..w1`` with the model smoothed by the same low-pass
-        as the signal, and the shape that fits better wins. (A line fitted to the raw ramp is
-        biased by 0.165 x the duration on smooth ramps.)
-        """
-        from scipy.optimize import least_squares
-
-        base = levels.base
-        if not top > base:
-            return None
-        v = (xs[i0 : i1 + 1] - base) / (top - base)
-        t = np.arange(i0, i1 + 1) / fs
-        keep = (v > 0.25) & (v < 0.75)
-        if keep.sum() < 3:
-            return None
-        v, t = v[keep], t[keep]
-        tw = np.arange(w0, w1 + 1) / fs
-        target = xs[w0 : w1 + 1]
-        falling = xs[i1] < xs[i0]
-        best = None
-        for shape, inverse in ((_linear, lambda y: y), (_raised_cosine, lambda y: np.arccos(1.0 - 2.0 * y) / np.pi)):
-            slope, icpt = np.polyfit(t, inverse(1.0 - v if falling else v), 1)
-            if not slope > 0:
-                continue
-            guess = np.array([-icpt / slope, 1.0 / slope])  # start, duration of the movement
-
-            def resid(p: np.ndarray, shape=shape) -> np.ndarray:
-                u = shape((tw - p[0]) / max(p[1], 1.0 / fs))
-                model = base + (top - base) * (1.0 - u if falling else u)
-                return (_smooth(model, fs, smooth_hz) - target) / (top - base)  # unit-free: same fit in V or %MVC
-
-            fit = least_squares(resid, guess, x_scale=[0.05, 0.05], max_nfev=50)
-            # the smooth shape must fit clearly better: on noisy envelopes both fit alike
-            cost = fit.cost if shape is _linear else fit.cost / SMOOTH_SHAPE_MARGIN
-            if best is None or cost < best[0]:
-                best = (cost, float(fit.x[0]), float(fit.x[0] + fit.x[1]))
-        if best is None:
-            return None
-        _, ta, tb = best
-        return (tb, ta) if falling else (ta, tb)
-
     # the ramps without plateau noise (noisy envelopes dip below 90 % in holds): 25-75 % of the contrast
     inside = (xs > levels.base + 0.25 * levels.contrast) & (xs < levels.base + 0.75 * levels.contrast)
 
     # run boundaries of `inside` (last index before each change): a ramp's extent is a lookup
-    band_edges = np.flatnonzero(np.diff(inside.astype(np.int8)))
+    # (a list: bisect on it costs a tenth of np.searchsorted's call)
+    band_edges = np.flatnonzero(inside[1:] != inside[:-1]).tolist()
 
     def ramp_span(i_mid: int, lo_bound: int, hi_bound: int) -> tuple[int, int]:
         """The contiguous samples inside the fit band around the midpoint crossing at ``i_mid``."""
         i0 = i1 = i_mid
         if i_mid - 1 >= lo_bound and inside[i_mid - 1]:
-            j = int(np.searchsorted(band_edges, i_mid - 1))  # edges before the run holding i_mid - 1
-            i0 = max(int(band_edges[j - 1]) + 1 if j else 0, lo_bound)
+            j = bisect_left(band_edges, i_mid - 1)  # edges before the run holding i_mid - 1
+            i0 = max(band_edges[j - 1] + 1 if j else 0, lo_bound)
         if i_mid + 1 <= hi_bound and inside[i_mid + 1]:
-            j = int(np.searchsorted(band_edges, i_mid + 1))  # first edge at or after i_mid + 1
-            i1 = min(int(band_edges[j]) if j < band_edges.size else n - 1, hi_bound)
+            j = bisect_left(band_edges, i_mid + 1)  # first edge at or after i_mid + 1
+            i1 = min(band_edges[j] if j < len(band_edges) else n - 1, hi_bound)
         return i0, i1
 
     phases = []
     prev_stop = 0.0
     for k, (a, b) in enumerate(runs):
         at_top = np.flatnonzero(xs[a:b] >= high)
-        peak = (a + int(np.argmax(xs[a:b]))) / fs
+        peak = (a + int(np.argmax(xs[a:b]))) / fs if not at_top.size else np.nan  # only used without a plateau
         gap_before = slice(bounds[2 * k], a)
         gap_after = slice(b, bounds[2 * k + 3])
         rise_span = ramp_span(a, gap_before.start, a + int(at_top[0])) if at_top.size and a > 0 else None
         fall_span = ramp_span(b, a + int(at_top[-1]), gap_after.stop - 1) if at_top.size and b < n else None
         # this run's plateau level: the median between the ramps, refined as the ramps' ends move
-        top = _median(xs[a:b][at_top]) if at_top.size else levels.top
+        top = _median(xs[a:b][at_top[::every]]) if at_top.size else levels.top
         # fit windows: the ramp and half as much again (plus 0.1 s) of the level on each side of it,
         # never past the middle of the plateau or into the next movement
         def window(span: tuple[int, int], lo: int, hi: int) -> tuple[int, int]:
@@ -283,18 +312,22 @@ def detect_plateaus(
         middle = a + (int(at_top[0]) + int(at_top[-1])) // 2 if at_top.size else a
         rise_win = window(rise_span, gap_before.start, middle) if rise_span else None
         fall_win = window(fall_span, middle, gap_after.stop - 1) if fall_span else None
-        rise = ramp_fit(*rise_span, top, *rise_win) if rise_span else None
-        fall = ramp_fit(*fall_span, top, *fall_win) if fall_span else None
+        fits = np.full(8, np.nan)  # each ramp's fits, carried to its refits
+        rise_fits, fall_fits = fits[:4], fits[4:]
+        rise = _fit_ramp(xs, fs, smooth_hz, rise_span, rise_win, levels.base, top, rise_fits) if rise_span else None
+        fall = _fit_ramp(xs, fs, smooth_hz, fall_span, fall_win, levels.base, top, fall_fits) if fall_span else None
         if rise is not None and fall is not None:
+            hold = None
             for _ in range(3):
-                inner = xs[max(int(np.ceil(rise[1] * fs)), a) : min(int(fall[1] * fs) + 1, b)]
-                if inner.size < 3 or not float(np.median(inner)) > levels.base:
+                last, hold = hold, (max(int(np.ceil(rise[1] * fs)), a), min(int(fall[1] * fs) + 1, b))
+                if hold == last or hold[1] - hold[0] < 3:  # the same samples give the same level
                     break
-                top, last = _median(inner), top
-                if top == last:  # converged: the refits would be the same
+                level = _median(xs[hold[0] : hold[1] : every])
+                if not level > levels.base or level == top:  # converged: the refits would be the same
                     break
-                rise = ramp_fit(*rise_span, top, *rise_win) or rise
-                fall = ramp_fit(*fall_span, top, *fall_win) or fall
+                top = level
+                rise = _fit_ramp(xs, fs, smooth_hz, rise_span, rise_win, levels.base, top, rise_fits) or rise
+                fall = _fit_ramp(xs, fs, smooth_hz, fall_span, fall_win, levels.base, top, fall_fits) or fall
         if a == 0:
             start, hold_start = 0.0, (a + int(at_top[0])) / fs if at_top.size else peak
         elif rise is not None:

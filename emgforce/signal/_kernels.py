@@ -193,27 +193,6 @@ def lanes_read(b, off, lo, hi, n_ch, flat):
 
 
 @njit(cache=True, inline="always")
-def _at(b, n_ch, g, c):
-    """Row and lane of sample g of channel c."""
-    return g % b.shape[0], (g // b.shape[0]) * n_ch + c
-
-
-@njit(cache=True, nogil=True)
-def lanes_extend(b, n_ch, pad, n, pad_ext):
-    """scipy's odd extension by ``pad_ext`` samples at both ends of samples g = pad .. pad + n - 1."""
-    for c in range(n_ch):
-        for side in range(2):
-            g_end = pad if side == 0 else pad + n - 1
-            step = -1 if side == 0 else 1
-            ie, ce = _at(b, n_ch, g_end, c)
-            end = b[ie, ce]
-            for j in range(1, pad_ext + 1):
-                io, co = _at(b, n_ch, g_end + step * j, c)
-                ii, ci = _at(b, n_ch, g_end - step * j, c)
-                b[io, co] = 2.0 * end - b[ii, ci]
-
-
-@njit(cache=True, inline="always")
 def _start_block(z, zi, b, row, lo, n_ch):
     """Steady state ``zi * b[row, lo:lo + n_ch]`` for the lanes of one block."""
     for s in range(z.shape[0]):
@@ -235,23 +214,26 @@ def lanes_pass(b, n_ch, sos, zi, warm, first, last, reverse, rectify):
     """
     length, lanes = b.shape
     z = np.zeros((sos.shape[0], 2, lanes))
+    w = np.zeros((1, lanes))  # one warm-up row: block j's lanes hold a row of block j -/+ 1
+    n_warm = warm if lanes > n_ch else 0
     start = last if reverse else first
-    if lanes > n_ch:
-        w = np.zeros((1, lanes))  # one warm-up row: block j's lanes hold a row of block j -/+ 1
-        for k in range(warm):
+    # one loop and one call site of the inlined row step: numba compiles it once (a fresh
+    # environment compiles this kernel in ~0.55 s instead of ~0.75 s; ~5 % slower to run)
+    for k in range(n_warm + length):
+        if k < n_warm:
             if reverse:
                 for c in range(lanes - n_ch):
-                    w[0, c] = b[warm - 1 - k, c + n_ch]
+                    w[0, c] = b[n_warm - 1 - k, c + n_ch]
             else:
                 for c in range(lanes - n_ch):
-                    w[0, c + n_ch] = b[length - warm + k, c]
-            _step_row(w, 0, sos, z, False)
-    # one loop (two call sites of the inlined row step in all: compile time of a fresh cache)
-    for k in range(length):
-        i = length - 1 - k if reverse else k
-        if i == start % length:
-            _start_block(z, zi, b, i, (start // length) * n_ch, n_ch)
-        _step_row(b, i, sos, z, rectify)
+                    w[0, c + n_ch] = b[length - n_warm + k, c]
+            row, i, rect = w, 0, False
+        else:
+            i = length - 1 - (k - n_warm) if reverse else k - n_warm
+            if i == start % length:
+                _start_block(z, zi, b, i, (start // length) * n_ch, n_ch)
+            row, rect = b, rectify
+        _step_row(row, i, sos, z, rect)
 
 
 @njit(cache=True, nogil=True)

@@ -270,9 +270,21 @@ def filtfilt_in_place(b: np.ndarray, n_ch: int, n: int, pad: int, sos: np.ndarra
     The sweeps are called from Python: numba would compile a caller of both again (seconds
     in a fresh environment) and ran it slower.
     """
-    _kernels.lanes_extend(b, n_ch, pad, n, sos_pad)
+    _odd_extension(b, n_ch, pad, n, sos_pad)
     _kernels.lanes_pass(b, n_ch, sos, zi, warm, pad - sos_pad, pad + n + sos_pad - 1, False, False)
     _kernels.lanes_pass(b, n_ch, sos, zi, warm, pad - sos_pad, pad + n + sos_pad - 1, True, rectify)
+
+
+def _odd_extension(b: np.ndarray, n_ch: int, pad: int, n: int, pad_ext: int) -> None:
+    """scipy's odd extension by ``pad_ext`` samples at both ends of samples g = pad .. pad + n - 1
+    of the time-block layout ``b`` (sample g of channel c is ``b[g % length, (g // length) * n_ch + c]``)."""
+    length = b.shape[0]
+    c = np.arange(n_ch)
+    j = np.arange(1, pad_ext + 1)[:, None]
+    for end, step in ((pad, -1), (pad + n - 1, 1)):
+        out, src = end + step * j, end - step * j
+        b[out % length, out // length * n_ch + c] = (2.0 * b[end % length, end // length * n_ch + c]
+                                                    - b[src % length, src // length * n_ch + c])
 
 
 def _run_blocks(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel, args: tuple) -> np.ndarray:

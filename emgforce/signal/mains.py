@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MAINS_HZ", "MainsHum", "detect_mains_hum"]
+__all__ = ["MAINS_HZ", "MainsHum", "MainsHumSweep", "detect_mains_hum"]
 
 MAINS_HZ = (50.0, 60.0)
 #: a line this much above its spectral neighbourhood is hum (EMG spectra are smooth at 0.25 Hz resolution)
@@ -62,6 +62,11 @@ def detect_mains_hum(x: np.ndarray, fs: float, threshold_db: float = HUM_THRESHO
     if fs <= 140.0 or nperseg < int(fs):
         return MainsHum(None, {}, ())
     f, p = welch(data, fs=fs, nperseg=nperseg, axis=0, average="median")
+    return _decide(f, p, threshold_db)
+
+
+def _decide(f: np.ndarray, p: np.ndarray, threshold_db: float) -> MainsHum:
+    """The hum from a spectrum ``p`` (frequencies ``f`` around the candidates, x channels)."""
     excess: dict[float, np.ndarray] = {}
     for f0 in MAINS_HZ:
         line = np.max(p[np.abs(f - f0) <= 0.5], axis=0)
@@ -72,3 +77,51 @@ def detect_mains_hum(x: np.ndarray, fs: float, threshold_db: float = HUM_THRESHO
     hit = np.flatnonzero(excess[best] > threshold_db)
     return MainsHum(best if hit.size else None, {f0: float(np.nanmax(v)) for f0, v in excess.items()},
                     tuple(int(j) for j in hit))
+
+
+class MainsHumSweep:
+    """:func:`detect_mains_hum` of a long recording fed in chunks (time order), with the same result.
+
+    The Welch segments (4 s, half overlapping) run over the concatenated rows without
+    NaN/inf, as in :func:`detect_mains_hum`; only the spectrum around 50 and 60 Hz of
+    each segment is kept for the median (~ 8 kB per segment and channel at 0.25 Hz).
+    A recording with less than 4 s of such rows is passed whole to :func:`detect_mains_hum`.
+    The median's bias correction (a constant) is left out: it cancels in the line's excess.
+    """
+
+    def __init__(self, fs: float, threshold_db: float = HUM_THRESHOLD_DB) -> None:
+        self.fs = float(fs)
+        self.threshold_db = threshold_db
+        self.nperseg = int(4.0 * self.fs)
+        self._held: list[np.ndarray] = []
+        self._segments: list[np.ndarray] = []  # (channels, band bins, segments)
+        self._f: np.ndarray | None = None
+
+    def add(self, chunk) -> None:
+        """Feed the next rows, time-major ``(rows, channels)``."""
+        data = np.asarray(chunk, dtype=float)
+        data = data[:, None] if data.ndim == 1 else data
+        self._held.append(data[np.all(np.isfinite(data), axis=1)])
+        held = sum(len(h) for h in self._held)
+        if self.fs <= 140.0 or held < self.nperseg:
+            return
+        from scipy.signal import spectrogram
+
+        buf = np.concatenate(self._held)
+        step = self.nperseg - self.nperseg // 2
+        n_seg = (buf.shape[0] - self.nperseg) // step + 1
+        used = buf[: (n_seg - 1) * step + self.nperseg]
+        f, _, sxx = spectrogram(used.T, fs=self.fs, window="hann", nperseg=self.nperseg,
+                                noverlap=self.nperseg // 2, detrend="constant", scaling="density", mode="psd")
+        band = np.any([np.abs(f - f0) <= 10.0 for f0 in MAINS_HZ], axis=0)
+        self._f = f[band]
+        self._segments.append(sxx[:, band, :])
+        self._held = [buf[n_seg * step:]]
+
+    def result(self) -> MainsHum:
+        """What :func:`detect_mains_hum` says of all the rows fed."""
+        if not self._segments:
+            held = np.concatenate(self._held) if self._held else np.empty((0, 1))
+            return detect_mains_hum(held, self.fs, self.threshold_db)
+        p = np.median(np.concatenate(self._segments, axis=2), axis=2).T
+        return _decide(self._f, p, self.threshold_db)

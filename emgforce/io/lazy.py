@@ -97,8 +97,8 @@ class StoredRows:
         self.reads.append((start, stop))
         pick = np.arange(self.shape[1])[cols]
         out = np.full((stop - start,) + np.shape(pick), np.nan)
-        flat = out.reshape(stop - start, -1)
         pick = np.atleast_1d(pick)
+        flat = out.reshape(stop - start, pick.size)
         r0, r1 = self._stored(start), self._stored(stop)
         if r1 <= r0:
             return out

@@ -123,5 +123,7 @@ class MainsHumSweep:
         if not self._segments:
             held = np.concatenate(self._held) if self._held else np.empty((0, 1))
             return detect_mains_hum(held, self.fs, self.threshold_db)
-        p = np.median(np.concatenate(self._segments, axis=2), axis=2).T
+        # channel by channel: one channel's segments at a time, not a copy of them all
+        p = np.stack([np.median(np.concatenate([s[c] for s in self._segments], axis=1), axis=1)
+                      for c in range(self._segments[0].shape[0])], axis=1)
         return _decide(self._f, p, self.threshold_db)

@@ -211,6 +211,7 @@ def plate_setup(ctx: Context) -> None:
                 plate = Plate.from_dict(stream.plate)
                 forces = stream.data[:, [names.index(k) for k in ("Fx", "Fy", "Fz", "Mx", "My", "Mz")]]
                 res = center_of_pressure(forces, plate, fz_threshold_n=ctx.opts.fz_threshold_n)
+                del forces  # a long session's six columns: not kept while the COP is checked
                 valid = np.asarray(res.valid, dtype=bool)
                 cop = np.where(valid[:, None], np.asarray(res.cop_m)[:, :2], np.nan)
                 fz = np.asarray(res.fz_n, dtype=float)  # load, positive whatever the sign convention

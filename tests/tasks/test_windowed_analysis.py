@@ -144,3 +144,28 @@ def test_the_analysis_reads_windows_not_whole_streams(session_file):
     spans = [(time_slice(t.start_s, t.stop_s, fs, n), 2 if t.task == "mvc" else 1) for t in result.trials]
     bound = n + sum(k * (s.stop - s.start + 2 * pad) for s, k in spans) + 3 * (1 << 14)
     assert sum(b - a for a, b in data.reads) <= bound
+
+
+def test_protocol_found_piece_by_piece_equals_the_whole_session_computation(session_file):
+    """Without trial events the trials come from the GM envelopes: computed in pieces, the same trials."""
+    from emgforce.tasks.analyze import _body_mass
+    from emgforce.tasks.context import Context, body_weight_n
+    from emgforce.tasks.options import AnalysisOptions
+    from emgforce.tasks.prepare import plate_setup
+    from emgforce.tasks.protocol import protocol_from_recording, segment_protocol
+
+    rec = read_recording(session_file, lazy=True)
+    ctx = Context(rec, AnalysisOptions())
+    plate_setup(ctx)
+    _body_mass(ctx)
+    got = protocol_from_recording(ctx)
+    # the former computation: both GM envelopes over the whole session at once
+    emg = read_recording(session_file).streams["emg"]
+    raw = emg.data[:, [emg.index("GM_L"), emg.index("GM_R")]]
+    env = emg_envelope(np.nan_to_num(raw), emg.fs_hz)
+    k = int(emg.fs_hz)
+    peak = np.array([np.max(np.convolve(env[:, j], np.ones(k) / k, mode="valid")) for j in range(2)])
+    fz = np.array([p.fz_n for p in ctx.plates])
+    total, bw = fz.sum(axis=0), body_weight_n(ctx)
+    ref = segment_protocol(total / bw, env / peak, ctx.plates[0].fs_hz, emg.fs_hz)
+    assert len(ctx.plates) == 1 and got == ref and len(got) > 5

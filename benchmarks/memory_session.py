@@ -9,10 +9,13 @@ memory). Then runs each job in a fresh interpreter and reports its peak RSS
 * ``chunked-envelope``: :func:`emgforce.signal.emg_envelope_chunked` of all 64 channels,
   from the file's dataset into a float64 dataset of a scratch file (out of core);
 * ``read+envelope``: ``read_recording`` then the in-memory ``emg_envelope`` (the old way);
-* ``analyze``: ``emgforce analyze --no-figures`` on the session.
+* ``analyze``: ``emgforce analyze --no-figures`` on the session (read lazily, enveloped per trial
+  window, see ``emgforce.tasks.windows``);
+* ``analyze-traces``: ``analyze_session`` keeping the decimated whole-session envelope traces the
+  figures draw (one more piecewise sweep), without drawing them.
 
-Run: ``python benchmarks/memory_session.py --minutes 60 --jobs chunked-envelope`` (the
-generated file is ~1 GB per hour; the in-memory jobs need several GB for an hour).
+Run: ``python benchmarks/memory_session.py --minutes 60 --jobs analyze,analyze-traces`` (the
+generated file is ~1.9 GB per hour; ``read+envelope`` needs several GB for an hour).
 """
 
 from __future__ import annotations
@@ -45,6 +48,10 @@ env = emg_envelope(rec.streams["emg"].data, rec.streams["emg"].fs_hz)
     "analyze": """
 from emgforce.cli import main
 main(["analyze", "--no-figures", "-o", OUTDIR, SESSION])
+""",
+    "analyze-traces": """
+from emgforce.tasks.analyze import analyze_session
+result = analyze_session(SESSION, keep_traces=True)
 """,
 }
 

@@ -11,6 +11,7 @@ __all__ = ["MAINS_HZ", "MainsHum", "MainsHumSweep", "detect_mains_hum"]
 MAINS_HZ = (50.0, 60.0)
 #: a line this much above its spectral neighbourhood is hum (EMG spectra are smooth at 0.25 Hz resolution)
 HUM_THRESHOLD_DB = 10.0
+_SEGMENTS = 4  # Welch segments transformed at once by MainsHumSweep
 
 
 @dataclass(frozen=True)
@@ -110,12 +111,14 @@ class MainsHumSweep:
         buf = np.concatenate(self._held)
         step = self.nperseg - self.nperseg // 2
         n_seg = (buf.shape[0] - self.nperseg) // step + 1
-        used = buf[: (n_seg - 1) * step + self.nperseg]
-        f, _, sxx = spectrogram(used.T, fs=self.fs, window="hann", nperseg=self.nperseg,
-                                noverlap=self.nperseg // 2, detrend="constant", scaling="density", mode="psd")
-        band = np.any([np.abs(f - f0) <= 10.0 for f0 in MAINS_HZ], axis=0)
-        self._f = f[band]
-        self._segments.append(sxx[:, band, :])
+        for first in range(0, n_seg, _SEGMENTS):  # a few segments at a time: the FFT's copies stay small
+            k = min(_SEGMENTS, n_seg - first)
+            used = buf[first * step:(first + k - 1) * step + self.nperseg]
+            f, _, sxx = spectrogram(used.T, fs=self.fs, window="hann", nperseg=self.nperseg,
+                                    noverlap=self.nperseg // 2, detrend="constant", scaling="density", mode="psd")
+            band = np.any([np.abs(f - f0) <= 10.0 for f0 in MAINS_HZ], axis=0)
+            self._f = f[band]
+            self._segments.append(sxx[:, band, :])
         self._held = [buf[n_seg * step:]]
 
     def result(self) -> MainsHum:

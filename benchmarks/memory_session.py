@@ -4,7 +4,7 @@ Generates a session of ``--minutes`` (default 60) with 64 EMG channels at 2 kHz 
 and one force plate at 1 kHz, by tiling the short simulated protocol (its 6 EMG channels
 repeated across 64, its events shifted per repetition), written block by block (bounded
 memory). Then runs each job in a fresh interpreter and reports its peak RSS
-(``ru_maxrss``) and wall time:
+(``ru_maxrss``), wall time and CPU time (user + system, steadier on a shared machine):
 
 * ``chunked-envelope``: :func:`emgforce.signal.emg_envelope_chunked` of all 64 channels,
   from the file's dataset into a float64 dataset of a scratch file (out of core);
@@ -47,7 +47,7 @@ env = emg_envelope(rec.streams["emg"].data, rec.streams["emg"].fs_hz)
 """,
     "analyze": """
 from emgforce.cli import main
-main(["analyze", "--no-figures", "-o", OUTDIR, SESSION])
+assert main(["analyze", "--no-figures", "--overwrite", "-o", OUTDIR, SESSION]) == 0
 """,
     "analyze-traces": """
 from emgforce.tasks.analyze import analyze_session
@@ -86,13 +86,15 @@ def generate(path: Path, minutes: float) -> None:
 def run_job(name: str, session: Path, workdir: Path) -> dict:
     code = (f"SESSION, SCRATCH, OUTDIR = {str(session)!r}, {str(workdir / 'scratch.h5')!r}, {str(workdir / 'out')!r}\n"
             + JOBS[name]
-            + "\nimport resource, json\nprint(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n")
+            + "\nimport resource, json\nu = resource.getrusage(resource.RUSAGE_SELF)\n"
+            + "print(json.dumps([u.ru_maxrss, u.ru_utime + u.ru_stime]))\n")
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if proc.returncode:
         return {"job": name, "error": proc.stderr.strip().splitlines()[-1:], "wall_s": wall}
-    return {"job": name, "peak_rss_mb": int(proc.stdout.strip().splitlines()[-1]) / 1024, "wall_s": round(wall, 1)}
+    rss_kb, cpu_s = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"job": name, "peak_rss_mb": round(rss_kb / 1024), "wall_s": round(wall, 1), "cpu_s": round(cpu_s, 1)}
 
 
 def main() -> None:

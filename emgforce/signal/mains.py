@@ -96,7 +96,9 @@ class MainsHumSweep:
         self.nperseg = int(4.0 * self.fs)
         self._held: list[np.ndarray] = []
         self._segments: list[np.ndarray] = []  # (channels, band bins, segments)
-        self._f: np.ndarray | None = None
+        self._f: np.ndarray | None = None  # the band's frequencies, its bins, the window and scale: on first use
+        self._band = self._win = None
+        self._scale = 1.0
 
     def add(self, chunk) -> None:
         """Feed the next rows, time-major ``(rows, channels)``."""
@@ -106,20 +108,33 @@ class MainsHumSweep:
         held = sum(len(h) for h in self._held)
         if self.fs <= 140.0 or held < self.nperseg:
             return
-        from scipy.signal import spectrogram
-
         buf = np.concatenate(self._held)
         step = self.nperseg - self.nperseg // 2
         n_seg = (buf.shape[0] - self.nperseg) // step + 1
+        segments = np.lib.stride_tricks.sliding_window_view(buf, self.nperseg, axis=0)[::step][:n_seg]
         for first in range(0, n_seg, _SEGMENTS):  # a few segments at a time: the FFT's copies stay small
-            k = min(_SEGMENTS, n_seg - first)
-            used = buf[first * step:(first + k - 1) * step + self.nperseg]
-            f, _, sxx = spectrogram(used.T, fs=self.fs, window="hann", nperseg=self.nperseg,
-                                    noverlap=self.nperseg // 2, detrend="constant", scaling="density", mode="psd")
-            band = np.any([np.abs(f - f0) <= 10.0 for f0 in MAINS_HZ], axis=0)
-            self._f = f[band]
-            self._segments.append(sxx[:, band, :])
+            self._segments.append(self._psd(segments[first:first + _SEGMENTS]))
         self._held = [buf[n_seg * step:]]
+
+    def _psd(self, seg: np.ndarray) -> np.ndarray:
+        """Welch's periodogram of each segment ``(segments, channels, nperseg)`` in the band kept,
+        ``(channels, bins, segments)``: scipy's operations (constant detrend, Hann window,
+        density scaling, one-sided doubling) on those bins only."""
+        from scipy import fft
+        from scipy.signal import get_window
+
+        if self._f is None:
+            f = fft.rfftfreq(self.nperseg, 1.0 / self.fs)
+            self._band = np.flatnonzero(np.any([np.abs(f - f0) <= 10.0 for f0 in MAINS_HZ], axis=0))
+            self._f = f[self._band]
+            self._win = get_window("hann", self.nperseg)
+            self._scale = 1.0 / (self.fs * (self._win * self._win).sum())
+        x = self._win * (seg - seg.mean(axis=-1, keepdims=True))
+        spec = fft.rfft(x, n=self.nperseg, axis=-1)[..., self._band]
+        p = np.conjugate(spec) * spec
+        p *= self._scale
+        p *= 2  # the band holds neither DC nor Nyquist
+        return np.moveaxis(p.real, 0, -1)
 
     def result(self) -> MainsHum:
         """What :func:`detect_mains_hum` says of all the rows fed."""

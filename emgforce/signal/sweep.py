@@ -28,21 +28,23 @@ CHUNK_ROWS = 1 << 16  # a multiple of the kernels' 4096-row summation block
 class _Plateaus:
     """Samples in runs of >= ``min_run`` equal to the running extreme (max or min) of each channel."""
 
-    def __init__(self, n_ch: int, min_run: int, sign: float) -> None:
-        self.sign = sign  # +1 follows the maximum, -1 the minimum
-        self.value = np.full(n_ch, -np.inf)  # extreme so far, times sign
+    def __init__(self, n_ch: int, min_run: int, high: bool) -> None:
+        self.high = high  # follows the maximum, else the minimum
+        self.fill = -np.inf if high else np.inf
+        self.value = np.full(n_ch, self.fill)  # extreme so far
         self.total = np.zeros(n_ch, dtype=np.int64)  # samples in closed runs long enough
         self.run = np.zeros(n_ch, dtype=np.int64)  # open run at the end of the last chunk
         self.min_run = min_run
 
-    def add(self, x: np.ndarray, finite: np.ndarray) -> None:
-        y = self.sign * x
-        top = np.max(np.where(finite, y, -np.inf), axis=0, initial=-np.inf)
-        higher = top > self.value
-        self.value[higher] = top[higher]
-        self.total[higher] = 0
-        self.run[higher] = 0
-        eq = y == self.value
+    def add(self, x: np.ndarray, finite: np.ndarray | None) -> None:
+        """Next rows; ``finite`` is their finite mask (None: all finite)."""
+        y = x if finite is None else np.where(finite, x, self.fill)
+        top = y.max(axis=0) if self.high else y.min(axis=0)
+        better = top > self.value if self.high else top < self.value
+        self.value[better] = top[better]
+        self.total[better] = 0
+        self.run[better] = 0
+        eq = x == self.value
         for c in np.flatnonzero(eq.any(axis=0) | (self.run > 0)):
             edges = np.flatnonzero(np.diff(np.concatenate(([0], eq[:, c].view(np.int8), [0]))))
             starts, stops = edges[::2], edges[1::2]
@@ -96,8 +98,8 @@ class ChannelSweep:
         self._filled = np.zeros(n_ch)  # interpolated values of the closed non-finite stretches
         self._last = np.full(n_ch, np.nan)  # last finite value
         self._pending = np.zeros(n_ch, dtype=np.int64)  # non-finite samples since it
-        self._high = _Plateaus(n_ch, min_run, 1.0)
-        self._low = _Plateaus(n_ch, min_run, -1.0)
+        self._high = _Plateaus(n_ch, min_run, high=True)
+        self._low = _Plateaus(n_ch, min_run, high=False)
 
     def add(self, chunk) -> None:
         """Feed the next rows (time-major, the same channels every time)."""
@@ -107,18 +109,20 @@ class ChannelSweep:
         if not x.shape[0]:
             return
         finite = np.isfinite(x)
-        self.n_nan += np.isnan(x).sum(axis=0)
-        self.n_inf += np.isinf(x).sum(axis=0)
         all_finite = bool(finite.all())
         if not all_finite:
+            n_bad = (~finite).sum(axis=0)
+            n_nan = np.isnan(x).sum(axis=0)
+            self.n_nan += n_nan
+            self.n_inf += n_bad - n_nan
             self.rows_nonfinite += int((~finite).any(axis=1).sum())
         _kernels.add_block_sums(x if all_finite else np.where(finite, x, 0.0), self._sum, self._bad)
         for c in np.flatnonzero(~finite.all(axis=0) | (self._pending > 0)):
             self._fill(c, x[:, c], np.flatnonzero(finite[:, c]))
         last_ok = finite[-1]
         self._last[last_ok] = x[-1, last_ok]
-        self._high.add(x, finite)
-        self._low.add(x, finite)
+        self._high.add(x, None if all_finite else finite)
+        self._low.add(x, None if all_finite else finite)
         self.n += x.shape[0]
 
     def _fill(self, c: int, col: np.ndarray, ok: np.ndarray) -> None:
@@ -145,7 +149,7 @@ class ChannelSweep:
 
     def quality(self) -> QualityReport:
         """What :func:`~emgforce.signal.check_quality` reports for the whole signal (no ``limits``)."""
-        flat = ~(self._high.value > -self._low.value)
+        flat = ~(self._high.value > self._low.value)
         n_sat = self._high.finish() + self._low.finish()
         n_sat[flat] = 0
         return QualityReport(self.n, self.n_nan.copy(), self.n_inf.copy(), n_sat, flat, self.names)

@@ -106,7 +106,7 @@ class WindowPeaks:
 
     long: np.ndarray  # at least the reference window of samples
     positive: np.ndarray  # some sample above zero
-    peak: np.ndarray  # largest moving mean (NaN when not long, or not positive)
+    peak: np.ndarray  # largest moving mean (NaN when not long, or not positive: see why)
     why: tuple[str, ...]  # why there is no peak ("" when there is)
 
 

@@ -134,7 +134,7 @@ class MainsHumSweep:
         p = np.conjugate(spec) * spec
         p *= self._scale
         p *= 2  # the band holds neither DC nor Nyquist
-        return np.moveaxis(p.real, 0, -1)
+        return np.ascontiguousarray(np.moveaxis(p.real, 0, -1))  # a copy: the complex spectrum is not kept
 
     def result(self) -> MainsHum:
         """What :func:`detect_mains_hum` says of all the rows fed."""

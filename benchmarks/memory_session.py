@@ -4,15 +4,18 @@ Generates a session of ``--minutes`` (default 60) with 64 EMG channels at 2 kHz 
 and one force plate at 1 kHz, by tiling the short simulated protocol (its 6 EMG channels
 repeated across 64, its events shifted per repetition), written block by block (bounded
 memory). Then runs each job in a fresh interpreter and reports its peak RSS
-(``ru_maxrss``) and wall time:
+(``ru_maxrss``), wall time and CPU time (user + system, steadier on a shared machine):
 
 * ``chunked-envelope``: :func:`emgforce.signal.emg_envelope_chunked` of all 64 channels,
   from the file's dataset into a float64 dataset of a scratch file (out of core);
 * ``read+envelope``: ``read_recording`` then the in-memory ``emg_envelope`` (the old way);
-* ``analyze``: ``emgforce analyze --no-figures`` on the session.
+* ``analyze``: ``emgforce analyze --no-figures`` on the session (read lazily, enveloped per trial
+  window, see ``emgforce.tasks.windows``);
+* ``analyze-traces``: ``analyze_session`` keeping the decimated whole-session envelope traces the
+  figures draw (one more piecewise sweep), without drawing them.
 
-Run: ``python benchmarks/memory_session.py --minutes 60 --jobs chunked-envelope`` (the
-generated file is ~1 GB per hour; the in-memory jobs need several GB for an hour).
+Run: ``python benchmarks/memory_session.py --minutes 60 --jobs analyze,analyze-traces`` (the
+generated file is ~1.9 GB per hour; ``read+envelope`` needs several GB for an hour).
 """
 
 from __future__ import annotations
@@ -44,7 +47,11 @@ env = emg_envelope(rec.streams["emg"].data, rec.streams["emg"].fs_hz)
 """,
     "analyze": """
 from emgforce.cli import main
-main(["analyze", "--no-figures", "-o", OUTDIR, SESSION])
+assert main(["analyze", "--no-figures", "--overwrite", "-o", OUTDIR, SESSION]) == 0
+""",
+    "analyze-traces": """
+from emgforce.tasks.analyze import analyze_session
+result = analyze_session(SESSION, keep_traces=True)
 """,
 }
 
@@ -79,13 +86,15 @@ def generate(path: Path, minutes: float) -> None:
 def run_job(name: str, session: Path, workdir: Path) -> dict:
     code = (f"SESSION, SCRATCH, OUTDIR = {str(session)!r}, {str(workdir / 'scratch.h5')!r}, {str(workdir / 'out')!r}\n"
             + JOBS[name]
-            + "\nimport resource, json\nprint(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n")
+            + "\nimport resource, json\nu = resource.getrusage(resource.RUSAGE_SELF)\n"
+            + "print(json.dumps([u.ru_maxrss, u.ru_utime + u.ru_stime]))\n")
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if proc.returncode:
         return {"job": name, "error": proc.stderr.strip().splitlines()[-1:], "wall_s": wall}
-    return {"job": name, "peak_rss_mb": int(proc.stdout.strip().splitlines()[-1]) / 1024, "wall_s": round(wall, 1)}
+    rss_kb, cpu_s = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"job": name, "peak_rss_mb": round(rss_kb / 1024), "wall_s": round(wall, 1), "cpu_s": round(cpu_s, 1)}
 
 
 def main() -> None:

@@ -132,10 +132,11 @@ def run(args: argparse.Namespace) -> int:
     template = report_template(args)  # a bad template fails before the analysis
     refuse_existing_report(outdir, "report.json", args.overwrite)
     outdir.mkdir(parents=True, exist_ok=True)  # an unusable folder fails now, not after the analysis
-    rec = open_input(args, args.session)
+    rec = open_input(args, args.session, lazy=True)  # an HDF5 session is read window by window
     if rec is None:
         return 2
-    result = analyze_session(rec, **analysis_kwargs(args))
+    # the decimated traces serve the figures only (one more sweep over a long session)
+    result = analyze_session(rec, keep_traces=not args.no_figures, **analysis_kwargs(args))
     paths = write_report(result, outdir, figures=not args.no_figures, template=template)
     for line in result.summary:
         print(line)

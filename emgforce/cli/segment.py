@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output.exists() and not args.overwrite:
         print(f"emgforce segment: error: {args.output} exists; choose another name or pass --overwrite", file=sys.stderr)
         return 1
-    rec = open_input(args, args.session)
+    rec = open_input(args, args.session, lazy=True)  # the signals are read piece by piece
     if rec is None:
         return 2
     rows, notes = find_trials(rec, from_signals=args.signals)

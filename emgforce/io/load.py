@@ -52,6 +52,7 @@ def open_recording(
     channel_map: Mapping[str, tuple[str | None, str | None]] | None = None,
     trials: Any = None,
     columns: Any = None,
+    lazy: bool = False,
     **kwargs: Any,
 ):
     """Read a recording of any supported format, apply the user's maps, recognise the trials.
@@ -68,6 +69,10 @@ def open_recording(
         :func:`emgforce.io.trial_events.load_trials_file` returns.
     columns : ColumnMap or path-like, optional
         Column map of a delimited-text file (see :mod:`emgforce.io.text`).
+    lazy : bool
+        Leave an emgforce HDF5 file's samples on disk, read by time window
+        (:class:`~emgforce.io.lazy.StoredRows`); the other formats are read whole
+        (their files are small) and sliced the same way.
     **kwargs
         Passed to the format's reader.
 
@@ -84,7 +89,7 @@ def open_recording(
     if fmt == "hdf5":
         from emgforce.io import read_recording
 
-        rec = read_recording(path, **kwargs)
+        rec = read_recording(path, lazy=lazy, **kwargs)
     elif fmt == "c3d":
         from emgforce.io.c3d import read_c3d
 

@@ -25,12 +25,14 @@ from emgforce.streams import ChannelInfo
 from emgforce.errors import (RecordingError, RecordingFormatError, RecordingIntegrityError, RecordingNotFoundError,
                              UnsafeRecordingError)
 from emgforce.io import format as fmt
+from emgforce.io.lazy import StoredRows
 from emgforce.io.recording import Event, Recording, StreamData, Subject
 
 log = logging.getLogger(__name__)
 
 
-def read_recording(path: str | Path, *, streams: Sequence[str] | None = None, load_data: bool = True) -> Recording:
+def read_recording(path: str | Path, *, streams: Sequence[str] | None = None, load_data: bool = True,
+                   lazy: bool = False) -> Recording:
     """Read a recording file into memory.
 
     Parameters
@@ -43,6 +45,11 @@ def read_recording(path: str | Path, *, streams: Sequence[str] | None = None, lo
         False reads everything but the samples: each ``StreamData.data`` is then
         a read-only all-NaN array of the right shape (zero memory), for
         summaries of large files such as ``emgforce info``.
+    lazy : bool
+        True leaves the samples in the file: each ``StreamData.data`` is then a
+        :class:`~emgforce.io.lazy.StoredRows` that reads only the time window it
+        is sliced with (``data[a:b]``, ``data[a:b, cols]``), equal to the same rows
+        read eagerly; for long sessions analysed window by window.
 
     Returns
     -------
@@ -61,7 +68,7 @@ def read_recording(path: str | Path, *, streams: Sequence[str] | None = None, lo
     if path.is_dir():
         raise RecordingFormatError(f"{path} is a directory; give the path of a recording file (.h5)")
     with open_h5(path) as f:
-        return _read(f, path, streams, load_data)
+        return _read(f, path, streams, load_data, lazy)
 
 
 @contextlib.contextmanager
@@ -114,7 +121,7 @@ def open_h5(path: Path):
     raise RecordingFormatError(f"{path} cannot be opened as HDF5 ({msg})")
 
 
-def _read(f, path: Path, wanted: Sequence[str] | None, load_data: bool) -> Recording:
+def _read(f, path: Path, wanted: Sequence[str] | None, load_data: bool, lazy: bool) -> Recording:
     h5py = fmt.h5py_module()
     with _reading(path, "the root header"):
         is_ours = fmt.VERSION_ATTR in f.attrs
@@ -159,7 +166,7 @@ def _read(f, path: Path, wanted: Sequence[str] | None, load_data: bool) -> Recor
     streams = {}
     for name in available if wanted is None else wanted:
         with _reading(path, f"stream {name!r}"):
-            streams[name] = _read_stream(f[fmt.STREAMS][name], name, path, load_data)
+            streams[name] = _read_stream(f[fmt.STREAMS][name], name, path, load_data, lazy)
     complete = status.get(fmt.COMPLETE) is True
     if not complete:
         log.warning("%s was not closed by its writer (still recording, or killed): read up to its last flush", path)
@@ -266,7 +273,7 @@ def _table(group, name: str, n_cols: int, kinds: str, path: Path) -> np.ndarray:
     return ds[()]
 
 
-def _read_stream(group, name: str, path: Path, load_data: bool = True) -> StreamData:
+def _read_stream(group, name: str, path: Path, load_data: bool = True, lazy: bool = False) -> StreamData:
     if fmt.DATA not in group:
         raise RecordingFormatError(f"{path}: missing dataset {group.name}/{fmt.DATA}; see docs/format.md")
     ds = _open_uncached(group, fmt.DATA)
@@ -304,7 +311,7 @@ def _read_stream(group, name: str, path: Path, load_data: bool = True) -> Stream
     # the data extent first, then the tables: the writer stores a gap before the data after
     # it, so a file still being written never shows data whose gap is not yet visible
     n_stored = ds.shape[0]
-    if load_data:
+    if load_data and not lazy:
         data = _read_float64(ds, n_stored)
         if np.any(conversion != 1.0):
             data *= conversion
@@ -312,7 +319,10 @@ def _read_stream(group, name: str, path: Path, load_data: bool = True) -> Stream
             data += offset
     gaps = _table(group, fmt.GAPS, 2, "iu", path).astype(np.int64)
     clock = _table(group, fmt.CLOCK, 3, "f", path).astype(np.float64)
-    if load_data:
+    if lazy and load_data:
+        gaps = _valid_gaps(gaps, n_stored, ds.name, path, fs_hz)
+        data = StoredRows(path, ds.name, n_stored, gaps, attrs["conversion"], attrs["offset"])
+    elif load_data:
         data, gaps = _to_grid(data, gaps, ds.name, path, fs_hz)
     else:
         gaps = _valid_gaps(gaps, n_stored, ds.name, path, fs_hz)

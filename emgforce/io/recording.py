@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from emgforce.streams import ChannelInfo
+from emgforce.io.lazy import StoredRows
 from emgforce.io.format import EVENT_KINDS, FORMAT_VERSION, SUBJECT_ID_BYTES, SUBJECT_NOTES_BYTES
 from emgforce.naming import SIDES, parse_trial_label
 
@@ -177,7 +178,8 @@ class StreamData:
     channels : tuple of ChannelInfo
     data : ndarray, shape (n_samples, n_channels), float64
         Physical units (``conversion``/``offset`` applied), on the sample grid;
-        rows inside a gap are NaN.
+        rows inside a gap are NaN. A :class:`~emgforce.io.lazy.StoredRows` when
+        read with ``lazy=True``: slice it by time (``data[a:b]``) to read a window.
     plate : dict or None
         Force-plate description of a force stream (see ``docs/format.md``).
     gaps : ndarray, shape (k, 2), int64
@@ -210,7 +212,8 @@ class StreamData:
         self.channels = tuple(self.channels)
         if not (math.isfinite(self.fs_hz) and self.fs_hz > 0):
             raise ValueError(f"stream {self.name!r}: fs_hz must be positive, got {self.fs_hz!r}")
-        self.data = np.asarray(self.data, dtype=np.float64)
+        if not isinstance(self.data, StoredRows):  # a lazily read stream stays in its file
+            self.data = np.asarray(self.data, dtype=np.float64)
         if self.data.ndim != 2 or self.data.shape[1] != len(self.channels):
             raise ValueError(
                 f"stream {self.name!r}: data must have shape (n_samples, {len(self.channels)}), got {self.data.shape}"

@@ -15,13 +15,16 @@ from emgforce.signal.pipeline import EnvelopeParams, emg_envelope
 from emgforce.signal.chunked import emg_envelope_chunked
 from emgforce.signal.quality import QualityReport, check_quality
 from emgforce.signal.stream import StreamEnvelope, StreamFilter
+from emgforce.signal.sweep import ChannelSweep, sweep_channels
+from emgforce.signal.windowed import WindowedEnvelope, envelope_padding
 from emgforce.signal.workers import get_workers, set_workers
 
 __all__ = [
     "butter_sos", "notch_sos", "filter_causal", "filter_zero_phase",
     "sosfilt", "sosfiltfilt",  # deprecated aliases
     "rectify", "linear_envelope", "moving_rms", "moving_average_rectified", "tkeo",
-    "EnvelopeParams", "emg_envelope", "emg_envelope_chunked",
+    "EnvelopeParams", "emg_envelope", "emg_envelope_chunked", "WindowedEnvelope", "envelope_padding",
+    "ChannelSweep", "sweep_channels",
     "mvc_reference", "percent_mvc",
     "Burst", "detect_onsets",
     "median_frequency", "mean_frequency", "spectral_fatigue", "FatigueResult",

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from emgforce import constants as C
-from emgforce.io.recording import time_slice
-from emgforce.tasks.context import Context, env_window, note, working_channels
+from emgforce.tasks.context import Context, env_window, note, raw_rows, working_channels
 from emgforce.tasks.metrics import activation_metrics
 from emgforce.tasks.results import Metric, TrialResult
 
@@ -15,7 +14,7 @@ __all__ = ["emg_metrics", "fatigue", "lift_onsets", "rep_onsets"]
 
 def emg_metrics(ctx: Context, tr: TrialResult, windows: list[tuple[float, float]]) -> None:
     """Activation metrics of every channel over the windows taken together (iEMG, time above summed)."""
-    if ctx.env is None:
+    if ctx.emg is None:
         return
     for j, name in enumerate(ctx.names):
         seg = np.concatenate([env_window(ctx, j, a, b) for a, b in windows])
@@ -42,7 +41,7 @@ def rep_onsets(ctx: Context, tr: TrialResult, side: str | None) -> None:
     """
     from emgforce.signal import detect_onsets
 
-    if ctx.emg_raw is None:
+    if ctx.emg is None:
         return
     cols = working_channels(ctx, side)
     skipped = 0
@@ -53,7 +52,7 @@ def rep_onsets(ctx: Context, tr: TrialResult, side: str | None) -> None:
         if b1 - b0 < ctx.opts.onset_baseline_s:
             skipped += 1
             continue
-        seg = ctx.emg_raw[time_slice(b0, r.stop_s, ctx.emg_fs, ctx.emg_raw.shape[0])][:, cols]
+        seg = raw_rows(ctx, b0, r.stop_s)[:, cols]
         if not np.all(np.isfinite(seg)):
             skipped += 1
             continue
@@ -71,14 +70,14 @@ def fatigue(ctx: Context, tr: TrialResult, windows: list[tuple[float, float]], s
     """Median-frequency slope (%/s of the initial value) over each hold, per working GM channel of ``side`` (None: both)."""
     from emgforce.signal import spectral_fatigue
 
-    if ctx.emg_raw is None:
+    if ctx.emg is None:
         return
     cols = working_channels(ctx, side)
     need = 2 * ctx.opts.fatigue_epoch_s
     for j in cols:
         slopes = []
         for i, (a, b) in enumerate(windows):
-            seg = ctx.emg_raw[time_slice(a, b, ctx.emg_fs, ctx.emg_raw.shape[0]), j]
+            seg = raw_rows(ctx, a, b)[:, j]
             if seg.size < need * ctx.emg_fs or not np.all(np.isfinite(seg)):
                 continue
             res = spectral_fatigue(seg, ctx.emg_fs, epoch_s=ctx.opts.fatigue_epoch_s, band_hz=C.BANDPASS_HZ)
@@ -97,7 +96,7 @@ def lift_onsets(ctx: Context, tr: TrialResult, lift: float) -> None:
     """GM onset latency relative to the leg lift (negative: anticipatory), Hodges & Bui (k = 3 SD)."""
     from emgforce.signal import detect_onsets
 
-    if ctx.emg_raw is None:
+    if ctx.emg is None:
         return
     # baseline: quiet double stance from the trial start to 0.25 s before the lift
     base_s = lift - 0.25 - tr.start_s
@@ -106,7 +105,7 @@ def lift_onsets(ctx: Context, tr: TrialResult, lift: float) -> None:
               f"only {max(base_s, 0.0):.2f} s: skipped")
         return
     cols = working_channels(ctx, None)
-    seg = ctx.emg_raw[time_slice(tr.start_s, tr.stop_s, ctx.emg_fs, ctx.emg_raw.shape[0])][:, cols]
+    seg = raw_rows(ctx, tr.start_s, tr.stop_s)[:, cols]
     if not np.all(np.isfinite(seg)):
         note(tr, "info", "onset latency skipped: lost EMG samples in the trial")
         return

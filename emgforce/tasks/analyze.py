@@ -22,7 +22,7 @@ from emgforce._deprecation import renamed_kwargs
 from emgforce.errors import EmgforceError
 from emgforce.naming import ACTIVITY_LABELS, SIDES, TASKS
 from emgforce.tasks.base import Task, get_task, registered_tasks
-from emgforce.tasks.context import Context, fz_sum, gm_channel_names, note, side_mean, trace
+from emgforce.tasks.context import Context, envelope_trace, fz_sum, gm_channel_names, note, side_mean
 from emgforce.tasks.options import NORMALIZATIONS, AnalysisOptions
 from emgforce.tasks.prepare import FALLBACK_WORDS, emg_setup, plate_setup
 from emgforce.tasks.protocol import protocol_from_recording
@@ -40,10 +40,11 @@ WEAK_SIDE_MIN_SI_PCT = 15.0
 def load_session(path: str | Path) -> Any:
     """Read a session of any supported format (:func:`emgforce.io.load.open_recording`: emgforce
     HDF5, C3D through :func:`emgforce.io.c3d.read_c3d`, XDF, delimited text), with its channels
-    tagged and trials recognised."""
+    tagged and trials recognised; an HDF5 session's samples stay in the file (``lazy=True``)
+    and the analysis reads them window by window."""
     from emgforce.io.load import open_recording
 
-    return open_recording(path)
+    return open_recording(path, lazy=True)
 
 
 def _analyze_trial(ctx: Context, trial: Any, traces: dict[str, Any]) -> TrialResult:
@@ -317,13 +318,13 @@ def analyze_session(
         norm, ref = emg_setup(ctx, trials)
     except EmgforceError as exc:
         norm, ref = {}, {}
-        ctx.env = ctx.emg_raw = None
+        ctx.emg = None
         ctx.names, ctx.sides, ctx.muscles, ctx.units = [], [], [], []
         ctx.note("error", f"the EMG could not be processed ({exc}): EMG metrics are skipped")
     _plate_sides(ctx, trials)
     traces: dict[str, Any] = {}
-    if keep_traces and ctx.env is not None:
-        t, v = trace(ctx.env, ctx.emg_fs)
+    if keep_traces and ctx.emg is not None:
+        t, v = envelope_trace(ctx)
         traces["envelope"] = {
             "t_s": t,
             "channels": {n: v[:, j] for j, n in enumerate(ctx.names)},

@@ -15,17 +15,21 @@ import numpy as np
 from emgforce.io.recording import time_slice
 from emgforce.tasks.options import AnalysisOptions
 from emgforce.tasks.results import Message, TrialResult
+from emgforce.tasks.windows import SessionEmg
 
 __all__ = [
     "TRACE_FS_HZ",
     "Context",
     "PlateData",
     "body_weight_n",
+    "env_rows",
+    "envelope_trace",
     "env_window",
     "fz_sum",
     "gm_channel_names",
     "mean_fz",
     "note",
+    "raw_rows",
     "side_mean",
     "stance_plate",
     "trace",
@@ -54,8 +58,7 @@ class Context:
     rec: Any
     opts: AnalysisOptions
     emg_fs: float = math.nan
-    emg_raw: np.ndarray | None = None  # (n, c) volts
-    env: np.ndarray | None = None  # (n, c) normalised (or volts)
+    emg: SessionEmg | None = None  # raw and normalised envelope (or volts) by time window; None: no EMG
     names: list[str] = field(default_factory=list)
     sides: list[str | None] = field(default_factory=list)
     muscles: list[str | None] = field(default_factory=list)  # muscle tag of each channel (analysis selects by tags)
@@ -75,16 +78,36 @@ def note(tr: TrialResult, level: str, text: str) -> None:
     tr.messages.append(Message(level, text, tr.label))
 
 
+def _trace_step(fs: float) -> int:
+    return max(int(round(fs / TRACE_FS_HZ)), 1)
+
+
 def trace(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     """Every k-th sample (about TRACE_FS_HZ) and its time from the start, for the figures."""
-    step = max(int(round(fs / TRACE_FS_HZ)), 1)
+    step = _trace_step(fs)
     return np.arange(0, x.shape[0], step) / fs, x[::step]
+
+
+def env_rows(ctx: Context, start_s: float, stop_s: float) -> np.ndarray:
+    """Normalised envelope of every channel between two times, NaN where a sample was lost."""
+    return ctx.emg.normalized(start_s, stop_s)
+
+
+def envelope_trace(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`trace` of the whole session's normalised envelope, computed piece by piece."""
+    step = _trace_step(ctx.emg_fs)
+    return np.arange(0, ctx.emg.n_samples, step) / ctx.emg_fs, ctx.emg.trace(step)
 
 
 def env_window(ctx: Context, j: int, start_s: float, stop_s: float) -> np.ndarray:
     """Finite envelope samples of channel ``j`` between two times."""
-    seg = ctx.env[time_slice(start_s, stop_s, ctx.emg_fs, ctx.env.shape[0]), j]
+    seg = env_rows(ctx, start_s, stop_s)[:, j]
     return seg[np.isfinite(seg)]
+
+
+def raw_rows(ctx: Context, start_s: float, stop_s: float) -> np.ndarray:
+    """Raw EMG of every channel between two times (volts, NaN in gaps)."""
+    return ctx.emg.raw(start_s, stop_s)
 
 
 def working_channels(ctx: Context, side: str | None, muscle: str = "gluteus_medius") -> list[int]:

@@ -22,7 +22,7 @@ class MVC(Task):
     def measure(self, ctx: Context, tr: TrialResult, traces: dict[str, Any]) -> None:
         from emgforce.signal import mvc_reference
 
-        if ctx.env is None:
+        if ctx.emg is None:
             return
         for j in range(len(ctx.names)):
             if tr.side is not None and ctx.sides[j] not in (None, tr.side):

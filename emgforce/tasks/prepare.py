@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from emgforce import constants as C
 from emgforce.errors import EmgforceError
-from emgforce.io.recording import time_slice
 from emgforce.io.channels import recognize_channel
 from emgforce.naming import SIDES
 from emgforce.tasks.context import Context, PlateData
+from emgforce.tasks.windows import Columns, SessionEmg
 
-__all__ = ["FALLBACK_WORDS", "NORM_UNIT", "channel_tags", "emg_setup", "plate_setup", "reference"]
+__all__ = ["FALLBACK_WORDS", "NORM_UNIT", "WindowPeaks", "channel_tags", "emg_setup", "plate_setup", "reference",
+           "window_peaks"]
 
 NORM_UNIT = {"mvc": "%MVC", "peak_task": "%peak"}
 FALLBACK_WORDS = {"peak_task": "the peak over the task trials (%peak)", "none": "nothing (volts)"}
 
 
 def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-    """Envelopes and normalization of every EMG channel into ``ctx``; returns (normalization, reference) per channel."""
-    from emgforce.signal import EnvelopeParams, check_quality, emg_envelope, percent_mvc
+    """Envelopes and normalization of every EMG channel into ``ctx.emg``; returns (normalization, reference) per channel.
+
+    The raw EMG is read once in chunks for the channel statistics (mean, gaps, quality,
+    mains hum); envelopes are then computed over the trial windows only
+    (:class:`~emgforce.tasks.windows.SessionEmg`), equal to the whole-session envelope.
+    """
+    from emgforce.signal import EnvelopeParams
+    from emgforce.signal.mains import MainsHumSweep
+    from emgforce.signal.sweep import sweep_channels
+    from emgforce.signal.windowed import WindowedEnvelope
 
     emg = ctx.rec.streams.get("emg")
     if emg is None:
@@ -35,30 +45,33 @@ def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str
     ctx.emg_fs = float(emg.fs_hz)
     ctx.names = [c.name for c in chans]
     ctx.sides, ctx.muscles = channel_tags(chans)
-    raw = emg.data[:, cols]
-    lost = ~np.isfinite(raw)
-    if lost.any():
-        ctx.note("warning", f"EMG: {int(lost.any(axis=1).sum())} lost samples (gaps) are excluded from the metrics")
-    ctx.emg_raw = raw
-    quality = check_quality(raw, channel_names=ctx.names)
+    raw = Columns(emg.data, cols)
+    hum = MainsHumSweep(ctx.emg_fs) if ctx.opts.notch_hz == "auto" else None
+    stats = sweep_channels(raw, channel_names=ctx.names, visit=hum.add if hum else None)
+    if stats.rows_nonfinite:
+        ctx.note("warning", f"EMG: {stats.rows_nonfinite} lost samples (gaps) are excluded from the metrics")
+    quality = stats.quality()
     for j in np.flatnonzero(quality.flat):
         ctx.note("warning", f"EMG channel {ctx.names[j]} is flat (constant): disconnected or unused?")
     for j in np.flatnonzero(quality.saturated & ~quality.flat):
         ctx.note("warning", f"EMG channel {ctx.names[j]}: {int(quality.n_saturated[j])} samples look clipped "
                  "(amplifier saturation): amplitudes are underestimated")
-    params = EnvelopeParams(lowpass_hz=ctx.opts.envelope_lowpass_hz, notch_hz=_notch(ctx, raw), nonfinite="interpolate")
-    env = emg_envelope(raw, ctx.emg_fs, params=params)
-    env[lost] = np.nan
+    params = EnvelopeParams(lowpass_hz=ctx.opts.envelope_lowpass_hz, notch_hz=_notch(ctx, hum),
+                            nonfinite="interpolate")
+    envelope = WindowedEnvelope(raw, ctx.emg_fs, mean=stats.mean_interpolated(), params=params)
+    ctx.emg = SessionEmg(envelope, [(t.start_s, t.stop_s) for t in trials])
 
     norm: dict[str, str] = {}
     ref: dict[str, dict[str, Any]] = {}
     refs = np.full(len(cols), math.nan)
     task_trials = [t for t in trials if t.task not in ("mvc", "rest")] or trials
+    mvc_peaks = window_peaks(ctx, [t for t in trials if t.task == "mvc"]) if ctx.opts.normalization == "mvc" else {}
+    task_peaks: dict[int, WindowPeaks] | None = None
     for j, name in enumerate(ctx.names):
         method = ctx.opts.normalization
         if method == "mvc":
             mvc_trials = [t for t in trials if t.task == "mvc" and (t.side is None or ctx.sides[j] is None or t.side == ctx.sides[j])]
-            refs[j], why = reference(env[:, j], ctx.emg_fs, mvc_trials)
+            refs[j], why = reference([mvc_peaks[id(t)] for t in mvc_trials], j)
             if not math.isfinite(refs[j]):
                 method = ctx.opts.fallback
                 if mvc_trials:
@@ -67,7 +80,9 @@ def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str
                     ctx.note("warning", f"{name}: no MVC trial for the {ctx.sides[j] or 'unknown'} side; "
                              f"normalised by {FALLBACK_WORDS[method]} instead")
         if method == "peak_task":
-            refs[j], why = reference(env[:, j], ctx.emg_fs, task_trials)
+            if task_peaks is None:  # enveloped once, for the channels that need it
+                task_peaks = window_peaks(ctx, task_trials)
+            refs[j], why = reference([task_peaks[id(t)] for t in task_trials], j)
             if not math.isfinite(refs[j]):
                 method = "none"
                 ctx.note("warning", f"{name}: no peak reference ({why}); left in volts")
@@ -81,8 +96,56 @@ def emg_setup(ctx: Context, trials: list[Any]) -> tuple[dict[str, str], dict[str
             ref[name] = {"value": float(refs[j]), "unit": "V", "method": f"max {C.MVC_WINDOW_S:g} s moving mean of the envelope over the {source}"}
             ctx.units.append(NORM_UNIT[method])
     ctx.refs = refs
-    ctx.env = percent_mvc(env, refs)
+    ctx.emg.refs = refs
     return norm, ref
+
+
+@dataclass(frozen=True)
+class WindowPeaks:
+    """Per channel, what the reference needs of one trial's envelope (finite samples, volts)."""
+
+    long: np.ndarray  # at least the reference window of samples
+    positive: np.ndarray  # some sample above zero
+    peak: np.ndarray  # largest moving mean (NaN when not long, or not positive: see why)
+    why: tuple[str, ...]  # why there is no peak ("" when there is)
+
+
+def window_peaks(ctx: Context, trials: list[Any]) -> dict[int, WindowPeaks]:
+    """:class:`WindowPeaks` of each trial (by ``id``), each trial enveloped once for all channels."""
+    from emgforce.signal import mvc_reference
+
+    out: dict[int, WindowPeaks] = {}
+    for t in trials:
+        if id(t) in out:
+            continue
+        env = ctx.emg.volts(t.start_s, t.stop_s)
+        n_ch = len(ctx.names)
+        long, positive, peak, why = np.zeros(n_ch, bool), np.zeros(n_ch, bool), np.full(n_ch, math.nan), [""] * n_ch
+        for j in range(n_ch):
+            seg = env[:, j]
+            seg = seg[np.isfinite(seg)]
+            long[j] = seg.size >= C.MVC_WINDOW_S * ctx.emg_fs
+            positive[j] = bool(np.any(seg > 0))
+            if long[j]:
+                try:
+                    peak[j] = mvc_reference(seg, ctx.emg_fs, window_s=C.MVC_WINDOW_S)
+                except EmgforceError as exc:
+                    why[j] = str(exc)
+        out[id(t)] = WindowPeaks(long, positive, peak, tuple(why))
+    return out
+
+
+def reference(peaks: list[WindowPeaks], j: int) -> tuple[float, str]:
+    """Channel ``j``'s largest 1 s moving mean of the envelope over the trials of ``peaks``, or NaN and why not."""
+    held = [p for p in peaks if p.long[j]]
+    if not held:
+        return math.nan, f"no trial holds {C.MVC_WINDOW_S:g} s of EMG"
+    if not any(p.positive[j] for p in held):
+        return math.nan, "the channel is flat (all zero): disconnected or unused?"
+    values = [p.peak[j] for p in held if math.isfinite(p.peak[j])]
+    if values:  # the largest over the trials, as mvc_reference of them all
+        return float(max(values)), ""
+    return math.nan, next(p.why[j] for p in held if p.why[j])
 
 
 #: COP samples outside the plate (beyond this margin) in more than this share of the loaded samples are flagged
@@ -114,15 +177,16 @@ def channel_tags(chans: Any) -> tuple[list[str | None], list[str | None]]:
     return sides, muscles
 
 
-def _notch(ctx: Context, raw: np.ndarray) -> float | None:
-    """The notch frequency: the user's, or 50/60 Hz when mains hum is detected (``"auto"``), said in a message."""
-    from emgforce.signal.mains import HUM_THRESHOLD_DB, detect_mains_hum
+def _notch(ctx: Context, sweep: Any) -> float | None:
+    """The notch frequency: the user's, or 50/60 Hz when mains hum is detected (``"auto"``: by ``sweep``,
+    a :class:`~emgforce.signal.mains.MainsHumSweep` fed the raw EMG), said in a message."""
+    from emgforce.signal.mains import HUM_THRESHOLD_DB
 
     if ctx.opts.notch_hz != "auto":
         if ctx.opts.notch_hz is not None:
             ctx.note("info", f"EMG notch filter at {ctx.opts.notch_hz:g} Hz (set by the user)")
         return ctx.opts.notch_hz
-    hum = detect_mains_hum(raw, ctx.emg_fs)
+    hum = sweep.result()
     if hum.f0_hz is None:
         return None
     names = ", ".join(ctx.names[j] for j in hum.channels)
@@ -130,26 +194,6 @@ def _notch(ctx: Context, raw: np.ndarray) -> float | None:
              f"the neighbouring spectrum, threshold {HUM_THRESHOLD_DB:g} dB): EMG notched at {hum.f0_hz:g} Hz; "
              "--notch off (notch_hz=None) turns this off, --notch 50/60 sets it")
     return hum.f0_hz
-
-
-def reference(env: np.ndarray, fs: float, trials: list[Any]) -> tuple[float, str]:
-    """Largest 1 s moving mean of the envelope over the trials, or NaN and why not."""
-    from emgforce.signal import mvc_reference
-
-    segs = []
-    for t in trials:
-        seg = env[time_slice(t.start_s, t.stop_s, fs, env.shape[0])]
-        seg = seg[np.isfinite(seg)]
-        if seg.size >= C.MVC_WINDOW_S * fs:
-            segs.append(seg)
-    if not segs:
-        return math.nan, f"no trial holds {C.MVC_WINDOW_S:g} s of EMG"
-    if not any(np.any(seg > 0) for seg in segs):
-        return math.nan, "the channel is flat (all zero): disconnected or unused?"
-    try:
-        return float(mvc_reference(segs, fs, window_s=C.MVC_WINDOW_S)), ""
-    except EmgforceError as exc:
-        return math.nan, str(exc)
 
 
 def plate_setup(ctx: Context) -> None:
@@ -167,6 +211,7 @@ def plate_setup(ctx: Context) -> None:
                 plate = Plate.from_dict(stream.plate)
                 forces = stream.data[:, [names.index(k) for k in ("Fx", "Fy", "Fz", "Mx", "My", "Mz")]]
                 res = center_of_pressure(forces, plate, fz_threshold_n=ctx.opts.fz_threshold_n)
+                del forces  # a long session's six columns: not kept while the COP is checked
                 valid = np.asarray(res.valid, dtype=bool)
                 cop = np.where(valid[:, None], np.asarray(res.cop_m)[:, :2], np.nan)
                 fz = np.asarray(res.fz_n, dtype=float)  # load, positive whatever the sign convention

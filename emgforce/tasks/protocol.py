@@ -39,6 +39,7 @@ EPOCH_S = 0.1
 #: one GM is "clearly more active" when its relative envelope is this many times the other's
 SIDE_RATIO = 2.2  # a weak GM is ~0.6 of the other in bilateral tasks; the working GM of a one-legged task 3-10x
 OFF_LOAD, SUPINE_LOAD, STANDING_LOAD = 0.1, 0.35, 0.75
+_PIECE_ROWS = 1 << 20  # two channels enveloped at a time: a few minutes per piece
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,12 @@ def segment_protocol(load_bw: np.ndarray | None, gm: np.ndarray, fs_load: float,
     list of AutoTrial
         In time order.
     """
-    g = _epochs(np.asarray(gm, dtype=float), fs_emg, 10**12)
+    return _segment(load_bw, _epochs(np.asarray(gm, dtype=float), fs_emg, 10**12), fs_load, max_plate_share)
+
+
+def _segment(load_bw: np.ndarray | None, g: np.ndarray, fs_load: float,
+             max_plate_share: np.ndarray | None) -> list[AutoTrial]:
+    """:func:`segment_protocol` from the GM envelopes' epoch means ``g``."""
     n = g.shape[0]
     if load_bw is not None:
         load = _epochs(np.asarray(load_bw, dtype=float), fs_load, n)
@@ -202,10 +208,17 @@ def segment_protocol(load_bw: np.ndarray | None, gm: np.ndarray, fs_load: float,
 
 
 def protocol_from_recording(ctx: Any) -> list[AutoTrial]:
-    """:func:`segment_protocol` on an analysis context whose plates and body mass are set up."""
-    from emgforce.signal import emg_envelope
+    """:func:`segment_protocol` on an analysis context whose plates and body mass are set up.
+
+    The GM envelopes (gaps as zeros) are computed piece by piece over the session
+    (:func:`~emgforce.tasks.windows.envelope_pieces`), equal to the whole-session
+    envelope: one sweep for their 1 s moving-mean maxima, one for the epoch means.
+    """
+    from emgforce.signal.sweep import sweep_channels
+    from emgforce.signal.windowed import WindowedEnvelope
     from emgforce.tasks.context import body_weight_n
     from emgforce.tasks.prepare import channel_tags
+    from emgforce.tasks.windows import Columns, envelope_pieces
 
     emg = ctx.rec.streams.get("emg")
     if emg is None:
@@ -214,11 +227,17 @@ def protocol_from_recording(ctx: Any) -> list[AutoTrial]:
     cols = {s: j for j, (s, m) in enumerate(zip(sides, muscles)) if m == "gluteus_medius" and s}
     if not {"left", "right"} <= set(cols):
         return []
-    raw = emg.data[:, [cols["left"], cols["right"]]]
-    env = emg_envelope(np.nan_to_num(raw), emg.fs_hz)
+    raw = Columns(emg.data, [cols["left"], cols["right"]], finite=True)
+    envelope = WindowedEnvelope(raw, emg.fs_hz, mean=sweep_channels(raw).mean_interpolated())
     k = max(int(emg.fs_hz), 1)  # 1 s moving mean: the session maximum as the MVC reference is defined
-    peak = np.array([np.max(np.convolve(env[:, j], np.ones(k) / k, mode="valid")) for j in range(2)])
-    gm = env / np.where(peak > 0, peak, 1.0)
+    peak = np.full(2, -np.inf)
+    for _, _, _, env in envelope_pieces(envelope, rows=_PIECE_ROWS, context=k - 1):
+        if env.shape[0] >= k:
+            peak = np.maximum(peak, [np.max(np.convolve(env[:, j], np.ones(k) / k, mode="valid")) for j in range(2)])
+    scale = np.where(peak > 0, peak, 1.0)
+    epoch = max(int(round(EPOCH_S * emg.fs_hz)), 1)
+    g = np.concatenate([_epochs(env / scale, emg.fs_hz, 10**12)
+                        for _, _, _, env in envelope_pieces(envelope, align=epoch, rows=_PIECE_ROWS)])
     bw = body_weight_n(ctx)
     if ctx.plates and bw:
         fs = ctx.plates[0].fs_hz
@@ -229,5 +248,5 @@ def protocol_from_recording(ctx: Any) -> list[AutoTrial]:
         if fz.shape[0] > 1:
             with np.errstate(invalid="ignore", divide="ignore"):
                 share = np.where(total > 0.5 * bw, fz.max(axis=0) / total, np.nan)
-        return segment_protocol(total / bw, gm, fs, emg.fs_hz, share)
-    return segment_protocol(None, gm, 1.0, emg.fs_hz)
+        return _segment(total / bw, g, fs, share)
+    return _segment(None, g, 1.0, None)

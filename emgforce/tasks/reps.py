@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from emgforce.io.recording import time_slice
 from emgforce.tasks import segment
 from emgforce.tasks.activation import emg_metrics, fatigue, rep_onsets
 from emgforce.tasks.balance import trial_load_split
 from emgforce.tasks.base import Task
-from emgforce.tasks.context import Context, body_weight_n, env_window, fz_sum, note, trace, working_channels
+from emgforce.tasks.context import (Context, body_weight_n, env_rows, env_window, fz_sum, note, trace,
+                                    working_channels)
 from emgforce.tasks.metrics import activation_metrics, coefficient_of_variation
 from emgforce.tasks.results import Metric, TrialResult
 
@@ -80,7 +80,7 @@ class RepetitionTask(Task):
                 tr.metrics.append(Metric("rep_hold_s", r.hold_s, "s", rep=i))
         # activation over the movements (the lead-in rest is not part of the task)
         emg_metrics(ctx, tr, [(r.start_s, r.stop_s) for r in reps])
-        if ctx.env is None:
+        if ctx.emg is None:
             return
         window = (lambda r: (r.hold_start_s, r.hold_stop_s)) if self.has_hold else (lambda r: (r.start_s, r.stop_s))
         for j, name in enumerate(ctx.names):
@@ -114,10 +114,9 @@ def rep_signal(ctx: Context, tr: TrialResult, *, loads_feet: bool, side: str | N
             bw = body_weight_n(ctx)
             return fz[0], fz[1], "Fz under the feet (N)", max(0.05 * bw, 20.0) if bw else 20.0, FZ_REP_SMOOTH_HZ
     cols = working_channels(ctx, side)
-    if ctx.env is None or not cols:
+    if ctx.emg is None or not cols:
         return None
-    sl = time_slice(tr.start_s, tr.stop_s, ctx.emg_fs, ctx.env.shape[0])
-    sig = np.nanmean(ctx.env[sl][:, cols], axis=1)
+    sig = np.nanmean(env_rows(ctx, tr.start_s, tr.stop_s)[:, cols], axis=1)
     unit = ctx.units[cols[0]]
     what = " + ".join(ctx.names[j] for j in cols)
     label = f"GM envelope, {what} ({unit})" if len(cols) == 1 else f"GM envelope, mean of {what} ({unit})"

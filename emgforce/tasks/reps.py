@@ -116,7 +116,10 @@ def rep_signal(ctx: Context, tr: TrialResult, *, loads_feet: bool, side: str | N
     cols = working_channels(ctx, side)
     if ctx.emg is None or not cols:
         return None
-    sig = np.nanmean(env_rows(ctx, tr.start_s, tr.stop_s)[:, cols], axis=1)
+    env = env_rows(ctx, tr.start_s, tr.stop_s)[:, cols]
+    finite = np.isfinite(env).sum(axis=1)
+    # mean of the finite channels; NaN in a gap of them all (np.nanmean would warn there)
+    sig = np.where(finite > 0, np.nansum(env, axis=1) / np.maximum(finite, 1), np.nan)
     unit = ctx.units[cols[0]]
     what = " + ".join(ctx.names[j] for j in cols)
     label = f"GM envelope, {what} ({unit})" if len(cols) == 1 else f"GM envelope, mean of {what} ({unit})"

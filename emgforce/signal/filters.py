@@ -9,6 +9,7 @@ first in the argument list and ``axis=0`` (time-major) by default.
 from __future__ import annotations
 
 import functools
+import threading
 
 import numpy as np
 
@@ -209,14 +210,16 @@ def settle_samples(sos: np.ndarray, tol: float = 1e-18, limit: int = 1 << 22) ->
 # side by side (measured: 16 lanes of float64 suit the AVX2/AVX-512 machine best;
 # benchmarks/README.md).
 BLOCK_LANES = 16
-WARM_RATIO = 4
+# Blocks at least this many warm-ups long (a piece on a thread holds half the signal: 2 measured
+# best, 16 lanes whose warm-ups cost half a block beat 8 lanes without; benchmarks/README.md).
+WARM_RATIO = 2
 
 
 def time_blocks(n: int, n_ch: int, pad: int, warm: tuple) -> int:
     """Number of time blocks of the zero-phase kernels (1: filter the channels as they are).
 
     Up to ``BLOCK_LANES / n_ch`` blocks (rounded up), each long enough that its
-    warm-up (``warm``, from :func:`settle_samples`) costs at most a quarter of it.
+    warm-up (``warm``, from :func:`settle_samples`) costs at most half of it.
     """
     if any(w is None for w in warm):
         return 1
@@ -287,6 +290,23 @@ def _odd_extension(b: np.ndarray, n_ch: int, pad: int, n: int, pad_ext: int) -> 
                                                     - b[src % length, src // length * n_ch + c])
 
 
+# The time-block buffer of the last call is kept, one per thread, up to this size: fresh memory
+# costs its page faults (~0.1 ms per MB here, a quarter of the whole job on one channel).
+SCRATCH_MAX_BYTES = 32 << 20
+_thread = threading.local()
+
+
+def _scratch(shape: tuple[int, int]) -> np.ndarray:
+    """An uninitialised float64 array of ``shape``, from this thread's kept buffer when it fits."""
+    size = shape[0] * shape[1]
+    buf = getattr(_thread, "scratch", None)
+    if buf is None or buf.size < size:
+        buf = np.empty(size)
+        if size * 8 <= SCRATCH_MAX_BYTES:
+            _thread.scratch = buf
+    return buf[:size].reshape(shape)
+
+
 def _run_blocks(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel, args: tuple) -> np.ndarray:
     """One thread's part of :func:`zero_phase_run`."""
     n, n_ch = x2.shape
@@ -298,7 +318,7 @@ def _run_blocks(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel,
         np.subtract(x2, mean, out=b[pad:pad + n])
         kernel(b, n_ch, n, pad, *args)
         return b[pad:pad + n]
-    b = np.empty((-(-(n + 2 * pad) // n_blocks), n_blocks * n_ch))
+    b = _scratch((-(-(n + 2 * pad) // n_blocks), n_blocks * n_ch))
     off, chan, lo, hi = _kernels.lane_offsets(n, n_ch, b.shape[0], b.shape[1], pad)
     _kernels.lanes_fill(x2.reshape(-1), n_ch, np.asarray(mean, dtype=np.float64)[chan], off, lo, hi, b)
     kernel(b, n_ch, n, pad, *args)

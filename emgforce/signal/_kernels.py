@@ -143,24 +143,28 @@ def _step_row(b, i, sos, z, rectify):
             b[i, c] = abs(b[i, c])
 
 
-def lane_offsets(n: int, n_ch: int, length: int, lanes: int, pad: int) -> tuple:
+def lane_offsets(n_ch: int, length: int, lanes: int, pad: int) -> tuple:
     """What :func:`lanes_fill` and :func:`lanes_read` need, made by numpy (allocations inside a
     kernel lengthen its fresh-cache compilation several times): the flat index in ``x`` (C
-    order) of lane j's sample at row 0, lane j's channel, and the rows ``lo:hi`` of the layout
-    where every block holds a sample (no bounds test needed there)."""
+    order) of lane j's sample at row 0, and lane j's channel."""
     j = np.arange(lanes)
     chan = j % n_ch
-    off = ((j // n_ch) * length - pad) * n_ch + chan
-    lo = min(pad, length)
-    return off, chan, lo, max(lo, min(length, n + pad - (lanes // n_ch - 1) * length))
+    return ((j // n_ch) * length - pad) * n_ch + chan, chan
+
+
+def inner_rows(t_lo: int, t_hi: int, n_ch: int, length: int, lanes: int, pad: int) -> tuple[int, int]:
+    """Rows ``lo:hi`` of the layout where every lane holds a sample t in ``t_lo:t_hi`` (no bounds
+    test needed there)."""
+    lo = min(max(t_lo + pad, 0), length)
+    return lo, max(lo, min(length, t_hi + pad - (lanes // n_ch - 1) * length))
 
 
 @njit(cache=True, nogil=True)
 def lanes_fill(flat, n_ch, m, off, lo, hi, b):
     """``b`` holds ``x - mean`` at g = pad .. pad + n - 1 and zeros elsewhere.
 
-    ``flat`` is ``x`` flattened, ``m`` the mean of each lane's channel, the rest from
-    :func:`lane_offsets`.
+    ``flat`` is ``x`` flattened, ``m`` the mean of each lane's channel, ``off`` from
+    :func:`lane_offsets`, ``lo:hi`` from :func:`inner_rows` of the whole signal.
     """
     n = flat.shape[0] // n_ch
     length, lanes = b.shape
@@ -176,10 +180,9 @@ def lanes_fill(flat, n_ch, m, off, lo, hi, b):
 
 
 @njit(cache=True, nogil=True)
-def lanes_read(b, off, lo, hi, n_ch, flat):
-    """``y[t] = `` sample g = pad + t of ``b``, into ``flat`` (``y`` flattened; the inverse of
-    :func:`lanes_fill`)."""
-    n = flat.shape[0] // n_ch
+def lanes_read(b, off, lo, hi, n_ch, t_lo, t_hi, flat):
+    """``y[t] = `` sample g = pad + t of ``b`` for t in ``t_lo:t_hi`` (the inverse of
+    :func:`lanes_fill`), into ``flat``: ``y`` flattened; ``lo:hi`` from :func:`inner_rows`."""
     length, lanes = b.shape
     for i in range(lo, hi):
         r = i * n_ch
@@ -188,7 +191,7 @@ def lanes_read(b, off, lo, hi, n_ch, flat):
     for edge in range(2):
         for i in range(0, lo) if edge == 0 else range(hi, length):
             for j in range(lanes):
-                if 0 <= i + off[j] // n_ch < n:
+                if t_lo <= i + off[j] // n_ch < t_hi:
                     flat[i * n_ch + off[j]] = b[i, j]
 
 

@@ -257,9 +257,9 @@ def zero_phase_run(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kern
     y2 = np.empty_like(x2)
     cuts = [n * j // parts for j in range(parts + 1)]
 
-    def piece(j: int) -> None:
+    def piece(j: int) -> None:  # its middle straight into y2; its buffers are its thread's scratch
         lo, hi = max(0, cuts[j] - halo), min(n, cuts[j + 1] + halo)
-        y2[cuts[j]:cuts[j + 1]] = _run_blocks(x2[lo:hi], mean, pad, warm, kernel, args)[cuts[j] - lo:cuts[j + 1] - lo]
+        _run_blocks(x2[lo:hi], mean, pad, warm, kernel, args, out=y2[lo:hi], keep=(cuts[j] - lo, cuts[j + 1] - lo))
 
     map_threads(piece, list(range(parts)))
     return y2
@@ -307,23 +307,31 @@ def _scratch(shape: tuple[int, int]) -> np.ndarray:
     return buf[:size].reshape(shape)
 
 
-def _run_blocks(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel, args: tuple) -> np.ndarray:
-    """One thread's part of :func:`zero_phase_run`."""
+def _run_blocks(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel, args: tuple,
+                out: np.ndarray | None = None, keep: tuple[int, int] = (0, -1)) -> np.ndarray:
+    """One thread's part of :func:`zero_phase_run`: the result of ``x2`` (a new array), or with
+    ``out`` (a piece), its rows ``keep`` into the same rows of ``out``, which is returned."""
     n, n_ch = x2.shape
+    t_lo, t_hi = keep[0], n if keep[1] < 0 else keep[1]
     n_blocks = time_blocks(n, n_ch, pad, warm)
     if n_blocks == 1:  # the padded signal itself; the result is a view of it
-        b = np.empty((n + 2 * pad, n_ch))
+        b = np.empty((n + 2 * pad, n_ch)) if out is None else _scratch((n + 2 * pad, n_ch))
         b[:pad] = 0.0
         b[pad + n:] = 0.0
         np.subtract(x2, mean, out=b[pad:pad + n])
         kernel(b, n_ch, n, pad, *args)
-        return b[pad:pad + n]
+        if out is None:
+            return b[pad:pad + n]
+        out[t_lo:t_hi] = b[pad + t_lo:pad + t_hi]
+        return out
     b = _scratch((-(-(n + 2 * pad) // n_blocks), n_blocks * n_ch))
-    off, chan, lo, hi = _kernels.lane_offsets(n, n_ch, b.shape[0], b.shape[1], pad)
-    _kernels.lanes_fill(x2.reshape(-1), n_ch, np.asarray(mean, dtype=np.float64)[chan], off, lo, hi, b)
+    off, chan = _kernels.lane_offsets(n_ch, b.shape[0], b.shape[1], pad)
+    _kernels.lanes_fill(x2.reshape(-1), n_ch, np.asarray(mean, dtype=np.float64)[chan], off,
+                        *_kernels.inner_rows(0, n, n_ch, b.shape[0], b.shape[1], pad), b)
     kernel(b, n_ch, n, pad, *args)
-    y2 = np.empty_like(x2)
-    _kernels.lanes_read(b, off, lo, hi, n_ch, y2.reshape(-1))
+    y2 = np.empty_like(x2) if out is None else out
+    _kernels.lanes_read(b, off, *_kernels.inner_rows(t_lo, t_hi, n_ch, b.shape[0], b.shape[1], pad), n_ch, t_lo,
+                        t_hi, y2.reshape(-1))
     return y2
 
 

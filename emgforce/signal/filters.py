@@ -213,15 +213,20 @@ BLOCK_LANES = 16
 # Blocks at least this many warm-ups long (a piece on a thread holds half the signal: 2 measured
 # best, 16 lanes whose warm-ups cost half a block beat 8 lanes without; benchmarks/README.md).
 WARM_RATIO = 2
+# Shorter signals (an analysis' trial windows) stay in one block: blocks would save a few
+# milliseconds there, and an analysis in a fresh environment would compile the two
+# transposition kernels too (~0.3 s).
+MIN_BLOCKED_SAMPLES = 1 << 18
 
 
 def time_blocks(n: int, n_ch: int, pad: int, warm: tuple) -> int:
     """Number of time blocks of the zero-phase kernels (1: filter the channels as they are).
 
     Up to ``BLOCK_LANES / n_ch`` blocks (rounded up), each long enough that its
-    warm-up (``warm``, from :func:`settle_samples`) costs at most half of it.
+    warm-up (``warm``, from :func:`settle_samples`) costs at most half of it; one
+    block below ``MIN_BLOCKED_SAMPLES``.
     """
-    if any(w is None for w in warm):
+    if n < MIN_BLOCKED_SAMPLES or any(w is None for w in warm):
         return 1
     k = -(-BLOCK_LANES // n_ch)
     while k > 1 and (n + 2 * pad) // k < WARM_RATIO * max(warm) + 2 * pad + k + 1:

@@ -7,12 +7,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emgforce.signal import emg_envelope
+from emgforce.signal import filters
 from emgforce.signal.filters import padlen, settle_samples, time_blocks, transition_matrix
 
 FS = 2000.0
 PRE = np.vstack([ss.butter(2, (20.0, 450.0), btype="bandpass", fs=FS, output="sos"),
                  ss.tf2sos(*ss.iirnotch(50.0, 30.0, fs=FS))])
 LP = ss.butter(4, 6.0, fs=FS, output="sos")
+
+
+DEFAULT_MIN_BLOCKED = filters.MIN_BLOCKED_SAMPLES
+
+
+@pytest.fixture(autouse=True)
+def short_signals_blocked(monkeypatch):
+    """Signals of any length take the blocked path here (by default only long ones do), so
+    block boundaries are tested on signals that are quick to check against scipy."""
+    monkeypatch.setattr(filters, "MIN_BLOCKED_SAMPLES", 0)
 
 
 def scipy_envelope(x):
@@ -109,6 +120,9 @@ def test_long_signals_fill_sixteen_lanes(n_ch):
     assert blocks == -(-16 // n_ch)
     assert blocks * n_ch >= 16
     assert time_blocks(16_000, n_ch, padlen(LP), (settle_samples(LP),)) == 1  # a trial window
+    filters.MIN_BLOCKED_SAMPLES = DEFAULT_MIN_BLOCKED  # (the fixture restores it)
+    assert time_blocks(DEFAULT_MIN_BLOCKED - 1, n_ch, pad, warm) == 1  # long windows too, by default
+    assert time_blocks(1_200_000, n_ch, pad, warm) == blocks
 
 
 @pytest.mark.parametrize("n_ch,n", [(6, 300_000), (8, 200_000)])

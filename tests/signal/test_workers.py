@@ -41,7 +41,10 @@ def emg(n, n_ch, seed=0):
 
 
 @pytest.mark.parametrize("n_ch", [1, 3, 16])
-def test_threaded_envelope_equals_scipy(pieces, n_ch):
+@pytest.mark.parametrize("blocked", [False, True])
+def test_threaded_envelope_equals_scipy(pieces, monkeypatch, n_ch, blocked):
+    if blocked:  # the pieces also cut into time blocks (by default only longer ones are)
+        monkeypatch.setattr(filters, "MIN_BLOCKED_SAMPLES", 0)
     x = emg(3 * MIN + 12_345, n_ch)
     ref = scipy_envelope(x)
     got = emg_envelope(x, FS, notch_hz=50.0, lowpass_order=4, workers=3)

@@ -48,13 +48,6 @@ def _step(v, sos, z):
             v[c] = yc
 
 
-@njit(cache=True)
-def _flag(value):
-    """``value`` as a plain (non-literal) bool: a constant True/False passed from one kernel to
-    another would make numba compile the callee once per constant (fresh-cache compile time)."""
-    return value != 0
-
-
 @njit(cache=True, inline="always")
 def _init_state(z, zi, v):
     """Steady-state initial conditions ``zi * v`` (scipy: ``sosfilt_zi(sos) * x0``)."""

@@ -62,21 +62,12 @@ def rounds(n_ch: int) -> int:
 
 
 @pytest.mark.parametrize("n_ch", CHANNELS)
-def test_envelope_zero_phase(benchmark, n_ch):
+@pytest.mark.parametrize("workers", [None, 1], ids=["all-threads", "one-thread"])
+def test_envelope_zero_phase(benchmark, n_ch, workers):
+    """Ours with its default threads (all CPUs) and on one thread: the single-core ratio beside it."""
     benchmark.group = f"envelope-{n_ch}ch-10min-2kHz"
     x = emg(n_ch)
-    got = benchmark.pedantic(emg_envelope, args=(x, FS), kwargs=DESIGN, rounds=rounds(n_ch), warmup_rounds=1)
-    ref = scipy_envelope(np.ascontiguousarray(x.T)).T
-    assert np.max(np.abs(got - ref)) <= 1e-12 * np.max(np.abs(ref))
-    record_rate(benchmark, x.size)
-
-
-@pytest.mark.parametrize("n_ch", CHANNELS)
-def test_envelope_zero_phase_one_thread(benchmark, n_ch):
-    """Ours on one thread (``workers=1``): the single-core ratio, beside the default (all CPUs)."""
-    benchmark.group = f"envelope-{n_ch}ch-10min-2kHz"
-    x = emg(n_ch)
-    got = benchmark.pedantic(emg_envelope, args=(x, FS), kwargs=dict(DESIGN, workers=1), rounds=rounds(n_ch),
+    got = benchmark.pedantic(emg_envelope, args=(x, FS), kwargs=dict(DESIGN, workers=workers), rounds=rounds(n_ch),
                              warmup_rounds=1)
     ref = scipy_envelope(np.ascontiguousarray(x.T)).T
     assert np.max(np.abs(got - ref)) <= 1e-12 * np.max(np.abs(ref))

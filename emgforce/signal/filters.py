@@ -313,11 +313,11 @@ def _scratch(shape: tuple[int, int]) -> np.ndarray:
 
 
 def _run_blocks(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel, args: tuple,
-                out: np.ndarray | None = None, keep: tuple[int, int] = (0, -1)) -> np.ndarray:
+                out: np.ndarray | None = None, keep: tuple[int, int] | None = None) -> np.ndarray:
     """One thread's part of :func:`zero_phase_run`: the result of ``x2`` (a new array), or with
     ``out`` (a piece), its rows ``keep`` into the same rows of ``out``, which is returned."""
     n, n_ch = x2.shape
-    t_lo, t_hi = keep[0], n if keep[1] < 0 else keep[1]
+    t_lo, t_hi = keep or (0, n)
     n_blocks = time_blocks(n, n_ch, pad, warm)
     if n_blocks == 1:  # the padded signal itself; the result is a view of it
         b = np.empty((n + 2 * pad, n_ch)) if out is None else _scratch((n + 2 * pad, n_ch))

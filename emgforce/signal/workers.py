@@ -23,6 +23,7 @@ __all__ = ["get_workers", "set_workers"]
 
 _local = threading.local()
 _pool: Any = None  # concurrent.futures.ThreadPoolExecutor, made on first use
+_pool_size = 0
 _pool_lock = threading.Lock()
 
 
@@ -94,11 +95,15 @@ def set_workers(workers: int) -> Iterator[None]:
 
 def map_threads(fn, items: list) -> list:
     """``[fn(item) for item in items]`` on the shared thread pool (exceptions re-raised)."""
-    global _pool
+    global _pool, _pool_size
     from concurrent.futures import ThreadPoolExecutor
 
     with _pool_lock:
-        if _pool is None or _pool._max_workers < len(items):
-            _pool = ThreadPoolExecutor(max_workers=max(len(items), _cpus()), thread_name_prefix="emgforce")
-        pool = _pool
-    return list(pool.map(fn, items))
+        if _pool is None or _pool_size < len(items):
+            if _pool is not None:  # a larger pool replaces it; its idle threads end
+                _pool.shutdown(wait=False)
+            _pool_size = max(len(items), _cpus())
+            _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="emgforce")
+        # submitted under the lock: a replaced pool still runs what it was given
+        futures = [_pool.submit(fn, item) for item in items]
+    return [f.result() for f in futures]

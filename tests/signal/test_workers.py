@@ -112,3 +112,26 @@ def test_error_in_a_piece_reaches_the_caller(monkeypatch):
 
     with pytest.raises(RuntimeError, match="kernel failed"):
         filters.zero_phase_run(np.zeros((3 * MIN, 1)), np.zeros(1), 10, (64,), boom, workers=2)
+
+
+def test_pool_grows_while_other_threads_use_it():
+    """A call needing more threads replaces the pool; calls already submitted still finish."""
+    import threading
+
+    big = get_workers(-1) + 3
+    results, errors = [], []
+
+    def call(n):
+        try:
+            results.append(workers.map_threads(lambda i: i * i, list(range(n))))
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in (2, big, 2, big + 1, 3) * 4]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(map(len, results)) == sorted((2, big, 2, big + 1, 3) * 4)
+    assert all(r == [i * i for i in range(len(r))] for r in results)

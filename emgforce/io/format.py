@@ -40,6 +40,8 @@ __all__ = [
     "fixed_str_array",
     "h5py_module",
     "read_dict",
+    "refuse_external_links",
+    "refuse_foreign_storage",
     "write_dict",
 ]
 
@@ -50,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from emgforce.errors import RecordingFormatError, RecordingVersionError
+from emgforce.errors import RecordingFormatError, RecordingVersionError, UnsafeRecordingError
 
 #: version written into every file (``major.minor``); readers accept any minor of their major
 FORMAT_VERSION = "1.1"
@@ -168,6 +170,42 @@ def check_not_truncated(path: str | os.PathLike) -> None:
         )
 
 
+# --- untrusted files ---------------------------------------------------------------
+# External links, external storage and virtual datasets would make emgforce read
+# (and export) whatever local file a file's author pointed them at; emgforce never
+# writes them. Links are checked once per file, a dataset's storage whenever it is
+# opened for reading (a dataset never read cannot leak anything).
+
+
+def refuse_external_links(f, path: str | os.PathLike) -> None:
+    """Raise :class:`UnsafeRecordingError` if any link of the open file ``f`` points into another file."""
+    h5py = h5py_module()
+
+    def problem(name: bytes, info) -> str | None:  # a non-None return stops the visit (raising inside it cannot)
+        if info.type == h5py.h5l.TYPE_EXTERNAL:
+            target = f.id.links.get_val(name)[0].decode("utf-8", "replace")
+            return f"/{name.decode('utf-8', 'replace')} is a link into another file ({target}); refused"
+        return None
+
+    found = f.id.links.visit(problem, info=True)
+    if found:
+        raise UnsafeRecordingError(f"{path}: {found}")
+
+
+def refuse_foreign_storage(dsid, path: str | os.PathLike) -> None:
+    """Raise :class:`UnsafeRecordingError` if the dataset ``dsid`` keeps its data in other files."""
+    h5py = h5py_module()
+    dcpl = dsid.get_create_plist()
+    external = dcpl.get_external_count() > 0
+    if external or dcpl.get_layout() == h5py.h5d.VIRTUAL:
+        name = h5py.h5i.get_name(dsid).decode("utf-8", "replace")
+        what = "external storage" if external else "a virtual dataset"
+        raise UnsafeRecordingError(
+            f"{path}: {name} uses {what}, which reads other files; emgforce never writes it and refuses to read it "
+            "from an untrusted file"
+        )
+
+
 # --- generic dict storage (plate description, metadata) ------------------------------
 
 
@@ -261,6 +299,7 @@ def read_dict(group) -> dict[str, Any]:
         if isinstance(item, h5py.Group):
             out[key] = read_dict(item)
             continue
+        refuse_foreign_storage(item.id, item.file.filename)
         arr = item[()]
         if isinstance(arr, np.ndarray) and arr.dtype.kind == "S":
             arr = np.char.decode(arr, "utf-8")

@@ -21,9 +21,6 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-_SLAB_BYTES = 4 * 2**20  # stored rows converted per step: small next to the result
-
-
 class StoredRows:
     """Lazily read ``(n_samples, n_channels)`` float64 samples of one stream of an HDF5 recording.
 
@@ -90,6 +87,8 @@ class StoredRows:
 
     def read(self, start: int, stop: int, cols=slice(None)) -> np.ndarray:
         """Grid rows ``start:stop`` (clipped) of the columns ``cols``, float64, NaN in gaps."""
+        from emgforce.io.chunks import row_pieces
+        from emgforce.io.format import refuse_foreign_storage
         from emgforce.io.reader import open_h5
 
         start, stop = max(0, int(start)), min(self.shape[0], int(stop))
@@ -107,16 +106,15 @@ class StoredRows:
         scale = self.conversion[pick]
         shift = self.offset[pick]
         with open_h5(self.path) as f:
-            ds = f[self.dataset]
-            step = max(1, _SLAB_BYTES // max(1, ds.shape[1] * ds.dtype.itemsize))
-            for a in range(r0, r1, step):
-                b = min(r1, a + step)
-                slab = ds[a:b].astype(np.float64)[:, pick]
+            dsid = f[self.dataset].id
+            refuse_foreign_storage(dsid, self.path)
+            for a, rows in row_pieces(dsid, r0, r1):
+                slab = rows[:, pick].astype(np.float64)
                 if np.any(scale != 1.0):
                     slab *= scale
                 if np.any(shift != 0.0):
                     slab += shift
-                flat[where[a - r0:b - r0] - start] = slab
+                flat[where[a - r0 : a - r0 + len(slab)] - start] = slab
         return out
 
     def _received_rows(self, start: int, stop: int) -> np.ndarray:

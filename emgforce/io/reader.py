@@ -14,6 +14,7 @@ __all__ = ["open_h5", "read_recording"]
 import contextlib
 import json
 import logging
+import os
 from datetime import datetime
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,8 @@ from emgforce.streams import ChannelInfo
 from emgforce.errors import (RecordingError, RecordingFormatError, RecordingIntegrityError, RecordingNotFoundError,
                              UnsafeRecordingError)
 from emgforce.io import format as fmt
+from emgforce.io import h5read
+from emgforce.io.chunks import read_float64
 from emgforce.io.lazy import StoredRows
 from emgforce.io.recording import Event, Recording, StreamData, Subject
 
@@ -93,14 +96,18 @@ def _reading(path: Path, what: str):
 def open_h5(path: Path):
     """Open a file read-only, falling back to SWMR for a file a writer holds (or held when killed)."""
     h5py = fmt.h5py_module()
+
+    def open_file(flags: int):  # h5py's low-level open, wrapped: a third cheaper than h5py.File(path)
+        return h5py.File(h5py.h5f.open(os.fsencode(path), h5py.h5f.ACC_RDONLY | flags))
+
     try:
-        return h5py.File(path, "r")
+        return open_file(0)
     except OSError as exc:
         msg = str(exc)
     if "already open for write" in msg or "consistency flags" in msg:
         fmt.check_not_truncated(path)
         try:
-            return h5py.File(path, "r", swmr=True)
+            return open_file(h5py.h5f.ACC_SWMR_READ)
         except OSError as exc:
             raise RecordingFormatError(
                 f"{path} is open for writing without SWMR (or its writer crashed): wait for the writer to finish; "
@@ -122,51 +129,55 @@ def open_h5(path: Path):
 
 
 def _read(f, path: Path, wanted: Sequence[str] | None, load_data: bool, lazy: bool) -> Recording:
-    h5py = fmt.h5py_module()
+    # h5py's low-level API throughout (emgforce.io.h5read): the header of a short file
+    # otherwise costs more than its samples
+    fid = f.id
     with _reading(path, "the root header"):
-        is_ours = fmt.VERSION_ATTR in f.attrs
-    if not is_ours:
+        version = h5read.attribute(fid, fmt.VERSION_ATTR, None)
+    if version is None:
         raise RecordingFormatError(
             f"{path} is an HDF5 file but not an emgforce recording (no {fmt.VERSION_ATTR!r} attribute); "
             "read it with h5py, or build a Recording from its arrays and save it with emgforce.io.write_recording"
         )
     with _reading(path, "the root header"):
-        version = fmt.check_version(f.attrs[fmt.VERSION_ATTR], str(path))
-        refuse_unsafe(f, path)
-        for name, kind in (
-            (fmt.STREAMS, h5py.Group),
-            (fmt.SUBJECT, h5py.Group),
-            (fmt.EVENTS, h5py.Dataset),
-            (fmt.STATUS, h5py.Dataset),
-        ):
-            if not isinstance(f.get(name), kind):
+        version = fmt.check_version(_text(version), str(path))
+        fmt.refuse_external_links(f, path)
+        parts = {}
+        for name, kind in ((fmt.STREAMS, "group"), (fmt.SUBJECT, "group"), (fmt.EVENTS, "dataset"),
+                           (fmt.STATUS, "dataset")):
+            parts[name] = _dataset(fid, name, path) if kind == "dataset" else h5read.child(fid, name, kind)
+            if parts[name] is None:
                 raise RecordingFormatError(
-                    f"{path}: missing {'group' if kind is h5py.Group else 'dataset'} /{name}; the file is incomplete "
-                    "or was not written by emgforce (see docs/format.md)"
+                    f"{path}: missing {kind} /{name}; the file is incomplete or was not written by emgforce "
+                    "(see docs/format.md)"
                 )
     with _reading(path, "the status table"):
-        status = _read_status(f[fmt.STATUS], path)
+        status = _read_status(parts[fmt.STATUS], path)
     with _reading(path, "the session attributes"):
-        start_time = _parse_time(f.attrs.get("start_time"))
-        device = fmt.decode_str(f.attrs.get("device", b""))
+        start_time = _parse_time(h5read.attribute(fid, "start_time", None))
+        device = _text(h5read.attribute(fid, "device", b""))
     with _reading(path, "/subject"):
-        subject = _read_subject(f[fmt.SUBJECT])
+        subject = _read_subject(parts[fmt.SUBJECT])
     with _reading(path, "/events"):
-        events = _read_events(f[fmt.EVENTS], path)
+        events = _read_events(parts[fmt.EVENTS], path)
     metadata: dict[str, Any] = {}
-    if fmt.METADATA in f:
-        with _reading(path, "/metadata"):
+    with _reading(path, "/metadata"):
+        group = h5read.child(fid, fmt.METADATA, "group")
+        if group is not None and not h5read.is_empty(group):
             metadata = fmt.read_dict(f[fmt.METADATA])
     metadata.update({k: v for k, v in status.items() if k not in (fmt.END_REASON, fmt.COMPLETE)})
     with _reading(path, "/streams"):
-        available = list(f[fmt.STREAMS])
+        available = h5read.names(parts[fmt.STREAMS])
     unknown = [n for n in (wanted or ()) if n not in available]
     if unknown:
         raise KeyError(f"{path} has no stream(s) {unknown}; it has {available}")
     streams = {}
     for name in available if wanted is None else wanted:
         with _reading(path, f"stream {name!r}"):
-            streams[name] = _read_stream(f[fmt.STREAMS][name], name, path, load_data, lazy)
+            group = h5read.child(parts[fmt.STREAMS], name, "group")
+            if group is None:
+                raise RecordingFormatError(f"{path}: /{fmt.STREAMS}/{name} is not a group; see docs/format.md")
+            streams[name] = _read_stream(group, name, path, load_data, lazy)
     complete = status.get(fmt.COMPLETE) is True
     if not complete:
         log.warning("%s was not closed by its writer (still recording, or killed): read up to its last flush", path)
@@ -184,118 +195,109 @@ def _read(f, path: Path, wanted: Sequence[str] | None, load_data: bool, lazy: bo
     )
 
 
-def refuse_unsafe(f, path: Path) -> None:
-    """Refuse files whose datasets read other files: external storage, virtual datasets, external links.
+def _texts(values: np.ndarray) -> list[str]:
+    """An attribute array as a list of text (decoded as a list: element-wise indexing costs more)."""
+    if values.dtype.kind == "S":
+        return [v.decode("utf-8") for v in values.tolist()]
+    return [fmt.decode_str(v) for v in values.tolist()]
 
-    Any of them would make emgforce read (and export) whatever local file the
-    author pointed them at; emgforce never writes them.
-    """
-    h5py = fmt.h5py_module()
-    h5d, h5l = h5py.h5d, h5py.h5l
 
-    # h5py's low-level API: a third of the time of visititems_links + f.get (~0.1 vs 0.35 ms a file)
-    def problem(name: bytes, info) -> str | None:  # a non-None return stops the visit (raising inside it cannot)
-        if info.type == h5l.TYPE_EXTERNAL:
-            filename = f.id.links.get_val(name)[0].decode("utf-8", "replace")
-            return f"/{name.decode('utf-8', 'replace')} is a link into another file ({filename}); refused"
-        if info.type == h5l.TYPE_HARD:
-            obj = h5py.h5o.open(f.id, name)
-            if isinstance(obj, h5d.DatasetID):
-                dcpl = obj.get_create_plist()
-                external = dcpl.get_external_count() > 0
-                if external or dcpl.get_layout() == h5d.VIRTUAL:
-                    what = "external storage" if external else "a virtual dataset"
-                    return (f"/{name.decode('utf-8', 'replace')} uses {what}, which reads other files; emgforce never "
-                            "writes it and refuses to read it from an untrusted file")
-        return None
+def _text(value: Any) -> str:
+    """An attribute read by :func:`h5read.attribute` as text (a 0-d bytes array, or a str)."""
+    if isinstance(value, np.ndarray):
+        value = value.item() if value.size == 1 else value.tolist()
+    return fmt.decode_str(value)
 
-    found = f.id.links.visit(problem, info=True)
-    if found:
-        raise UnsafeRecordingError(f"{path}: {found}")
+
+def _dataset(parent, name: str, path: Path):
+    """Dataset ``name`` below ``parent`` (None if absent or not a dataset); refused if it reads other files."""
+    dsid = h5read.child(parent, name, "dataset")
+    if dsid is not None:
+        fmt.refuse_foreign_storage(dsid, path)
+    return dsid
 
 
 def _parse_time(value: Any) -> datetime | None:
-    text = fmt.decode_str(value) if value is not None else ""
+    text = _text(value) if value is not None else ""
     return datetime.fromisoformat(text) if text else None
 
 
-def _require_fields(ds, dtype: np.dtype, path: Path) -> None:
-    names = ds.dtype.names or ()
+def _require_fields(table: np.ndarray, dtype: np.dtype, path: Path, where: str) -> None:
+    names = table.dtype.names or ()
     missing = [n for n in dtype.names if n not in names]
-    if missing or ds.ndim != 1:
+    if missing or table.ndim != 1:
         raise RecordingFormatError(
-            f"{path}: /{ds.name.lstrip('/')} must be a 1-D table with fields {dtype.names}; got dtype {ds.dtype}, "
-            f"shape {ds.shape}"
+            f"{path}: /{where} must be a 1-D table with fields {dtype.names}; got dtype {table.dtype}, "
+            f"shape {table.shape}"
         )
 
 
-def _read_status(ds, path: Path) -> dict[str, Any]:
-    _require_fields(ds, fmt.STATUS_DTYPE, path)
-    status: dict[str, Any] = {}
-    for row in ds[()]:
-        status[fmt.decode_str(row["key"])] = json.loads(fmt.decode_str(row["value"]))
-    return status
+def _read_status(dsid, path: Path) -> dict[str, Any]:
+    rows = h5read.table(dsid)
+    _require_fields(rows, fmt.STATUS_DTYPE, path, fmt.STATUS)
+    return {fmt.decode_str(k): json.loads(fmt.decode_str(v)) for k, v in zip(rows["key"].tolist(), rows["value"].tolist())}
 
 
-def _read_subject(g) -> Subject:
-    a = g.attrs
-    if "id" not in a:
-        raise KeyError("subject id attribute")
-
+def _read_subject(gid) -> Subject:
     def number(key: str) -> float | None:
-        value = float(a.get(key, np.nan))
+        value = float(h5read.attribute(gid, key, np.nan))
         return None if np.isnan(value) else value
 
     return Subject(
-        id=fmt.decode_str(a["id"]),
+        id=_text(h5read.attribute(gid, "id")),
         body_mass_kg=number("body_mass_kg"),
-        affected_side=fmt.decode_str(a.get("affected_side", b"")) or None,
+        affected_side=_text(h5read.attribute(gid, "affected_side", b"")) or None,
         height_m=number("height_m"),
-        notes=fmt.decode_str(a.get("notes", b"")),
+        notes=_text(h5read.attribute(gid, "notes", b"")),
     )
 
 
-def _read_events(ds, path: Path) -> list[Event]:
-    _require_fields(ds, fmt.EVENT_DTYPE, path)
+def _read_events(dsid, path: Path) -> list[Event]:
+    rows = h5read.table(dsid)
+    _require_fields(rows, fmt.EVENT_DTYPE, path, fmt.EVENTS)
     return [
-        Event(fmt.decode_str(r["label"]), fmt.decode_str(r["kind"]), float(r["time_s"])) for r in ds[()]
+        Event(fmt.decode_str(label), fmt.decode_str(kind), float(t))
+        for label, kind, t in zip(rows["label"].tolist(), rows["kind"].tolist(), rows["time_s"].tolist())
     ]
 
 
-def _table(group, name: str, n_cols: int, kinds: str, path: Path) -> np.ndarray:
-    if name not in group:
-        raise RecordingFormatError(f"{path}: missing dataset {group.name}/{name}; see docs/format.md")
-    ds = group[name]
-    if ds.ndim != 2 or ds.shape[1] != n_cols or ds.dtype.kind not in kinds:
+def _table(gid, where: str, name: str, n_cols: int, kinds: str, path: Path) -> np.ndarray:
+    dsid = _dataset(gid, name, path)
+    if dsid is None:
+        raise RecordingFormatError(f"{path}: missing dataset {where}/{name}; see docs/format.md")
+    shape, dtype = dsid.shape, dsid.dtype
+    if len(shape) != 2 or shape[1] != n_cols or dtype.kind not in kinds:
         raise RecordingFormatError(
-            f"{path}: {ds.name} must be an (n, {n_cols}) numeric table, got shape {ds.shape} dtype {ds.dtype}"
+            f"{path}: {where}/{name} must be an (n, {n_cols}) numeric table, got shape {shape} dtype {dtype}"
         )
-    return ds[()]
+    return h5read.table(dsid)
 
 
-def _read_stream(group, name: str, path: Path, load_data: bool = True, lazy: bool = False) -> StreamData:
-    if fmt.DATA not in group:
-        raise RecordingFormatError(f"{path}: missing dataset {group.name}/{fmt.DATA}; see docs/format.md")
-    ds = _open_uncached(group, fmt.DATA)
-    if ds.ndim != 2 or ds.dtype.kind not in "iuf":
+def _read_stream(gid, name: str, path: Path, load_data: bool = True, lazy: bool = False) -> StreamData:
+    where = f"/{fmt.STREAMS}/{name}/{fmt.DATA}"
+    dsid = _dataset(gid, fmt.DATA, path)
+    if dsid is None:
+        raise RecordingFormatError(f"{path}: missing dataset {where}; see docs/format.md")
+    shape, dtype = dsid.shape, dsid.dtype
+    if len(shape) != 2 or dtype.kind not in "iuf":
         raise RecordingFormatError(
-            f"{path}: {ds.name} must be a 2-D numeric (n_samples, n_channels) dataset, got shape {ds.shape} "
-            f"dtype {ds.dtype}"
+            f"{path}: {where} must be a 2-D numeric (n_samples, n_channels) dataset, got shape {shape} dtype {dtype}"
         )
-    n_ch = ds.shape[1]
-    a = ds.attrs
+    n_ch = shape[1]
+    # the data extent first, then the tables: the writer stores a gap before the data after
+    # it, so a file still being written never shows data whose gap is not yet visible
+    n_stored = shape[0]
+    data = read_float64(dsid, 0, n_stored) if load_data and not lazy else None
     attrs = {}
     for key in fmt.CHANNEL_ATTRS:
-        if key not in a:
-            raise RecordingFormatError(f"{path}: {ds.name} lacks the {key!r} attribute; see docs/format.md")
-        values = np.atleast_1d(a[key])
+        value = h5read.attribute(dsid, key, None)
+        if value is None:
+            raise RecordingFormatError(f"{path}: {where} lacks the {key!r} attribute; see docs/format.md")
+        values = np.atleast_1d(value)
         if len(values) != n_ch:
-            raise RecordingFormatError(
-                f"{path}: {ds.name} attribute {key!r} has {len(values)} entries for {n_ch} channels"
-            )
+            raise RecordingFormatError(f"{path}: {where} attribute {key!r} has {len(values)} entries for {n_ch} channels")
         attrs[key] = values
-    # decoded as lists: indexing the attribute arrays element by element cost more than the decoding
-    text = {key: [fmt.decode_str(v) for v in attrs[key].tolist()] for key in fmt.CHANNEL_ATTRS[:5]}
+    text = {key: _texts(attrs[key]) for key in fmt.CHANNEL_ATTRS[:5]}
     conversion, offset = attrs["conversion"].astype(np.float64), attrs["offset"].astype(np.float64)
     channels = tuple(
         ChannelInfo(name=name, kind=kind, unit=unit, muscle=muscle or None, side=side or None, conversion=c, offset=o)
@@ -303,32 +305,30 @@ def _read_stream(group, name: str, path: Path, load_data: bool = True, lazy: boo
             text["channel_names"], text["kind"], text["unit"], text["muscle"], text["side"],
             conversion.tolist(), offset.tolist(), strict=True)
     )
-    if "fs_hz" not in a:
-        raise RecordingFormatError(f"{path}: {ds.name} lacks the 'fs_hz' attribute; see docs/format.md")
-    fs_hz = float(a["fs_hz"])
-    actual = float(a.get("actual_fs_hz", np.nan))
-
-    # the data extent first, then the tables: the writer stores a gap before the data after
-    # it, so a file still being written never shows data whose gap is not yet visible
-    n_stored = ds.shape[0]
-    if load_data and not lazy:
-        data = _read_float64(ds, n_stored)
+    fs_hz = h5read.attribute(dsid, "fs_hz", None)
+    if fs_hz is None:
+        raise RecordingFormatError(f"{path}: {where} lacks the 'fs_hz' attribute; see docs/format.md")
+    fs_hz = float(fs_hz)
+    actual = float(h5read.attribute(dsid, "actual_fs_hz", np.nan))
+    group = f"/{fmt.STREAMS}/{name}"
+    gaps = _table(gid, group, fmt.GAPS, 2, "iu", path).astype(np.int64)
+    clock = _table(gid, group, fmt.CLOCK, 3, "f", path).astype(np.float64)
+    if data is not None:
         if np.any(conversion != 1.0):
             data *= conversion
         if np.any(offset != 0.0):
             data += offset
-    gaps = _table(group, fmt.GAPS, 2, "iu", path).astype(np.int64)
-    clock = _table(group, fmt.CLOCK, 3, "f", path).astype(np.float64)
     if lazy and load_data:
-        gaps = _valid_gaps(gaps, n_stored, ds.name, path, fs_hz)
-        data = StoredRows(path, ds.name, n_stored, gaps, attrs["conversion"], attrs["offset"])
+        gaps = _valid_gaps(gaps, n_stored, where, path, fs_hz)
+        data = StoredRows(path, where, n_stored, gaps, attrs["conversion"], attrs["offset"])
     elif load_data:
-        data, gaps = _to_grid(data, gaps, ds.name, path, fs_hz)
+        data, gaps = _to_grid(data, gaps, where, path, fs_hz)
     else:
-        gaps = _valid_gaps(gaps, n_stored, ds.name, path, fs_hz)
+        gaps = _valid_gaps(gaps, n_stored, where, path, fs_hz)
         data = np.broadcast_to(np.nan, (n_stored + int(gaps[:, 1].sum()), n_ch))
     clock = clock[clock[:, 0] < max(len(data), 1)]
-    plate = fmt.read_dict(group[fmt.PLATE]) if fmt.PLATE in group else None
+    plate_id = h5read.child(gid, fmt.PLATE, "group")
+    plate = None if plate_id is None else fmt.read_dict(fmt.h5py_module().Group(plate_id))
     return StreamData(
         name=name,
         fs_hz=fs_hz,
@@ -337,55 +337,10 @@ def _read_stream(group, name: str, path: Path, load_data: bool = True, lazy: boo
         plate=plate,
         gaps=gaps,
         clock=clock,
-        start_time=_parse_time(a.get("start_time")),
-        dtype=str(ds.dtype),
+        start_time=_parse_time(h5read.attribute(dsid, "start_time", None)),
+        dtype=str(dtype),
         actual_fs_hz=None if np.isnan(actual) else actual,
     )
-
-
-_SLAB_BYTES = 4 * 2**20
-
-
-def _open_uncached(group, name: str):
-    """Dataset ``name`` of ``group`` opened without HDF5's chunk cache.
-
-    Its chunks are then read once each, whole and in order, so the cache (8 MB by
-    default) would only add a copy of each chunk: ~5 % of a data-dominated read.
-    """
-    h5py = fmt.h5py_module()
-    dapl = h5py.h5p.create(h5py.h5p.DATASET_ACCESS)
-    dapl.set_chunk_cache(0, 0, 1.0)
-    return h5py.Dataset(h5py.h5d.open(group.id, name.encode(), dapl))
-
-
-def _read_float64(ds, n_rows: int) -> np.ndarray:
-    """The first ``n_rows`` of ``ds`` as float64, read in whole chunks and converted by numpy.
-
-    HDF5's own conversion (``ds.astype``) ran ~1.9x slower than numpy's; a slab of a few
-    MB, reused, stays in cache between the read and the conversion, and keeps the extra
-    memory small (a whole-file float32 copy would add half the result). The reads go
-    through h5py's low-level API (no selection objects built per slab).
-    """
-    h5s = fmt.h5py_module().h5s
-    n_ch = ds.shape[1]
-    out = np.empty((n_rows, n_ch), dtype=np.float64)
-    if not (n_rows and n_ch):
-        return out
-    file_space = ds.id.get_space()
-    if ds.dtype == np.float64:
-        file_space.select_hyperslab((0, 0), (n_rows, n_ch))
-        ds.id.read(h5s.create_simple((n_rows, n_ch)), file_space, out)
-        return out
-    rows = ds.chunks[0] if ds.chunks else 1
-    step = rows * max(1, _SLAB_BYTES // (rows * n_ch * ds.dtype.itemsize))
-    buf = np.empty((min(step, n_rows), n_ch), dtype=ds.dtype)
-    for a in range(0, n_rows, step):
-        b = min(n_rows, a + step)
-        file_space.select_hyperslab((a, 0), (b - a, n_ch))
-        slab = buf[: b - a]  # leading rows: C-contiguous, exactly the selection's size
-        ds.id.read(h5s.create_simple(slab.shape), file_space, slab)
-        out[a:b] = slab
-    return out
 
 
 def _to_grid(received: np.ndarray, gaps: np.ndarray, where: str, path: Path, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:

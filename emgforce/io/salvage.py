@@ -18,8 +18,7 @@ import numpy as np
 
 from emgforce.errors import RecordingError
 from emgforce.io import format as fmt
-from emgforce.io.reader import (_parse_time, _read_events, _read_status, _read_stream, _read_subject, open_h5,
-                                refuse_unsafe)
+from emgforce.io.reader import _dataset, _parse_time, _read_events, _read_status, _read_stream, _read_subject, open_h5
 from emgforce.io.recording import Recording, Subject
 from emgforce.io.writer import write_recording
 
@@ -73,13 +72,13 @@ def salvage(source: str | Path, target: str | Path, *, overwrite: bool = False) 
     padded = _padded_copy(source, target)
     try:
         with open_h5(padded or source) as f:
-            refuse_unsafe(f, source)
+            fmt.refuse_external_links(f, source)
             part = _Parts(report)
             if padded:
                 report.lost_parts.append(f"the end of the file ({padded.stat().st_size - source.stat().st_size} bytes)")
-            subject = part.read("the subject", lambda: _read_subject(f[fmt.SUBJECT])) or Subject(id="anonymous")
-            events = part.read("the events", lambda: _read_events(f[fmt.EVENTS], source)) or []
-            status = part.read("the status table", lambda: _read_status(f[fmt.STATUS], source)) or {}
+            subject = part.read("the subject", lambda: _read_subject(f[fmt.SUBJECT].id)) or Subject(id="anonymous")
+            events = part.read("the events", lambda: _read_events(_dataset(f.id, fmt.EVENTS, source), source)) or []
+            status = part.read("the status table", lambda: _read_status(_dataset(f.id, fmt.STATUS, source), source)) or {}
             metadata = part.read("the metadata", lambda: fmt.read_dict(f[fmt.METADATA])) or {}
             names = part.read("the stream list", lambda: list(f[fmt.STREAMS])) or []
             limit = source.stat().st_size
@@ -133,7 +132,7 @@ def _padded_copy(source: Path, target: Path) -> Path | None:
 
 
 def _salvage_stream(group, name: str, source: Path, report: SalvageReport, limit: int):
-    skeleton = _read_stream(group, name, source, load_data=False)  # attributes, gaps, clock: no samples
+    skeleton = _read_stream(group.id, name, source, load_data=False)  # attributes, gaps, clock: no samples
     ds = group[fmt.DATA]
     n_stored = ds.shape[0]
     conversion = np.array([c.conversion for c in skeleton.channels])

@@ -21,7 +21,7 @@ from emgforce.signal._lazy import kernels as _kernels
 from emgforce.signal._lazy import scipy_signal as ss
 from emgforce.signal._arrays import check_fs, check_positive, from_2d, is_positive_int, to_2d
 from emgforce.signal.quality import raise_nonfinite
-from emgforce.signal.workers import get_workers, map_threads
+from emgforce._workers import get_workers, map_threads
 
 __all__ = ["butter_sos", "filter_causal", "filter_zero_phase", "notch_sos", "padlen", "sosfilt", "sosfiltfilt"]
 

@@ -12,7 +12,7 @@ import pytest
 
 from emgforce.errors import EmgforceError, RecordingIntegrityError, UnsafeRecordingError
 from emgforce.io import read_recording
-from emgforce.io.format import FORMAT_VERSION
+from emgforce.io.format import FORMAT_VERSION, STATUS_DTYPE
 from emgforce.record import Recorder
 from tests.record._devices import STREAMS, RampDevice, expected
 from tests.record.test_faults_process import ROOT
@@ -66,6 +66,21 @@ def test_virtual_dataset_is_refused(recording, tmp_path):
             ds.attrs[k] = v
     with pytest.raises(UnsafeRecordingError, match="virtual dataset"):
         read_recording(recording)
+
+
+@pytest.mark.parametrize("where", ["metadata/secret", "status"])
+def test_external_storage_of_any_dataset_read_is_refused(recording, tmp_path, where):
+    """Not only the samples: a metadata entry or a table that reads another file is refused too."""
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(b"private" * 1000)
+    with h5py.File(recording, "a") as f:
+        if where in f:
+            del f[where]
+        dtype = "u1" if where.startswith("metadata") else STATUS_DTYPE
+        f.create_dataset(where, shape=(4,), dtype=dtype, external=[(str(secret), 0, h5py.h5f.UNLIMITED)])
+    for load in (True, False):
+        with pytest.raises(UnsafeRecordingError, match=f"/{where} uses external storage"):
+            read_recording(recording, load_data=load)
 
 
 def test_external_link_is_refused(recording, tmp_path):

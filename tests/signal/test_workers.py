@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emgforce.errors import SignalError
-from emgforce.signal import emg_envelope, filter_zero_phase, filters, get_workers, set_workers, workers
+from emgforce import _workers
+from emgforce.signal import emg_envelope, filter_zero_phase, filters, get_workers, set_workers
 
 FS = 2000.0
 PRE = np.vstack([ss.butter(2, (20.0, 450.0), btype="bandpass", fs=FS, output="sos"),
@@ -27,7 +28,7 @@ def pieces(monkeypatch):
 
     def spy(fn, items):
         seen.append(len(items))
-        return workers.map_threads(fn, items)
+        return _workers.map_threads(fn, items)
 
     monkeypatch.setattr(filters, "map_threads", spy)
     return seen
@@ -123,7 +124,7 @@ def test_pool_grows_while_other_threads_use_it():
 
     def call(n):
         try:
-            results.append(workers.map_threads(lambda i: i * i, list(range(n))))
+            results.append(_workers.map_threads(lambda i: i * i, list(range(n))))
         except Exception as exc:  # noqa: BLE001 - the test reports any failure
             errors.append(exc)
 

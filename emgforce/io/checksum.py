@@ -4,7 +4,7 @@ Every chunk of a format 1.1 recording carries a Fletcher-32 checksum (HDF5's
 ``fletcher32`` filter). HDF5 verifies it one 16-bit word at a time, which costs
 more than reading the chunk; :mod:`emgforce.io.chunks` reads chunks raw and
 verifies them here instead, vectorised, with HDF5's result to the bit, and
-converts float samples to float64 in the same pass over the chunk.
+converts float32 samples to float64 in the same pass over the chunk.
 
 HDF5's definition (``H5_checksum_fletcher32``): the data are big-endian 16-bit
 words (a last odd byte is the high byte of a word) summed in blocks of 360 words,
@@ -21,27 +21,22 @@ import numpy as np
 from numba import njit
 
 _U = np.uint32
-_NO_F32, _NO_F64 = np.empty(0, np.float32), np.empty(0)
+_NO_F32, _NO_F64 = np.empty(0, np.float32), np.empty(0)  # "no conversion"
 
 
-@njit("uint32(uint8[::1], float32[::1], float64[::1], float64[::1], int64, float64[::1])", cache=True, nogil=True)
-def _fletcher32(b, f32, f64, dst, first, spare):
-    # Per block of m words w_i (i = 0..m-1): sum1 grows by sum(w_i) and sum2 by
-    # m * sum1 + sum((m - i) * w_i). Exact mod 2**32, like HDF5's sequential sums, and
-    # the fixed-length inner loop vectorises (the sequential one cannot).
-    # While a block is in cache, its elements go to dst[e - first] (f32 or f64 is b read
-    # as float32 or float64, the other one empty; both empty: no copy). A whole block
-    # that is not all inside first:first + dst.size goes to ``spare`` (180 elements)
-    # instead: a branch around the copy, or indexing with offsets numba cannot prove
-    # non-negative, would stop it vectorising. Those blocks' elements that do belong in
-    # dst, and the last, partial block's, are copied at the end.
-    n_words = b.size // 2
-    n_full = n_words // 360
-    per_block = 180 if f32.size else 90  # elements in a block of 720 bytes
-    last = first + dst.size if f32.size or f64.size else first
+@njit("UniTuple(uint32, 2)(uint8[::1], float32[::1], int64, int64, float64[::1], float64[::1])", cache=True,
+      nogil=True)
+def _whole_blocks(b, f32, blk_lo, blk_hi, dst, spare):
+    # Per block of 360 words w_i: sum1 grows by sum(w_i) and sum2 by 360 * sum1 +
+    # sum((360 - i) * w_i). Exact mod 2**32, like HDF5's sequential sums, and the
+    # fixed-length inner loop vectorises (the sequential one cannot).
+    # While block blk_lo <= blk < blk_hi is in cache, its 180 floats (f32 is b read as
+    # float32) go to dst[180 * (blk - blk_lo):]; the other blocks are copied to
+    # ``spare`` (180 elements) instead: a branch around the copy would stop it vectorising.
+    # The last, partial block is summed by the caller (a smaller kernel compiles faster).
     s1 = _U(0)
     s2 = _U(0)
-    for blk in range(n_full):
+    for blk in range(b.size // 720):
         start = blk * 360
         a = _U(0)
         c = _U(0)
@@ -53,54 +48,34 @@ def _fletcher32(b, f32, f64, dst, first, spare):
         s1 = _U(s1 + a)
         s1 = _U((s1 & _U(0xFFFF)) + (s1 >> _U(16)))
         s2 = _U((s2 & _U(0xFFFF)) + (s2 >> _U(16)))
-        e0 = blk * per_block
-        inside = e0 >= first and e0 + per_block <= last
-        lo = e0 - first if inside else 0
-        if f32.size:
+        if f32.size:  # (the same for every block: LLVM moves the test out of the loop)
+            inside = blk_lo <= blk < blk_hi
+            lo = 180 * (blk - blk_lo) if inside else 0
             d = dst[lo : lo + 180] if inside else spare
-            s32 = f32[e0 : e0 + 180]
+            src = f32[180 * blk : 180 * blk + 180]
             for j in range(180):
-                d[j] = s32[j]
-        elif f64.size:
-            d = dst[lo : lo + 90] if inside else spare
-            s64 = f64[e0 : e0 + 90]
-            for j in range(90):
-                d[j] = s64[j]
-    m = n_words - n_full * 360
+                d[j] = src[j]
+    return s1, s2
+
+
+def _fold(s: int) -> int:
+    return (s & 0xFFFF) + (s >> 16)
+
+
+def _fletcher32(b: np.ndarray, f32: np.ndarray, blk_lo: int, blk_hi: int, dst: np.ndarray,
+                spare: np.ndarray) -> int:
+    """The checksum of ``b``: the whole blocks by the kernel, then the rest as HDF5 sums it."""
+    s1, s2 = (int(v) for v in _whole_blocks(b, f32, blk_lo, blk_hi, dst, spare))
+    rest = b[b.size - b.size % 720 :]
+    m = rest.size // 2
     if m:
-        start = n_full * 360
-        a = _U(0)
-        c = _U(0)
-        for i in range(m):
-            w = (_U(b[2 * (start + i)]) << _U(8)) | _U(b[2 * (start + i) + 1])
-            a = _U(a + w)
-            c = _U(c + _U(m - i) * w)
-        s2 = _U(s2 + _U(m) * s1 + c)
-        s1 = _U(s1 + a)
-        s1 = _U((s1 & _U(0xFFFF)) + (s1 >> _U(16)))
-        s2 = _U((s2 & _U(0xFFFF)) + (s2 >> _U(16)))
-    if b.size % 2:
-        s1 = _U(s1 + (_U(b[b.size - 1]) << _U(8)))
-        s2 = _U(s2 + s1)
-        s1 = _U((s1 & _U(0xFFFF)) + (s1 >> _U(16)))
-        s2 = _U((s2 & _U(0xFFFF)) + (s2 >> _U(16)))
-    s1 = _U((s1 & _U(0xFFFF)) + (s1 >> _U(16)))
-    s2 = _U((s2 & _U(0xFFFF)) + (s2 >> _U(16)))
-    # elements of blocks partly inside first:last, and of the partial block
-    whole_lo = -(-first // per_block) * per_block
-    whole_hi = max(whole_lo, min(last // per_block, n_full) * per_block)
-    for lo, hi in ((first, min(whole_lo, last)), (max(whole_hi, first), last)):
-        if hi > lo:
-            d = dst[lo - first : hi - first]
-            if f32.size:
-                s32 = f32[lo:hi]
-                for j in range(hi - lo):
-                    d[j] = s32[j]
-            else:
-                s64 = f64[lo:hi]
-                for j in range(hi - lo):
-                    d[j] = s64[j]
-    return _U((s2 << _U(16)) | s1)
+        w = rest[: 2 * m].view(">u2").astype(np.int64)
+        s2 = _fold((s2 + m * s1 + int(np.dot(np.arange(m, 0, -1), w))) & 0xFFFFFFFF)
+        s1 = _fold((s1 + int(w.sum())) & 0xFFFFFFFF)
+    if rest.size % 2:
+        s1 = _fold(s1 + (int(rest[-1]) << 8))
+        s2 = _fold(s2 + s1)
+    return (_fold(_fold(s2)) << 16) | _fold(_fold(s1))
 
 
 def _bytes(data) -> np.ndarray:
@@ -122,19 +97,20 @@ def fletcher32(data) -> int:
     int
         The checksum, as HDF5's ``fletcher32`` filter computes it.
     """
-    return int(_fletcher32(_bytes(data), _NO_F32, _NO_F64, _NO_F64, 0, _NO_F64))
+    return _fletcher32(_bytes(data), _NO_F32, 0, 0, _NO_F64, _NO_F64)
 
 
 def fletcher32_converting(raw: np.ndarray, dtype: np.dtype, out: np.ndarray, first: int) -> tuple[int, bool]:
-    """Fletcher-32 of ``raw``, converting some of its elements to float64 in the same pass.
+    """Fletcher-32 of ``raw``, converting float32 elements to float64 in the same pass.
 
     Parameters
     ----------
     raw : ndarray of uint8
         The bytes, C-contiguous, writeable.
     dtype : numpy.dtype
-        What ``raw`` holds. Native float32 and float64 are converted; anything
-        else is only summed.
+        What ``raw`` holds. Native float32 is converted (the blocks of 720 bytes
+        wholly inside the range while they are in cache, the few elements at
+        either end by numpy); anything else is only summed.
     out : ndarray of float64, 1-D, C-contiguous
         Receives elements ``first:first + out.size`` of ``raw`` read as ``dtype``.
     first : int
@@ -146,12 +122,21 @@ def fletcher32_converting(raw: np.ndarray, dtype: np.dtype, out: np.ndarray, fir
     converted : bool
         Whether ``out`` was filled (else the caller converts).
     """
-    n = raw.size - raw.size % dtype.itemsize
-    f32 = raw[:n].view(np.float32) if dtype == np.float32 else _NO_F32
-    f64 = raw[:n].view(np.float64) if dtype == np.float64 else _NO_F64
-    converted = bool(f32.size or f64.size)
+    if dtype != np.float32 or not dtype.isnative:
+        return _fletcher32(raw, _NO_F32, 0, 0, _NO_F64, _NO_F64), False
+    f32 = raw[: raw.size - raw.size % 4].view(np.float32)
+    last = first + out.size
+    n_whole = raw.size // 720  # blocks of 360 words = 180 floats
+    blk_lo = min(-(-first // 180), n_whole)
+    blk_hi = max(blk_lo, min(last // 180, n_whole))
+    a, b = 180 * blk_lo - first, 180 * blk_hi - first  # out[a:b] comes from whole blocks
+    if b <= a:
+        a = b = out.size
     spare = np.empty(180)  # per call: threads may convert side by side
-    return int(_fletcher32(raw, f32, f64, out if converted else _NO_F64, first, spare)), converted
+    checksum = _fletcher32(raw, f32, blk_lo, blk_hi, out[a:b], spare)
+    out[:a] = f32[first : first + a]
+    out[b:] = f32[first + b : last]
+    return checksum, True
 
 
 def accepts(stored: int, computed: int) -> bool:

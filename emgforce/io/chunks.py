@@ -5,9 +5,9 @@ Fletcher-32 checksum. Through HDF5, most of a read goes into verifying that
 checksum one word at a time, and each chunk is staged in a buffer HDF5 allocates
 anew. Here each chunk is read raw (``H5Dread_chunk``) into a reused buffer and
 verified by :mod:`emgforce.io.checksum`, vectorised: the same samples and the same
-check, several times faster. Any other layout (contiguous, compressed, chunks not
-spanning every column, non-native number types) and any chunk HDF5 never
-allocated are read through HDF5 as before.
+check, several times faster. Reads under 4 MiB, any other layout (contiguous,
+compressed, chunks not spanning every column, non-native number types) and any
+chunk HDF5 never allocated are read through HDF5 as before.
 
 :func:`read_float64` also shares whole chunks out between emgforce's worker
 threads (:mod:`emgforce._workers`): read, checked and converted in parallel.
@@ -26,8 +26,13 @@ from emgforce.io.format import h5py_module
 
 #: rows read per step through HDF5 (the fallback): a few MB stays in cache between read and use
 _SLAB_BYTES = 4 * 2**20
-#: chunk buffers kept between reads, per thread, at most this many bytes in all
-_KEEP_BYTES = 64 * 2**20
+#: reads of fewer bytes go through HDF5, whose own check costs under 1 ms there: less than a
+#: fresh process spends loading the checksum kernel (~20 ms; compiling it in a fresh
+#: environment, ~0.3 s), so one-off small reads (a short session's windows) never pay it
+_DIRECT_MIN_BYTES = 4 * 2**20
+#: chunk buffers kept between reads, per thread, at most this many bytes in all (chunks are at
+#: most 8 MiB: one or two kept)
+_KEEP_BYTES = 16 * 2**20
 
 _local = threading.local()
 
@@ -63,7 +68,7 @@ def row_pieces(dsid, start: int, stop: int) -> Iterator[tuple[int, np.ndarray]]:
     OSError
         A chunk fails its checksum (the message says "checksum", as HDF5's does).
     """
-    plan = _direct_plan(dsid)
+    plan = _direct_plan(dsid, stop - start)
     if plan is None:
         yield from _hyperslabs(dsid, start, stop)
         return
@@ -113,7 +118,7 @@ def read_float64(dsid, start: int, stop: int, workers: int | None = None) -> np.
     from emgforce._workers import get_workers, map_threads
 
     out = np.empty((stop - start, dsid.shape[1]), dtype=np.float64)
-    plan = _direct_plan(dsid)
+    plan = _direct_plan(dsid, stop - start)
     workers = get_workers(workers)
     if plan is None:
         for a, rows in _hyperslabs(dsid, start, stop):
@@ -234,13 +239,15 @@ def _rows(buf: np.ndarray, plan: _Plan) -> np.ndarray:
     return buf[: plan.raw_bytes].view(plan.dtype).reshape(plan.chunk_rows, plan.n_cols)
 
 
-def _direct_plan(dsid) -> _Plan | None:
-    """How to read the raw chunks of ``dsid`` as numpy rows; None if they cannot be."""
+def _direct_plan(dsid, n_rows: int) -> _Plan | None:
+    """How to read ``n_rows`` raw rows of ``dsid`` as numpy rows; None if they cannot or should not be."""
     h5py = h5py_module()
     h5d, h5t, h5z = h5py.h5d, h5py.h5t, h5py.h5z
     shape = dsid.shape
+    if len(shape) != 2 or n_rows * shape[1] * dsid.dtype.itemsize < _DIRECT_MIN_BYTES:
+        return None
     dcpl = dsid.get_create_plist()
-    if len(shape) != 2 or dcpl.get_layout() != h5d.CHUNKED:
+    if dcpl.get_layout() != h5d.CHUNKED:
         return None
     chunk = dcpl.get_chunk()
     filters = [dcpl.get_filter(i)[0] for i in range(dcpl.get_nfilters())]

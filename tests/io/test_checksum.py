@@ -50,7 +50,7 @@ def test_any_buffer_type_and_read_only_input():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    n=st.integers(1, 5000),
+    n=st.integers(1, 5000),  # with float32 also the blocks wholly inside or outside the range
     dtype=st.sampled_from(["float32", "float64", "int16", "int32"]),
     window=st.tuples(st.floats(0, 1), st.floats(0, 1)),
 )
@@ -62,7 +62,7 @@ def test_converting_gives_the_same_checksum_and_the_elements(n, dtype, window):
     out = np.full(count, np.nan)
     checksum, converted = fletcher32_converting(raw, np.dtype(dtype), out, first)
     assert checksum == fletcher32(raw)
-    assert converted == (dtype in ("float32", "float64"))
+    assert converted == (dtype == "float32")
     if converted:
         np.testing.assert_array_equal(out, raw.view(dtype)[first : first + count].astype(np.float64))
     else:

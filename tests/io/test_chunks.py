@@ -12,11 +12,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from emgforce.errors import RecordingIntegrityError
 from emgforce.io import RecordingWriter, Subject, chunks, read_recording
 from emgforce.signal import set_workers
 from emgforce.streams import Block
 
 from ._helpers import emg_info
+
+@pytest.fixture(autouse=True)
+def raw_reads_of_any_size(monkeypatch):
+    """Small test files take the raw path too (it normally starts at 4 MiB)."""
+    monkeypatch.setattr(chunks, "_DIRECT_MIN_BYTES", 0)
+
 
 #: how a dataset can be stored; the first two are read raw, the others through HDF5
 LAYOUTS = {
@@ -63,9 +70,17 @@ def test_any_rows_of_any_layout_equal_h5py(stored, layout, dtype, window, worker
 
 def test_raw_reading_is_used_where_it_can_be(stored):
     with h5py.File(stored, "r") as f:
-        plans = {name: chunks._direct_plan(f[f"{name}/<f4"].id) for name in LAYOUTS}
-        assert chunks._direct_plan(f["fletcher32/>f4"].id) is None  # not native: HDF5 swaps the bytes
+        plans = {name: chunks._direct_plan(f[f"{name}/<f4"].id, 500) for name in LAYOUTS}
+        assert chunks._direct_plan(f["fletcher32/>f4"].id, 500) is None  # not native: HDF5 swaps the bytes
     assert {name for name, plan in plans.items() if plan} == {"fletcher32", "no filter"}
+
+
+def test_small_reads_go_through_hdf5(stored, monkeypatch):
+    monkeypatch.setattr(chunks, "_DIRECT_MIN_BYTES", 4 * 2**20)
+    with h5py.File(stored, "r") as f:
+        ds = f["fletcher32/<f4"].id
+        assert chunks._direct_plan(ds, 500) is None  # 8 kB
+        assert chunks._direct_plan(ds, 2**18) is not None  # as many rows of 4 float32 as 4 MiB
 
 
 def test_chunks_never_written_read_as_hdf5_fills_them(tmp_path):
@@ -140,3 +155,18 @@ def test_recordings_of_any_size_read_the_samples_h5py_reads(n, slab_bytes, dtype
     np.testing.assert_array_equal(rec.emg.data, expected)
     np.testing.assert_array_equal(rec.emg.data, data.astype(np.float64))
     np.testing.assert_array_equal(squeezed.emg.data, expected)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_damaged_recording_names_the_damage(tmp_path, workers):
+    path = tmp_path / "r.h5"
+    info = emg_info("float32")
+    with RecordingWriter(path, [info], Subject("x"), chunk_s=0.1) as w:
+        w.append(Block("emg", np.ones((2000, info.n_channels), np.float32), 0))
+    with h5py.File(path, "r") as f:
+        offset = f["streams/emg/data"].id.get_chunk_info(5).byte_offset
+    raw = bytearray(path.read_bytes())
+    raw[offset + 3] ^= 0x01
+    path.write_bytes(raw)
+    with set_workers(workers), pytest.raises(RecordingIntegrityError, match="fails its Fletcher-32 checksum"):
+        read_recording(path)

@@ -204,8 +204,7 @@ def plate_setup(ctx: Context) -> None:
         names = [c.name for c in stream.channels]
         if "Fz" not in names:
             continue
-        fz = stream.data[:, names.index("Fz")]
-        cop = valid = None
+        fz = cop = valid = None
         if stream.plate and all(k in names for k in ("Fx", "Fy", "Fz", "Mx", "My", "Mz")):
             try:
                 plate = Plate.from_dict(stream.plate)
@@ -220,6 +219,8 @@ def plate_setup(ctx: Context) -> None:
                 ctx.note("warning", f"force stream {stream.name!r}: no COP ({exc})")
         else:
             ctx.note("warning", f"force stream {stream.name!r} has no plate description or moments: no COP")
+        if cop is None:  # read here only without a COP: a lazily read stream is then read once
+            fz = stream.data[:, names.index("Fz")]
         if cop is None and np.nanmedian(fz) < 0:
             fz = -fz
             ctx.note("warning", f"force stream {stream.name!r}: Fz is mostly negative; its load is taken as -Fz")

@@ -72,18 +72,32 @@ def row_pieces(dsid, start: int, stop: int) -> Iterator[tuple[int, np.ndarray]]:
     if plan is None:
         yield from _hyperslabs(dsid, start, stop)
         return
+    for c0, a, b, buf, summed in _raw_chunks(dsid, start, stop, plan):
+        if summed is None:
+            yield from _hyperslabs(dsid, a, b)
+            continue
+        _verify(dsid, c0, buf, plan, summed)
+        yield a, _rows(buf, plan)[a - c0 : b - c0]
+
+
+def _raw_chunks(dsid, start: int, stop: int, plan: _Plan):
+    """``(c0, a, b, buf, summed)`` for each chunk (first row ``c0``) holding rows ``a:b`` of ``start:stop``.
+
+    The chunk is raw in ``buf`` (one buffer, overwritten by the next), with ``summed``
+    from :func:`_read_raw`; None means HDF5 must read rows ``a:b``.
+    """
     buf = _take_buffer(plan.raw_bytes + 4)
     try:
         for c0 in range(start - start % plan.chunk_rows, stop, plan.chunk_rows):
-            a, b = max(start, c0), min(stop, c0 + plan.chunk_rows)
-            summed = _read_raw(dsid, c0, buf, plan)
-            if summed is None:
-                yield from _hyperslabs(dsid, a, b)
-                continue
-            _verify(dsid, c0, buf, plan, summed)
-            yield a, _rows(buf, plan)[a - c0 : b - c0]
+            yield c0, max(start, c0), min(stop, c0 + plan.chunk_rows), buf, _read_raw(dsid, c0, buf, plan)
     finally:
         _give_back(buf)
+
+
+def _copy_rows(out: np.ndarray, start: int, pieces) -> None:
+    """Put ``(first_row, rows)`` pieces into ``out``, whose row 0 is row ``start``."""
+    for r, rows in pieces:
+        out[r - start : r - start + len(rows)] = rows
 
 
 def read_float64(dsid, start: int, stop: int, workers: int | None = None) -> np.ndarray:
@@ -121,26 +135,18 @@ def read_float64(dsid, start: int, stop: int, workers: int | None = None) -> np.
     plan = _direct_plan(dsid, stop - start)
     workers = get_workers(workers)
     if plan is None:
-        for a, rows in _hyperslabs(dsid, start, stop):
-            out[a - start : a - start + len(rows)] = rows
+        _copy_rows(out, start, _hyperslabs(dsid, start, stop))
         return out
     n_chunks = -(-stop // plan.chunk_rows) - start // plan.chunk_rows
     # threads only when each gets several chunks: with one each, their wake-ups and the
     # memory bandwidth they share cost about what they save
     fd = _posix_handle(dsid) if n_chunks > workers > 1 else None
     if fd is None:  # one thread: raw chunks through HDF5, checked and converted here
-        buf = _take_buffer(plan.raw_bytes + 4)
-        try:
-            for c0 in range(start - start % plan.chunk_rows, stop, plan.chunk_rows):
-                a, b = max(start, c0), min(stop, c0 + plan.chunk_rows)
-                summed = _read_raw(dsid, c0, buf, plan)
-                if summed is None:
-                    for r, rows in _hyperslabs(dsid, a, b):
-                        out[r - start : r - start + len(rows)] = rows
-                else:
-                    _finish(dsid, c0, buf, plan, summed, out[a - start : b - start], a - c0)
-        finally:
-            _give_back(buf)
+        for c0, a, b, buf, summed in _raw_chunks(dsid, start, stop, plan):
+            if summed is None:
+                _copy_rows(out, start, _hyperslabs(dsid, a, b))
+            else:
+                _finish(dsid, c0, buf, plan, summed, out[a - start : b - start], a - c0)
         return out
     jobs = []
     for c0 in range(start - start % plan.chunk_rows, stop, plan.chunk_rows):
@@ -151,9 +157,7 @@ def read_float64(dsid, start: int, stop: int, workers: int | None = None) -> np.
                          [jobs[i::workers] for i in range(workers)])
     missed = [job for mine in missed for job in mine]
     for c0, _, rows_out, skip in missed:
-        a = c0 + skip
-        for r, rows in row_pieces(dsid, a, a + len(rows_out)):
-            out[r - start : r - start + len(rows)] = rows
+        _copy_rows(out, start, row_pieces(dsid, c0 + skip, c0 + skip + len(rows_out)))
     return out
 
 

@@ -31,21 +31,26 @@ __all__ = ["MODE_LOWPASS", "MODE_MAV", "MODE_RMS", "NONFINITE_HOLD", "NONFINITE_
 # The per-row helpers are inlined (numba IR level): a call per row would cost more than the
 # arithmetic. Indexing z directly (no z[s, 0] views) avoids reference counting in the loop.
 @njit(cache=True, inline="always")
+def _coefficients(sos, s):
+    """``(b0, b1, b2, a1, a2)`` of section ``s`` (rows ``b0, b1, b2, 1, a1, a2, ...``)."""
+    return sos[s, 0], sos[s, 1], sos[s, 2], sos[s, 4], sos[s, 5]
+
+
+@njit(cache=True, inline="always")
+def _biquad(xc, b0, b1, b2, a1, a2, z0, z1):
+    """One sample through one section: ``(output, new z0, new z1)``."""
+    yc = b0 * xc + z0
+    return yc, b1 * xc - a1 * yc + z1, b2 * xc - a2 * yc
+
+
+@njit(cache=True, inline="always")
 def _step(v, sos, z):
     """Pass one row ``v`` (n_channels,) through all sections, in place."""
     n_ch = v.shape[0]
     for s in range(sos.shape[0]):
-        b0 = sos[s, 0]
-        b1 = sos[s, 1]
-        b2 = sos[s, 2]
-        a1 = sos[s, 4]
-        a2 = sos[s, 5]
+        b0, b1, b2, a1, a2 = _coefficients(sos, s)
         for c in range(n_ch):
-            xc = v[c]
-            yc = b0 * xc + z[s, 0, c]
-            z[s, 0, c] = b1 * xc - a1 * yc + z[s, 1, c]
-            z[s, 1, c] = b2 * xc - a2 * yc
-            v[c] = yc
+            v[c], z[s, 0, c], z[s, 1, c] = _biquad(v[c], b0, b1, b2, a1, a2, z[s, 0, c], z[s, 1, c])
 
 
 @njit(cache=True, inline="always")
@@ -351,21 +356,13 @@ def _sections(y, sos, z):
     """
     n, n_ch = y.shape
     for s in range(sos.shape[0]):
-        b0 = sos[s, 0]
-        b1 = sos[s, 1]
-        b2 = sos[s, 2]
-        a1 = sos[s, 4]
-        a2 = sos[s, 5]
+        b0, b1, b2, a1, a2 = _coefficients(sos, s)
         if n_ch < 4:
             for c in range(n_ch):
                 z0 = z[s, 0, c]
                 z1 = z[s, 1, c]
                 for i in range(n):
-                    xc = y[i, c]
-                    yc = b0 * xc + z0
-                    z0 = b1 * xc - a1 * yc + z1
-                    z1 = b2 * xc - a2 * yc
-                    y[i, c] = yc
+                    y[i, c], z0, z1 = _biquad(y[i, c], b0, b1, b2, a1, a2, z0, z1)
                 z[s, 0, c] = z0
                 z[s, 1, c] = z1
         else:
@@ -373,11 +370,7 @@ def _sections(y, sos, z):
             z1 = z[s, 1]
             for i in range(n):
                 for c in range(n_ch):
-                    xc = y[i, c]
-                    yc = b0 * xc + z0[c]
-                    z0[c] = b1 * xc - a1 * yc + z1[c]
-                    z1[c] = b2 * xc - a2 * yc
-                    y[i, c] = yc
+                    y[i, c], z0[c], z1[c] = _biquad(y[i, c], b0, b1, b2, a1, a2, z0[c], z1[c])
 
 
 @njit(cache=True)

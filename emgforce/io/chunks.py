@@ -28,7 +28,7 @@ from emgforce.io.format import h5py_module
 _SLAB_BYTES = 4 * 2**20
 #: reads of fewer bytes go through HDF5, whose own check costs under 1 ms there: less than a
 #: fresh process spends loading the checksum kernel (~20 ms; compiling it in a fresh
-#: environment, ~0.3 s), so one-off small reads (a short session's windows) never pay it
+#: environment, ~0.23 s), so one-off small reads (a short session's windows) never pay it
 _DIRECT_MIN_BYTES = 4 * 2**20
 #: chunk buffers kept between reads, per thread, at most this many bytes in all (chunks are at
 #: most 8 MiB: one or two kept)
@@ -198,7 +198,7 @@ def _finish(dsid, c0: int, buf: np.ndarray, plan: _Plan, summed: bool, out: np.n
         return
     from emgforce.io.checksum import fletcher32_converting
 
-    # one pass over the chunk: checksum and (float samples) conversion while it is in cache
+    # one pass over the chunk: checksum and (float32 samples) conversion while it is in cache
     checksum, converted = fletcher32_converting(buf[: plan.raw_bytes], plan.dtype, out.reshape(-1),
                                                 skip * plan.n_cols)
     _check(dsid, c0, buf, plan, checksum)

@@ -162,7 +162,7 @@ def _read(f, path: Path, wanted: Sequence[str] | None, load_data: bool, lazy: bo
         events = _read_events(parts[fmt.EVENTS], path)
     metadata: dict[str, Any] = {}
     with _reading(path, "/metadata"):
-        group = h5read.child(fid, fmt.METADATA, "group")
+        group = _group_if_present(fid, fmt.METADATA, path)
         if group is not None and not h5read.is_empty(group):
             metadata = fmt.read_dict(f[fmt.METADATA])
     metadata.update({k: v for k, v in status.items() if k not in (fmt.END_REASON, fmt.COMPLETE)})
@@ -207,6 +207,16 @@ def _text(value: Any) -> str:
     if isinstance(value, np.ndarray):
         value = value.item() if value.size == 1 else value.tolist()
     return fmt.decode_str(value)
+
+
+def _group_if_present(parent, name: str, path: Path):
+    """Group ``name`` below ``parent``, None if there is nothing of that name; anything else is an error."""
+    if not parent.links.exists(name.encode()):
+        return None
+    gid = h5read.child(parent, name, "group")
+    if gid is None:
+        raise RecordingFormatError(f"{path}: {name!r} must be a group; see docs/format.md")
+    return gid
 
 
 def _dataset(parent, name: str, path: Path):
@@ -327,7 +337,7 @@ def _read_stream(gid, name: str, path: Path, load_data: bool = True, lazy: bool 
         gaps = _valid_gaps(gaps, n_stored, where, path, fs_hz)
         data = np.broadcast_to(np.nan, (n_stored + int(gaps[:, 1].sum()), n_ch))
     clock = clock[clock[:, 0] < max(len(data), 1)]
-    plate_id = h5read.child(gid, fmt.PLATE, "group")
+    plate_id = _group_if_present(gid, fmt.PLATE, path)
     plate = None if plate_id is None else fmt.read_dict(fmt.h5py_module().Group(plate_id))
     return StreamData(
         name=name,

@@ -134,6 +134,9 @@ def _replace(name, data):
         (_replace("events", np.ones(3)), "fields"),
         (_replace("status", np.ones(3)), "fields"),
         (_replace("streams/emg/gaps", np.array([[10, 5], [12, 5]], dtype=np.int64)), "overlapping"),
+        (_replace("metadata", np.ones(3)), "'metadata' must be a group"),
+        (lambda f: f["streams/emg"].__setitem__("plate", np.ones(3)), "'plate' must be a group"),
+        (lambda f: f["streams"].__setitem__("eeg", np.ones(3)), "/streams/eeg is not a group"),
     ],
 )
 def test_wrong_dtypes_or_shapes(good, damage, message):

@@ -7,8 +7,9 @@ and ends on the levels) and fitted to the target by Levenberg-Marquardt. The
 filter is linear, so the Jacobian is the filtered derivative of the unfiltered
 ramp: the three sequences run through the filter side by side.
 
-All in one function: each numba function is compiled on its own in a fresh
-environment, and helpers tripled the compilation time (about 1 s here).
+All in one kernel: each numba function is compiled on its own in a fresh
+environment, and helpers tripled the compilation time (about 1 s here). Its arrays
+are allocated by the Python wrapper :func:`fit_ramp`.
 """
 
 from __future__ import annotations
@@ -28,10 +29,6 @@ _MAX_EVALS = 60
 _XTOL = 1e-2
 
 
-# one explicit signature (what segment passes): compiled once, and a wrong type fails loudly
-# instead of compiling another specialisation
-@njit("UniTuple(float64, 2)(float64[::1], int64, int64, int64, int64, float64, float64, float64, int64, "
-      "float64[:, ::1], float64[:, ::1], float64[:, ::1], float64, float64[::1])", cache=True, error_model="numpy")
 def fit_ramp(x, i0, i1, w0, w1, base, top, fs, step, sos, zi, tail, smooth_margin, fits):
     """Times at which the ramp through ``x[i0..i1]`` is at ``base`` and at ``top`` (NaN: no fit).
 
@@ -49,19 +46,36 @@ def fit_ramp(x, i0, i1, w0, w1, base, top, fs, step, sos, zi, tail, smooth_margi
     cosine): when finite, they replace the first guess (a refit after a small change of
     ``top``), and they are updated.
     """
+    size = (w1 - w0) // step + 1
+    width = 2 * sos.shape[0]
+    grid = 5 * size  # the model grid: the target's, extended by at most twice its length at each end
+    return _fit_ramp(x, i0, i1, w0, w1, base, top, fs, step, sos, zi, tail, smooth_margin, fits, np.empty(size),
+                     np.empty((2, 5)), np.empty(3), np.empty((3, width)), np.empty((3, width)), np.empty((3, grid)),
+                     np.empty((3, grid)))
+
+
+# one explicit signature (what segment passes): compiled once, and a wrong type fails loudly
+# instead of compiling another specialisation
+@njit("UniTuple(float64, 2)(float64[::1], int64, int64, int64, int64, float64, float64, float64, int64, "
+      "float64[:, ::1], float64[:, ::1], float64[:, ::1], float64, float64[::1], float64[::1], float64[:, ::1], "
+      "float64[::1], float64[:, ::1], float64[:, ::1], float64[:, ::1], float64[:, ::1])", cache=True,
+      error_model="numpy")
+def _fit_ramp(x, i0, i1, w0, w1, base, top, fs, step, sos, zi, tail, smooth_margin, fits, target, sums, last, start,
+              state, rows, trial):
+    # the kernel of fit_ramp; its arrays come from the wrapper (allocations here lengthened the
+    # fresh-environment compilation by ~0.2 s)
     c = top - base
     falling = x[i1] < x[i0]
     size = (w1 - w0) // step + 1
     dt = step / fs
     width = 2 * sos.shape[0]
-    target = np.empty(size)
     for m in range(size):
         v = (x[w0 + m * step] - base) / c
         target[m] = 1.0 - v if falling else v
 
     # first guesses: least-squares lines through the inverse shapes of the in-band samples; the
     # inverse cosine costs more than a fit, so the smooth shape takes every few samples (16 or more)
-    sums = np.zeros((2, 5))  # per shape: count, sum t, sum y, sum t^2, sum t y
+    sums[:] = 0.0  # per shape: count, sum t, sum y, sum t^2, sum t y
     stride = max(1, min(step, (i1 - i0 + 1) // 16))
     for i in range(i0, i1 + 1):
         v = (x[i] - base) / c
@@ -82,9 +96,6 @@ def fit_ramp(x, i0, i1, w0, w1, base, top, fs, step, sos, zi, tail, smooth_margi
     if sums[LINEAR, 0] < 3.0:
         return np.nan, np.nan
 
-    last = np.empty(3)
-    start = np.empty((3, width))
-    state = np.empty((3, width))
     best_cost = np.inf
     t_base = t_top = np.nan
     for shape in range(2):
@@ -106,8 +117,7 @@ def fit_ramp(x, i0, i1, w0, w1, base, top, fs, step, sos, zi, tail, smooth_margi
             after = int(min(math.ceil(max((a + d + slack) - w1 / fs, 0.0) / dt), 2.0 * size))  # no int overflow
         n_grid = before + size + after
         t0 = w0 / fs - before * dt
-        rows = np.empty((3, n_grid))  # the accepted point: residual (row 0) and Jacobian (rows 1-2)
-        trial = np.empty((3, n_grid))
+        # rows: the accepted point, residual (row 0) and Jacobian (rows 1-2); trial: the next one
 
         cost = np.inf
         lam = 1e-3

@@ -411,21 +411,12 @@ def stream_block(x, y, coef, z, flags, aux, ring):
     counts = aux[1]
     acc = aux[2]
     replaced = 0
-    if policy == NONFINITE_RAISE:  # (checked above)
+    for i in range(n):
+        for c in range(n_ch):
+            y[i, c] = x[i, c]
+    if policy != NONFINITE_RAISE:  # ("raise" was checked above)
         for i in range(n):
-            for c in range(n_ch):
-                y[i, c] = x[i, c]
-    else:
-        for i in range(n):
-            for c in range(n_ch):
-                v = x[i, c]
-                if np.isfinite(v):
-                    hold[c] = v
-                else:
-                    counts[c] += 1.0
-                    replaced += 1
-                    v = 0.0 if policy == NONFINITE_ZERO else hold[c]
-                y[i, c] = v
+            replaced += _replace_nonfinite(y[i], policy, hold, counts)
     first = flags[0] == 0
     if first:
         flags[0] = 1

@@ -186,11 +186,15 @@ def lanes_read(b, off, lo, hi, n_ch, t_lo, t_hi, flat):
         r = i * n_ch
         for j in range(lanes):
             flat[r + off[j]] = b[i, j]
-    for edge in range(2):
-        for i in range(0, lo) if edge == 0 else range(hi, length):
-            for j in range(lanes):
-                if t_lo <= i + off[j] // n_ch < t_hi:
-                    flat[i * n_ch + off[j]] = b[i, j]
+    # The rows before and after, lane by lane over the rows whose sample is wanted: a piece on a
+    # thread keeps only its middle, which can leave over half its rows here (a test per sample
+    # there made them 4x slower).
+    for j in range(lanes):
+        t0 = off[j] // n_ch  # lane j's sample t at row 0
+        for edge in range(2):
+            a, z = (0, lo) if edge == 0 else (hi, length)
+            for i in range(max(a, t_lo - t0), min(z, t_hi - t0)):
+                flat[i * n_ch + off[j]] = b[i, j]
 
 
 @njit(cache=True, inline="always")

@@ -306,10 +306,22 @@ def _scratch(shape: tuple[int, int]) -> np.ndarray:
     size = shape[0] * shape[1]
     buf = getattr(_thread, "scratch", None)
     if buf is None or buf.size < size:
-        buf = np.empty(size)
+        buf = _cache_aligned(size)
         if size * 8 <= SCRATCH_MAX_BYTES:
             _thread.scratch = buf
     return buf[:size].reshape(shape)
+
+
+# Rows of the layout start on cache lines: large numpy arrays start 32 bytes into one here, which
+# splits every 64-byte vector load and store in two (the sweeps measured 15-20 % slower).
+CACHE_LINE = 64
+
+
+def _cache_aligned(size: int) -> np.ndarray:
+    """An uninitialised float64 array of ``size`` starting on a cache line."""
+    raw = np.empty(size + CACHE_LINE // 8)
+    skip = (-raw.ctypes.data % CACHE_LINE) // 8
+    return raw[skip:skip + size]
 
 
 def _run_blocks(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel, args: tuple,
@@ -320,7 +332,7 @@ def _run_blocks(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel,
     t_lo, t_hi = keep or (0, n)
     n_blocks = time_blocks(n, n_ch, pad, warm)
     if n_blocks == 1:  # the padded signal itself; the result is a view of it
-        b = np.empty((n + 2 * pad, n_ch)) if out is None else _scratch((n + 2 * pad, n_ch))
+        b = _cache_aligned((n + 2 * pad) * n_ch).reshape(-1, n_ch) if out is None else _scratch((n + 2 * pad, n_ch))
         b[:pad] = 0.0
         b[pad + n:] = 0.0
         np.subtract(x2, mean, out=b[pad:pad + n])

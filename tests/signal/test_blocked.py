@@ -133,3 +133,39 @@ def test_two_or_three_blocks_equal_scipy(n_ch, n):
     ref = scipy_envelope(x)
     got = emg_envelope(x, FS, notch_hz=50.0, lowpass_order=4, workers=1)
     assert np.abs(got - ref).max() <= 1e-12 * np.abs(ref).max()
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 400), n_ch=st.integers(1, 5), n_blocks=st.integers(1, 6), pad=st.integers(0, 30),
+       keep=st.tuples(st.floats(0, 1), st.floats(0, 1)), seed=st.integers(0, 2**32 - 1))
+def test_time_block_layout_round_trip(n, n_ch, n_blocks, pad, keep, seed):
+    """The gather into time blocks and the scatter of any kept range back, against the layout's
+    definition: row i, lane k * n_ch + c holds sample t = k * length + i - pad of channel c."""
+    from emgforce.signal import _kernels
+
+    x = np.random.default_rng(seed).standard_normal((n, n_ch))
+    mean = x.mean(axis=0)
+    length = -(-(n + 2 * pad) // n_blocks)
+    lanes = n_blocks * n_ch
+    b = filters._scratch((length, lanes))
+    off, chan = _kernels.lane_offsets(n_ch, length, lanes, pad)
+    _kernels.lanes_fill(x.reshape(-1), n_ch, mean[chan], off, *_kernels.inner_rows(0, n, n_ch, length, lanes, pad), b)
+    t = np.arange(length)[:, None] + (np.arange(lanes) // n_ch * length - pad)[None, :]
+    inside = (t >= 0) & (t < n)
+    want = np.where(inside, x[np.clip(t, 0, n - 1), np.arange(lanes) % n_ch] - mean[chan], 0.0)
+    assert np.array_equal(b, want)
+
+    t_lo, t_hi = sorted(int(k * n) for k in keep)
+    y = np.full((n, n_ch), np.nan)
+    b += 1.0  # as if filtered
+    _kernels.lanes_read(b, off, *_kernels.inner_rows(t_lo, t_hi, n_ch, length, lanes, pad), n_ch, t_lo, t_hi,
+                        y.reshape(-1))
+    expect = np.full((n, n_ch), np.nan)
+    expect[t_lo:t_hi] = x[t_lo:t_hi] - mean + 1.0
+    assert np.array_equal(y, expect, equal_nan=True)  # the kept range exactly, nothing outside it
+
+
+def test_time_block_rows_start_on_cache_lines():
+    for shape in [(1000, 16), (77, 3), (5, 1)]:
+        assert filters._scratch(shape).ctypes.data % filters.CACHE_LINE == 0
+        assert filters._cache_aligned(shape[0] * shape[1]).ctypes.data % filters.CACHE_LINE == 0

@@ -21,7 +21,8 @@ SOURCES = ((ROOT / "emgforce", "emgforce"), (ROOT / "drivers", "emgforce.drivers
 ANALYSIS = {"signal", "forceplate", "tasks", "report", "batch"}
 ABOVE_IO = ANALYSIS | {"drivers", "record", "live", "cli", "__main__"}
 #: small shared helpers any room may use (they import nothing of ours but each other)
-SHARED = {"errors", "constants", "naming", "_numbers", "_deprecation", "_docs", "_extras", "_workers", "streams", "plates", "__init__"}
+SHARED = {"errors", "constants", "naming", "_numbers", "_deprecation", "_docs", "_extras", "_workers", "_runs", "streams", "plates",
+          "__init__"}
 #: leaves of the analysis: numpy/scipy/numba and the shared helpers only
 LEAVES = {"signal", "forceplate"}
 

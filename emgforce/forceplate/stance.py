@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emgforce._deprecation import renamed_kwargs
+from emgforce._runs import merge_runs, true_runs
 from emgforce.errors import ForcePlateError
 from emgforce.forceplate._validate import as_series, check_fs, check_positive
 
@@ -65,12 +66,6 @@ def _tolerance(tolerance: float, descriptor: str) -> float:
     if not check_positive(tolerance, "tolerance", descriptor) < 1:
         raise ForcePlateError(f"{descriptor}: tolerance is a fraction of body weight in (0, 1), got {tolerance!r}")
     return float(tolerance)
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, stop) of each run of True."""
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
 
 
 @renamed_kwargs(fs_hz="fs")
@@ -158,7 +153,7 @@ def detect_leg_lift(
             raise ForcePlateError(f"detect_leg_lift: body weight must be positive, got {bw} N")
         crit = np.abs(fz - bw) <= tolerance * bw
         why = f"stance-plate load within {tolerance:.0%} of body weight {bw:.0f} N"
-    for a, b in _runs(crit):
+    for a, b in true_runs(crit):
         if b - a >= hold:
             return StanceEvent("lift", a / fs, None, (why,))
     raise ForcePlateError(
@@ -248,14 +243,7 @@ def detect_balance_losses(
         f[:i0] = False
         f[i1:] = False
     any_flag = np.logical_or.reduce(list(flags.values()))
-    runs = _runs(any_flag)
-    merged: list[list[int]] = []
-    gap = int(round(merge_s * fs))
-    for a, b in runs:
-        if merged and a - merged[-1][1] <= gap:
-            merged[-1][1] = b
-        else:
-            merged.append([a, b])
+    merged = merge_runs(true_runs(any_flag), int(round(merge_s * fs)))
     min_len = max(1, int(round(min_duration_s * fs)))
     events = []
     for a, b in merged:
@@ -351,7 +339,7 @@ def time_to_stabilization(
         inside = (post[:stop] >= band[0]) & (post[:stop] <= band[1])
         if hold_s is not None:
             hold = max(1, int(round(check_positive(hold_s, "hold_s", "time_to_stabilization") * fs)))
-            for a, b in _runs(inside):
+            for a, b in true_runs(inside):
                 if b - a >= hold or b == stop:
                     return StabilizationResult(a / fs, method, band)
             return StabilizationResult(np.nan, method, band, f"colby: never {hold_s:g} s inside {band} before the reference period")

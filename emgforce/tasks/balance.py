@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from emgforce._runs import true_runs
 from emgforce.io.recording import time_slice
 from emgforce.tasks.context import TRACE_FS_HZ, Context, PlateData, mean_fz, note
 from emgforce.tasks.metrics import load_split
@@ -28,8 +29,7 @@ def sway(ctx: Context, tr: TrialResult, plate: PlateData, start_s: float, stop_s
     ok = np.all(np.isfinite(cop), axis=1)
     if not ok.all():
         # unloaded moments (stepping on or off, a foot lifted): the longest loaded stretch
-        d = np.diff(np.concatenate(([0], ok.astype(np.int8), [0])))
-        runs = list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+        runs = true_runs(ok)
         if not runs:
             note(tr, "warning", f"COP undefined (load at or below {ctx.opts.fz_threshold_n:g} N) throughout "
                   f"{start_s:.2f}-{stop_s:.2f} s: sway skipped")

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from emgforce._runs import merge_runs, true_runs
 from emgforce.naming import trial_label
 
 __all__ = ["AutoTrial", "protocol_from_recording", "segment_protocol"]
@@ -59,21 +60,6 @@ def _epochs(x: np.ndarray, fs: float, n: int) -> np.ndarray:
     m = min(x.shape[0] // k, n)
     with np.errstate(invalid="ignore"):
         return np.nanmean(x[: m * k].reshape(m, k, *x.shape[1:]), axis=1)
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    d = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
-
-
-def _merge(runs: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
-    out: list[list[int]] = []
-    for a, b in runs:
-        if out and a - out[-1][1] <= gap:
-            out[-1][1] = b
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
 
 
 def _side(gm: np.ndarray) -> tuple[str | None, float]:
@@ -135,10 +121,10 @@ def _segment(load_bw: np.ndarray | None, g: np.ndarray, fs_load: float,
     # last MVC: the pauses between MVCs look the same)
     mvcs: list[tuple[int, int]] = []
     quiet_runs: list[tuple[int, int]] = []
-    for a, b in _runs(load < OFF_LOAD):
+    for a, b in true_runs(load < OFF_LOAD):
         strong = np.nanmax(g[a:b], axis=1) > 0.5
         used = []
-        for c, d in _merge(_runs(strong), per_s // 2):
+        for c, d in merge_runs(true_runs(strong), per_s // 2):
             c, d = a + c, a + d
             # a maximal effort: >= 1.5 s near the channel's session maximum (task bursts stay lower)
             if d - c < 1.5 * per_s or np.nanmean(np.nanmax(g[c:d], axis=1)) < 0.7:
@@ -153,7 +139,7 @@ def _segment(load_bw: np.ndarray | None, g: np.ndarray, fs_load: float,
         for c0, d0 in used:
             quiet[c0 - a : d0 - a] = False
         mvcs += used
-        quiet_runs += [(a + c, a + d) for c, d in _runs(quiet & (np.nanmax(g[a:b], axis=1) < 0.1)) if d - c >= 3 * per_s]
+        quiet_runs += [(a + c, a + d) for c, d in true_runs(quiet & (np.nanmax(g[a:b], axis=1) < 0.1)) if d - c >= 3 * per_s]
     for c, d in quiet_runs if load_bw is not None else []:  # without plates quiet lying and standing look alike
         if not mvcs or d <= min(m[0] for m in mvcs) or c >= max(m[1] for m in mvcs):
             add("rest", None, c, d, 0.6)
@@ -161,12 +147,12 @@ def _segment(load_bw: np.ndarray | None, g: np.ndarray, fs_load: float,
         return sorted(trials, key=lambda t: t.start_s)
 
     # lying with the feet on the plates: bridges
-    lying = _runs((load >= OFF_LOAD) & (load < STANDING_LOAD))
+    lying = true_runs((load >= OFF_LOAD) & (load < STANDING_LOAD))
     for a, b in lying:
         if not np.any(load[a:b] < SUPINE_LOAD):
             continue  # standing with one foot on the plate, not supine
         # a repetition rises from lying and comes back to it (not the standing that ends or starts the stretch)
-        reps = [(a + c, a + d) for c, d in _runs(load[a:b] >= SUPINE_LOAD) if d - c >= per_s // 2 and c > 0 and a + d < b]
+        reps = [(a + c, a + d) for c, d in true_runs(load[a:b] >= SUPINE_LOAD) if d - c >= per_s // 2 and c > 0 and a + d < b]
         groups: list[tuple[str | None, list[tuple[int, int]], float]] = []
         for c, d in reps:
             side, conf = _side(g[c:d])
@@ -180,7 +166,7 @@ def _segment(load_bw: np.ndarray | None, g: np.ndarray, fs_load: float,
             add(task, side, max(a, rs[0][0] - 2 * per_s), min(b, rs[-1][1] + 2 * per_s), conf)  # quiet lead-in for onsets
 
     # standing: double stance, single-leg stance, squats
-    for a, b in _merge(_runs(load >= STANDING_LOAD), per_s):  # a touch-down dips for < 1 s
+    for a, b in merge_runs(true_runs(load >= STANDING_LOAD), per_s):  # a touch-down dips for < 1 s
         if b - a < 2 * per_s:
             continue
         # one foot on the plate (half the load) just before: the other leg was lifted

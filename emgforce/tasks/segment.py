@@ -27,6 +27,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from emgforce._deprecation import renamed_kwargs
+from emgforce._runs import true_runs
 from emgforce.errors import AnalysisError
 from emgforce.signal import butter_sos, filter_zero_phase
 from emgforce.signal._lazy import LazyModule, scipy_signal
@@ -128,16 +129,6 @@ def _smooth(x: np.ndarray, fs_hz: float, cutoff_hz: float | None) -> np.ndarray:
     if x.size <= 3 * (2 * sos.shape[0] + 1):
         return x
     return filter_zero_phase(x, sos)  # scipy's sosfiltfilt to rounding, ~4x faster on one channel
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """Half-open index ranges [a, b) where ``mask`` is True."""
-    if not mask.size:
-        return []
-    # the changes, plus the ends when they are inside a run: alternately starts and stops
-    edges = np.flatnonzero(mask[1:] != mask[:-1]) + 1
-    edges = np.concatenate(([0] if mask[0] else [], edges, [mask.size] if mask[-1] else [])).astype(int)
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
 def _median(a: np.ndarray) -> float:
@@ -266,7 +257,7 @@ def detect_plateaus(
     end = (n - 1) / fs
 
     merged: list[list[int]] = []
-    for a, b in _runs(xs > mid):
+    for a, b in true_runs(xs > mid):
         if merged and (a - merged[-1][1]) / fs < merge_gap_s:
             merged[-1][1] = b
         else:

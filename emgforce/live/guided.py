@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from emgforce._runs import true_runs
 from emgforce._tables import read_table_file
 from emgforce.errors import GuidedSetError
 from emgforce.io.recording import first_index_at
@@ -47,7 +48,7 @@ from emgforce.tasks.base import get_task, registered_tasks
 from emgforce.tasks.options import AnalysisOptions
 from emgforce.tasks.reps import ENVELOPE_REP_SMOOTH_HZ, RepetitionTask
 from emgforce.tasks.results import Phase
-from emgforce.tasks.segment import _runs, detect_plateaus, plateau_levels
+from emgforce.tasks.segment import detect_plateaus, plateau_levels
 
 log = logging.getLogger(__name__)
 
@@ -346,7 +347,7 @@ class GuidedSet:
         i1 = first_index_at(phase.stop_s - self._trial_start_s, self.fs)
         seg = x[i0:i1]
         in_band = 0.0
-        for a, b in _runs((seg >= low) & (seg <= high)):
+        for a, b in true_runs((seg >= low) & (seg <= high)):
             t0 = self._trial_start_s + (i0 + a) / self.fs
             mark("in_band", "start", t0)
             mark("in_band", "stop", t0 + (b - a) / self.fs)

@@ -9,6 +9,9 @@ import pytest
 
 # The display tests render offscreen; set before any Qt import.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No compile helper beside the first `emgforce analyze` of a cold numba cache (its own tests
+# turn it on): a second busy core would slow the timing-sensitive acquisition tests.
+os.environ.setdefault("EMGFORCE_PRECOMPILE", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from emgforce.cli import _precompile
 from emgforce.cli._inputs import add_input_options, open_input
 
 NORMALIZATIONS = ("mvc", "peak_task", "none")
@@ -132,12 +133,16 @@ def run(args: argparse.Namespace) -> int:
     template = report_template(args)  # a bad template fails before the analysis
     refuse_existing_report(outdir, "report.json", args.overwrite)
     outdir.mkdir(parents=True, exist_ok=True)  # an unusable folder fails now, not after the analysis
-    rec = open_input(args, args.session, lazy=True)  # an HDF5 session is read window by window
-    if rec is None:
-        return 2
-    # the decimated traces serve the figures only (one more sweep over a long session)
-    result = analyze_session(rec, keep_traces=not args.no_figures, **analysis_kwargs(args))
-    paths = write_report(result, outdir, figures=not args.no_figures, template=template)
+    helper = _precompile.start()  # first run only: compiles the last kernels on another core
+    try:
+        rec = open_input(args, args.session, lazy=True)  # an HDF5 session is read window by window
+        if rec is None:
+            return 2
+        # the decimated traces serve the figures only (one more sweep over a long session)
+        result = analyze_session(rec, keep_traces=not args.no_figures, **analysis_kwargs(args))
+        paths = write_report(result, outdir, figures=not args.no_figures, template=template)
+    finally:
+        _precompile.stop(helper)
     for line in result.summary:
         print(line)
     for m in result.all_messages():

@@ -66,3 +66,13 @@ def test_help_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_analyze_ends_its_compile_helper(session_file, tmp_path, monkeypatch, capsys):
+    """A helper still compiling when the analysis is done is ended with it (no stray process)."""
+    from emgforce.cli import _precompile
+
+    helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setattr(_precompile, "start", lambda: helper)
+    assert main(["analyze", str(session_file), "--no-figures", "-o", str(tmp_path / "rep")]) == 0
+    assert helper.poll() is not None

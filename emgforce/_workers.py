@@ -18,7 +18,7 @@ from typing import Any
 
 from emgforce.errors import SignalError
 
-__all__ = ["get_workers", "map_threads", "set_workers"]
+__all__ = ["available_cpus", "get_workers", "map_threads", "set_workers"]
 
 _local = threading.local()
 _pool: Any = None  # concurrent.futures.ThreadPoolExecutor, made on first use
@@ -26,7 +26,8 @@ _pool_size = 0
 _pool_lock = threading.Lock()
 
 
-def _cpus() -> int:
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity where the system tells it)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -36,7 +37,7 @@ def _cpus() -> int:
 def _check(workers) -> int:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers == 0 or workers < -1:
         raise SignalError(f"workers must be a positive integer or -1 (all CPUs), got {workers!r}")
-    return _cpus() if workers == -1 else workers
+    return available_cpus() if workers == -1 else workers
 
 
 def get_workers(workers: int | None = None) -> int:
@@ -64,7 +65,7 @@ def get_workers(workers: int | None = None) -> int:
             return _check(int(env))
         except ValueError:
             raise SignalError(f"EMGFORCE_WORKERS must be an integer, got {env!r}") from None
-    return _cpus()
+    return available_cpus()
 
 
 @contextlib.contextmanager
@@ -105,7 +106,7 @@ def map_threads(fn, items: list) -> list:
         if _pool is None or _pool_size < len(items):
             if _pool is not None:  # a larger pool replaces it; its idle threads end
                 _pool.shutdown(wait=False)
-            _pool_size = max(len(items), _cpus())
+            _pool_size = max(len(items), available_cpus())
             _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="emgforce")
         # submitted under the lock: a replaced pool still runs what it was given
         futures = [_pool.submit(fn, item) for item in items]

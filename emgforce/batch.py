@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TextIO
 
 from emgforce._progress import draw_bar
+from emgforce._workers import available_cpus, set_workers
 from emgforce.errors import BatchSchedulerError
 from emgforce.tasks.results import TIDY_COLUMNS
 
@@ -134,6 +135,12 @@ def _one_thread() -> None:
     os.environ["EMGFORCE_WORKERS"] = "1"
 
 
+def _analyze_one_thread(*args: Any) -> dict[str, Any]:
+    """:func:`analyze_one` on one thread: a Dask worker already runs a session per thread or process."""
+    with set_workers(1):
+        return analyze_one(*args)
+
+
 def _local(paths: list[Path], outdirs: list[Path | None], options: dict[str, Any], figures: bool, jobs: int) -> Iterator[dict[str, Any]]:
     if jobs <= 1:
         for p, o in zip(paths, outdirs):
@@ -190,7 +197,7 @@ def _dask(paths: list[Path], outdirs: list[Path | None], options: dict[str, Any]
     else:
         client = scheduler
     try:
-        futures = [client.submit(analyze_one, p, o, options, figures, pure=False) for p, o in zip(paths, outdirs)]
+        futures = [client.submit(_analyze_one_thread, p, o, options, figures, pure=False) for p, o in zip(paths, outdirs)]
         where = {f.key: p for f, p in zip(futures, paths)}
         pending = set(futures)
         while pending:
@@ -281,7 +288,7 @@ def run_batch(
     if scheduler is not None:
         outcomes = _dask(paths, outdirs, options, figures, scheduler, connect_timeout_s, task_timeout_s)
     else:
-        outcomes = _local(paths, outdirs, options, figures, jobs or os.cpu_count() or 1)
+        outcomes = _local(paths, outdirs, options, figures, jobs or available_cpus())
     bar = ProgressBar(len(paths), progress_stream, enabled=progress)
     for o in outcomes:
         name = o["path"]

@@ -18,18 +18,12 @@ import os
 import subprocess
 import sys
 
+from emgforce._workers import available_cpus
+
 logger = logging.getLogger(__name__)
 
 #: set to "0" to never start the helper
 ENV = "EMGFORCE_PRECOMPILE"
-
-
-def _cpus() -> int:
-    """CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # (not on Linux)
-        return os.cpu_count() or 1
 
 
 def cache_is_cold() -> bool:
@@ -49,7 +43,7 @@ def cache_is_cold() -> bool:
 
 def start() -> subprocess.Popen | None:
     """Start the helper (None when off, on one CPU, or with a warm cache)."""
-    if os.environ.get(ENV, "1") == "0" or _cpus() < 2 or not cache_is_cold():
+    if os.environ.get(ENV, "1") == "0" or available_cpus() < 2 or not cache_is_cold():
         return None
     try:
         return subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.DEVNULL,

@@ -57,6 +57,27 @@ def test_dask_local_cluster(folder, tmp_path):
     _check(result, folder)
 
 
+def test_dask_sessions_run_on_one_thread_each(folder, tmp_path, monkeypatch):
+    """Dask runs a session per worker thread or process: no filter or reading threads inside it."""
+    from dask import distributed
+
+    from emgforce import batch
+    from emgforce.signal import get_workers
+
+    seen = []
+    real = batch.analyze_one
+
+    def spy(*args):
+        seen.append(get_workers())
+        return real(*args)
+
+    monkeypatch.setattr(batch, "analyze_one", spy)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        run_batch(find_sessions(folder), tmp_path / "out", root=folder, scheduler=cluster.scheduler_address,
+                  figures=False, progress=False)
+    assert len(seen) == 3 and set(seen) == {1}
+
+
 def test_cli_batch(folder, tmp_path, capsys):
     out = tmp_path / "cli"
     code = main(["batch", str(folder), "-o", str(out), "--jobs", "1", "--no-figures", "--normalization", "peak_task"])

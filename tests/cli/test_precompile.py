@@ -14,7 +14,7 @@ from emgforce.cli import _precompile
 START = """
 import sys
 from emgforce.cli import _precompile as p
-p._cpus = lambda: 2  # whatever this machine has
+p.available_cpus = lambda: 2  # whatever this machine has
 assert p.cache_is_cold()
 helper = p.start()
 assert helper is not None
@@ -45,7 +45,7 @@ before = list(compiled)
 still_cold = p.cache_is_cold()
 from emgforce.signal import _kernels
 _kernels.add_block_sums(np.ones((10, 2)), np.zeros(2), np.zeros(2, np.int64))  # what analyze compiles first
-p._cpus = lambda: 2
+p.available_cpus = lambda: 2
 print(json.dumps({"compiled": before, "cold_before": still_cold, "cold_after": p.cache_is_cold(),
                   "started_when_warm": p.start() is not None, "sweep_compiled": compiled[len(before):]}))
 """
@@ -72,13 +72,13 @@ def test_helper_fills_a_cold_cache_and_starts_only_then(tmp_path):
 
 def test_off_switch_and_one_cpu_start_nothing(monkeypatch):
     monkeypatch.setattr(_precompile, "cache_is_cold", lambda: True)
-    monkeypatch.setattr(_precompile, "_cpus", lambda: 2)
+    monkeypatch.setattr(_precompile, "available_cpus", lambda: 2)
     monkeypatch.setenv(_precompile.ENV, "0")
     assert _precompile.start() is None
     monkeypatch.setenv(_precompile.ENV, "1")
-    monkeypatch.setattr(_precompile, "_cpus", lambda: 1)
+    monkeypatch.setattr(_precompile, "available_cpus", lambda: 1)
     assert _precompile.start() is None
-    monkeypatch.setattr(_precompile, "_cpus", lambda: 2)
+    monkeypatch.setattr(_precompile, "available_cpus", lambda: 2)
     monkeypatch.setattr(_precompile, "cache_is_cold", lambda: False)
     assert _precompile.start() is None
 

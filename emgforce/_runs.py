@@ -5,10 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 
+def run_bounds(mask) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and stops (int64 arrays, half-open ``[start, stop)``) of the runs of True in the 1-D ``mask``."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], np.asarray(mask, dtype=bool).astype(np.int8), [0]))))
+    return edges[::2], edges[1::2]
+
+
 def true_runs(mask) -> list[tuple[int, int]]:
-    """Half-open index ranges ``[a, b)`` where the 1-D ``mask`` is True, in order."""
-    d = np.diff(np.concatenate(([0], np.asarray(mask, dtype=bool).astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
+    """Half-open index ranges ``[a, b)`` where the 1-D ``mask`` is True, in order, as Python ints."""
+    starts, stops = run_bounds(mask)
+    return list(zip(starts.tolist(), stops.tolist()))
 
 
 def merge_runs(runs: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:

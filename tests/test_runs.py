@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emgforce._runs import merge_runs, true_runs
+from emgforce._runs import merge_runs, run_bounds, true_runs
 
 
 def reference_runs(mask):
@@ -24,6 +24,8 @@ def test_true_runs_are_the_groups_of_true(mask):
     got = true_runs(np.array(mask, dtype=bool))
     assert got == reference_runs(mask)
     assert all(type(v) is int for run in got for v in run)  # plain ints: safe as slice bounds and in JSON
+    starts, stops = run_bounds(np.array(mask, dtype=bool))
+    assert list(zip(starts.tolist(), stops.tolist())) == got and starts.dtype.kind == stops.dtype.kind == "i"
 
 
 @given(st.lists(st.booleans(), max_size=200), st.integers(0, 20))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emgforce._runs import run_bounds
 from emgforce.errors import RecordingError
 from emgforce.io import format as fmt
 from emgforce.io.reader import _dataset, _parse_time, _read_events, _read_status, _read_stream, _read_subject, open_h5
@@ -160,11 +161,5 @@ def _salvage_stream(group, name: str, source: Path, report: SalvageReport, limit
     data[received[readable]] = stored[readable]
     report.kept_samples[name] = int(readable.sum())
     report.lost_samples[name] = int((~readable).sum())
-    return replace(skeleton, data=data, gaps=_runs_of_false(have))
-
-
-def _runs_of_false(have: np.ndarray) -> np.ndarray:
-    """``(start, length)`` of every run of False in ``have``."""
-    edges = np.diff(np.concatenate(([1], have.astype(np.int8), [1])))
-    starts, stops = np.flatnonzero(edges == -1), np.flatnonzero(edges == 1)
-    return np.column_stack([starts, stops - starts]).astype(np.int64).reshape(-1, 2)
+    starts, stops = run_bounds(~have)  # the gaps: (start, length) of every run of lost samples
+    return replace(skeleton, data=data, gaps=np.column_stack([starts, stops - starts]).astype(np.int64).reshape(-1, 2))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emgforce._runs import true_runs
 from emgforce.streams import Block, DeviceInfo, StreamInfo
 from emgforce.constants import COP_FZ_THRESHOLD_N, COP_LOWPASS_HZ, MVC_WINDOW_S
 from emgforce.errors import SignalError
@@ -436,8 +437,7 @@ class LivePipeline:
     def _smooth_cop(self, cop: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """Causal low-pass of each loaded run of the COP, restarted in steady state on every new contact."""
         out = np.full_like(cop, np.nan)
-        edges = np.flatnonzero(np.diff(np.concatenate([[False], valid, [False]]).astype(np.int8)))
-        for start, stop in zip(edges[0::2], edges[1::2]):
+        for start, stop in true_runs(valid):
             if start > 0 or not self._cop_loaded:
                 self._cop_filter.reset()
             out[start:stop] = self._cop_filter.process(cop[start:stop])

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emgforce._runs import run_bounds
 from emgforce.errors import SignalError
 from emgforce.signal import _codes
 from emgforce.signal._lazy import kernels as _kernels
@@ -146,9 +147,8 @@ def _plateau_count(col: np.ndarray, min_run: int) -> int:
         return 0
     total = 0
     for extreme in {finite.max(), finite.min()}:
-        at = np.concatenate(([False], col == extreme, [False]))
-        edges = np.flatnonzero(np.diff(at.astype(np.int8)))
-        runs = edges[1::2] - edges[::2]
+        starts, stops = run_bounds(col == extreme)
+        runs = stops - starts
         total += int(runs[runs >= min_run].sum())
     return total
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from emgforce._runs import run_bounds
 from emgforce.errors import SignalError
 from emgforce.signal._lazy import kernels as _kernels
 from emgforce.signal.quality import QualityReport
@@ -46,8 +47,7 @@ class _Plateaus:
         self.run[better] = 0
         eq = x == self.value
         for c in np.flatnonzero(eq.any(axis=0) | (self.run > 0)):
-            edges = np.flatnonzero(np.diff(np.concatenate(([0], eq[:, c].view(np.int8), [0]))))
-            starts, stops = edges[::2], edges[1::2]
+            starts, stops = run_bounds(eq[:, c])
             lengths = stops - starts
             if lengths.size and starts[0] == 0:
                 lengths[0] += self.run[c]

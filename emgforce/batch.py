@@ -130,13 +130,9 @@ class ProgressBar:
                  f"{self.done}/{self.total}{fail} {elapsed:5.1f}s {name[-40:]:<40}", width=self.width)
 
 
-def _one_thread() -> None:
-    """Batch processes already run in parallel: no filter threads inside them."""
-    os.environ["EMGFORCE_WORKERS"] = "1"
-
-
 def _analyze_one_thread(*args: Any) -> dict[str, Any]:
-    """:func:`analyze_one` on one thread: a Dask worker already runs a session per thread or process."""
+    """:func:`analyze_one` with no filter or reading threads: a batch already runs sessions in
+    parallel (a local process each, or a Dask worker thread or process each)."""
     with set_workers(1):
         return analyze_one(*args)
 
@@ -146,8 +142,8 @@ def _local(paths: list[Path], outdirs: list[Path | None], options: dict[str, Any
         for p, o in zip(paths, outdirs):
             yield analyze_one(p, o, options, figures)
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_one_thread) as pool:
-        futures = {pool.submit(analyze_one, p, o, options, figures): p for p, o in zip(paths, outdirs)}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_analyze_one_thread, p, o, options, figures): p for p, o in zip(paths, outdirs)}
         for fut in as_completed(futures):
             try:
                 yield fut.result()

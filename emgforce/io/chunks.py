@@ -17,6 +17,7 @@ from __future__ import annotations
 
 __all__ = ["read_float64", "row_pieces"]
 
+import os
 import threading
 from collections.abc import Iterator
 
@@ -163,12 +164,10 @@ def read_float64(dsid, start: int, stop: int, workers: int | None = None) -> np.
 
 def _load(dsid, fd: int, plan: _Plan, c0: int, info, out: np.ndarray, skip: int) -> bool:
     """Read one chunk with ``os.preadv``, check it, convert its rows into ``out``; False if HDF5 must read it."""
-    import os
-
-    summed = plan.has_checksum and not info.filter_mask & 1
-    size = plan.raw_bytes + 4 * summed
-    if info.byte_offset is None or info.filter_mask & ~1 or info.size != size:
+    summed = None if info.byte_offset is None else _stored_as_planned(plan, info.filter_mask, info.size)
+    if summed is None:
         return False
+    size = plan.raw_bytes + 4 * summed
     buf = _take_buffer(size)
     try:
         if os.preadv(fd, [memoryview(buf)[:size]], info.byte_offset) != size:
@@ -181,8 +180,6 @@ def _load(dsid, fd: int, plan: _Plan, c0: int, info, out: np.ndarray, skip: int)
 
 def _posix_handle(dsid) -> int | None:
     """The file descriptor behind ``dsid``'s file if HDF5 reads it with plain POSIX calls (else None)."""
-    import os
-
     h5py = h5py_module()
     fid = h5py.h5i.get_file_id(dsid)
     if not hasattr(os, "preadv") or fid.get_access_plist().get_driver() != h5py.h5fd.SEC2:
@@ -216,8 +213,14 @@ def _read_raw(dsid, c0: int, buf: np.ndarray, plan: _Plan) -> bool | None:
         mask, view = dsid.read_direct_chunk((c0, 0), out=buf)
     except RuntimeError:
         return None
-    summed = plan.has_checksum and not mask & 1
-    if mask & ~1 or len(view) != plan.raw_bytes + 4 * summed:
+    return _stored_as_planned(plan, mask, len(view))
+
+
+def _stored_as_planned(plan: _Plan, filter_mask: int, size: int) -> bool | None:
+    """Whether a chunk of ``size`` stored bytes, ``filter_mask`` its skipped filters, carries a
+    checksum; None if it is not stored as ``plan`` says (HDF5 must read it)."""
+    summed = plan.has_checksum and not filter_mask & 1
+    if filter_mask & ~1 or size != plan.raw_bytes + 4 * summed:
         return None
     return summed
 

@@ -295,6 +295,18 @@ def _odd_extension(b: np.ndarray, n_ch: int, pad: int, n: int, pad_ext: int) -> 
                                                     - b[src % length, src // length * n_ch + c])
 
 
+# Rows of the layout start on cache lines: large numpy arrays start 32 bytes into one here, which
+# splits every 64-byte vector load and store in two (the sweeps measured 15-20 % slower).
+CACHE_LINE = 64
+
+
+def _cache_aligned(size: int) -> np.ndarray:
+    """An uninitialised float64 array of ``size`` starting on a cache line."""
+    raw = np.empty(size + CACHE_LINE // 8)
+    skip = (-raw.ctypes.data % CACHE_LINE) // 8
+    return raw[skip:skip + size]
+
+
 # The time-block buffer of the last call is kept, one per thread, up to this size: fresh memory
 # costs its page faults (~0.1 ms per MB here, a quarter of the whole job on one channel).
 SCRATCH_MAX_BYTES = 32 << 20
@@ -310,18 +322,6 @@ def _scratch(shape: tuple[int, int]) -> np.ndarray:
         if size * 8 <= SCRATCH_MAX_BYTES:
             _thread.scratch = buf
     return buf[:size].reshape(shape)
-
-
-# Rows of the layout start on cache lines: large numpy arrays start 32 bytes into one here, which
-# splits every 64-byte vector load and store in two (the sweeps measured 15-20 % slower).
-CACHE_LINE = 64
-
-
-def _cache_aligned(size: int) -> np.ndarray:
-    """An uninitialised float64 array of ``size`` starting on a cache line."""
-    raw = np.empty(size + CACHE_LINE // 8)
-    skip = (-raw.ctypes.data % CACHE_LINE) // 8
-    return raw[skip:skip + size]
 
 
 def _run_blocks(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel, args: tuple,

@@ -54,11 +54,15 @@ def envelope_pieces(envelope, align: int = 1, rows: int = PIECE_ROWS, context: i
     step = max(align, rows // align * align)
     for a in range(0, envelope.n, step):
         b = min(envelope.n, a + step)
-        a0 = max(0, a - context)
-        pa, pb = envelope.padded(a0, b)
-        raw = np.asarray(envelope.source[pa:pb], dtype=np.float64)
-        env = envelope(a0, b, raw=raw)
-        yield a, b, raw[a0 - pa:b - pa], env
+        yield a, b, *_enveloped(envelope, max(0, a - context), b)
+
+
+def _enveloped(envelope, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+    """Raw rows ``a:b`` (a view of the padded read) and their envelope, the source read once."""
+    pa, pb = envelope.padded(a, b)
+    raw = np.asarray(envelope.source[pa:pb], dtype=np.float64)
+    env = envelope(a, b, raw=raw)
+    return raw[a - pa:b - pa], env
 
 
 @dataclass
@@ -99,10 +103,8 @@ class SessionEmg:
             if blk.start <= sl.start and sl.stop <= blk.stop:
                 return blk
         span = next((w for w in self.windows if w.start <= sl.start and sl.stop <= w.stop), sl)
-        pa, pb = self.envelope.padded(span.start, span.stop)
-        raw = np.asarray(self.envelope.source[pa:pb], dtype=np.float64)
-        volts = self.envelope(span.start, span.stop, raw=raw)
-        raw = raw[span.start - pa:span.stop - pa].copy()  # the padding is not kept
+        raw, volts = _enveloped(self.envelope, span.start, span.stop)
+        raw = raw.copy()  # the padding is not kept
         volts[~np.isfinite(raw)] = np.nan
         blk = _Block(span.start, span.stop, raw, volts)
         self._blocks = [blk, *self._blocks][:_CACHED]

@@ -4,8 +4,10 @@ Layout: every kernel works on time-major, C-contiguous float64 arrays of shape
 ``(n_samples, n_lanes)``. The innermost loop always runs over lanes, so the
 recursion of each lane is independent and LLVM vectorises across lanes (one SIMD
 lane each); filter state lives in small ``(n_sections, 2, n_lanes)`` arrays that
-stay in L1 cache. Lanes are the channels, or for zero-phase filtering the channels
-of several time blocks side by side (below).
+stay in L1 cache, or for the zero-phase sweep of 16 lanes in SIMD registers. Lanes are
+the channels, or for zero-phase filtering the channels of several time blocks side by
+side (below). Two LLVM-level helpers (numba intrinsics) do what numba code cannot ask
+for: a state array on the stack, and register transposes in and out of the blocks.
 
 The biquad update is the transposed direct form II used by
 ``scipy.signal.sosfilt``, in the same order of operations, so results agree
@@ -21,9 +23,13 @@ release the GIL, so threads can run them in parallel (``signal.workers``).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import carray, njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
-from emgforce.signal._codes import MODE_LOWPASS, MODE_MAV, MODE_RMS, NONFINITE_HOLD, NONFINITE_RAISE, NONFINITE_ZERO
+from emgforce.signal._codes import (LANES, MAX_SECTIONS, MODE_LOWPASS, MODE_MAV, MODE_RMS, NONFINITE_HOLD,
+                                    NONFINITE_RAISE, NONFINITE_ZERO)
 
 __all__ = ["MODE_LOWPASS", "MODE_MAV", "MODE_RMS", "NONFINITE_HOLD", "NONFINITE_RAISE", "NONFINITE_ZERO"]
 
@@ -106,7 +112,7 @@ def sos_forward(x, sos, z, y, flags):
     return 0
 
 
-# Zero-phase filtering runs on a "lanes" layout b of shape (length, lanes). The padded
+# Zero-phase filtering runs on a "lanes" layout b of shape (length, width). The padded
 # time axis g = 0 .. n + 2 * pad - 1 (sample t = g - pad) is cut into n_blocks = lanes // n_ch
 # blocks of `length` rows, b[i, k * n_ch + c] = sample g = k * length + i of channel c: each
 # row holds one sample of every block, and the recursions of the blocks run side by side
@@ -114,7 +120,8 @@ def sos_forward(x, sos, z, y, flags):
 # `warm` samples before its first sample (read from block k - 1), which the decay of the
 # cascade makes exact to rounding (see filters.settle_samples); the block holding a pass's
 # first sample starts from scipy's steady state there. With one block this is plain
-# channel-parallel filtering of the padded signal.
+# channel-parallel filtering of the padded signal. Fewer lanes than LANES are padded to a row
+# of LANES (the register-state sweep's width) with lanes of no meaning.
 
 @njit(cache=True, inline="always")
 def _step_row(b, i, sos, z, rectify):
@@ -157,16 +164,90 @@ def inner_rows(t_lo: int, t_hi: int, n_ch: int, length: int, lanes: int, pad: in
     return lo, max(lo, min(length, t_hi + pad - (lanes // n_ch - 1) * length))
 
 
+@intrinsic
+def _tile(typingctx, src, s0, s_step, dst, d0, d_step, m, m0, level, subtract):
+    """Transpose of 8-double vectors in registers: ``8 >> level`` of them loaded from ``src[s0 + k
+    * s_step:][:8]``, stored to ``dst[d0 + k * d_step:][:8]`` (minus ``m[m0:m0 + 8]`` if
+    ``subtract``), the matrix of their granules of ``2 ** level`` doubles transposed.
+
+    Between a signal of ``n_ch = 2 ** level`` channels in time blocks and the 16-lane layout
+    (``LANES // n_ch`` blocks of ``n_ch``), 8 >> level rows at a time: LLVM makes gathers (or
+    scatters) of the plain loops, ~3x slower. ``level`` is chosen at run time (a switch).
+    """
+    if not isinstance(subtract, types.BooleanLiteral):
+        return None
+
+    def codegen(context, builder, signature, args):
+        src_v, s0_v, ss_v, dst_v, d0_v, ds_v, m_v, m0_v, level_v = args[:9]
+        a_src, a_dst, a_m = (context.make_array(signature.args[k])(context, builder, args[k]) for k in (0, 3, 6))
+        vec, i64 = ir.VectorType(ir.DoubleType(), 8), ir.IntType(64)
+
+        def at(ary, base, step, k):
+            return builder.bitcast(builder.gep(ary.data, [builder.add(base, builder.mul(step, i64(k)))]),
+                                   vec.as_pointer())
+
+        end = builder.append_basic_block("tile_end")
+        switch = builder.switch(level_v, end)
+        for p in range(4):
+            case = builder.append_basic_block(f"tile_level{p}")
+            switch.add_case(p, case)
+            builder.position_at_end(case)
+            n_vec = 8 >> p
+            v = [builder.load(at(a_src, s0_v, ss_v, k), align=8) for k in range(n_vec)]
+            for stage in range(p, 3):  # butterfly: swap granules of 2 ** stage between vector pairs
+                g, d = 1 << stage, 1 << (stage - p)
+                lo, hi = [], []
+                for k in range(0, 8, 2 * g):
+                    lo += [*range(k, k + g), *range(8 + k, 8 + k + g)]
+                    hi += [*range(k + g, k + 2 * g), *range(8 + k + g, 8 + k + 2 * g)]
+                masks = [ir.Constant(ir.VectorType(ir.IntType(32), 8), mask) for mask in (lo, hi)]
+                w = list(v)
+                for i in range(n_vec):
+                    if not i & d:
+                        w[i], w[i + d] = (builder.shuffle_vector(v[i], v[i + d], mask) for mask in masks)
+                v = w
+            if subtract.literal_value:
+                mean = builder.load(at(a_m, m0_v, i64(0), 0), align=8)
+                v = [builder.fsub(x, mean) for x in v]
+            for k in range(n_vec):
+                builder.store(v[k], at(a_dst, d0_v, ds_v, k), align=8)
+            builder.branch(end)
+        builder.position_at_end(end)
+        return context.get_dummy_value()
+
+    return types.void(src, s0, s_step, dst, d0, d_step, m, m0, types.int64, subtract), codegen
+
+
+@njit(cache=True, inline="always")
+def _tiled_rows(n_ch, lo, hi, lanes, width):
+    """Rows ``lo:top`` that :func:`_tile` moves (0 rows unless 16 lanes of ``n_ch`` = 1, 2, 4 or 8
+    channels fill the row), and its level."""
+    level = 0
+    while (1 << level) < n_ch:
+        level += 1
+    if lanes != LANES or width != LANES or (1 << level) != n_ch or level > 3:
+        return lo, 0
+    step = 8 >> level
+    return lo + (hi - lo) // step * step, level
+
+
 @njit(cache=True, nogil=True)
 def lanes_fill(flat, n_ch, m, off, lo, hi, b):
-    """``b`` holds ``x - mean`` at g = pad .. pad + n - 1 and zeros elsewhere.
+    """``b`` holds ``x - mean`` at g = pad .. pad + n - 1 and zeros elsewhere (the lanes past
+    ``off``'s too).
 
     ``flat`` is ``x`` flattened, ``m`` the mean of each lane's channel, ``off`` from
     :func:`lane_offsets`, ``lo:hi`` from :func:`inner_rows` of the whole signal.
     """
     n = flat.shape[0] // n_ch
-    length, lanes = b.shape
-    for i in range(lo, hi):  # rows written whole, gathered from the blocks
+    length, width = b.shape
+    lanes = off.shape[0]
+    top, level = _tiled_rows(n_ch, lo, hi, lanes, width)
+    rows = b.reshape(-1)
+    for i in range(lo, top, 8 >> level):
+        for h in range(2):  # the two vectors of a row
+            _tile(flat, off[8 * h] + i * n_ch, length * n_ch, rows, i * LANES + 8 * h, LANES, m, 8 * h, level, True)
+    for i in range(top, hi):  # rows written whole, gathered from the blocks
         r = i * n_ch
         for j in range(lanes):
             b[i, j] = flat[r + off[j]] - m[j]
@@ -175,14 +256,23 @@ def lanes_fill(flat, n_ch, m, off, lo, hi, b):
             for j in range(lanes):
                 t = i + off[j] // n_ch
                 b[i, j] = flat[i * n_ch + off[j]] - m[j] if 0 <= t < n else 0.0
+    for i in range(length):  # lanes padding the row to its width
+        for j in range(lanes, width):
+            b[i, j] = 0.0
 
 
 @njit(cache=True, nogil=True)
 def lanes_read(b, off, lo, hi, n_ch, t_lo, t_hi, flat):
     """``y[t] = `` sample g = pad + t of ``b`` for t in ``t_lo:t_hi`` (the inverse of
     :func:`lanes_fill`), into ``flat``: ``y`` flattened; ``lo:hi`` from :func:`inner_rows`."""
-    length, lanes = b.shape
-    for i in range(lo, hi):
+    length, width = b.shape
+    lanes = off.shape[0]
+    top, level = _tiled_rows(n_ch, lo, hi, lanes, width)
+    rows = b.reshape(-1)
+    for i in range(lo, top, 8 >> level):
+        for h in range(2):
+            _tile(rows, i * LANES + 8 * h, LANES, flat, off[8 * h] + i * n_ch, length * n_ch, rows, 0, level, False)
+    for i in range(top, hi):
         r = i * n_ch
         for j in range(lanes):
             flat[r + off[j]] = b[i, j]
@@ -206,8 +296,21 @@ def _start_block(z, zi, b, row, lo, n_ch):
                 z[s, j, c] = zi[s, j] * b[row, c]
 
 
+@njit(cache=True, inline="always")
+def _warm_row(w, b, k, n_warm, n_ch, real, reverse):
+    """Warm-up row ``k`` into ``w``: each block's lanes take the row ``n_warm - k`` before its start
+    from the block before (after, in reverse); the first (last) block's lanes stay at rest."""
+    length = b.shape[0]
+    if reverse:
+        for c in range(real - n_ch):
+            w[0, c] = b[n_warm - 1 - k, c + n_ch]
+    else:
+        for c in range(real - n_ch):
+            w[0, c + n_ch] = b[length - n_warm + k, c]
+
+
 @njit(cache=True, nogil=True)
-def lanes_pass(b, n_ch, sos, zi, warm, first, last, reverse, rectify):
+def lanes_pass(b, n_ch, real, sos, zi, warm, first, last, reverse, rectify):
     """Causal pass over samples g = ``first`` .. ``last`` of ``b``, in place.
 
     Forward from ``first`` or, with ``reverse``, backward from ``last``, starting from
@@ -215,30 +318,113 @@ def lanes_pass(b, n_ch, sos, zi, warm, first, last, reverse, rectify):
     outside the range get finite outputs of no meaning (``b`` must be finite there),
     and the starting block's state is set when the pass reaches its first sample.
     The other blocks start at rest ``warm`` samples early, on the rows of the block
-    before (after, in reverse), which needs ``warm`` + the padding < ``length``.
+    before (after, in reverse), which needs ``warm`` + the padding < ``length`` (0 with one
+    block). Lanes from ``real`` on pad the row and hold zeros.
     """
     length, lanes = b.shape
     z = np.zeros((sos.shape[0], 2, lanes))
-    w = np.zeros((1, lanes))  # one warm-up row: block j's lanes hold a row of block j -/+ 1
-    n_warm = warm if lanes > n_ch else 0
+    w = np.zeros((1, lanes))
     start = last if reverse else first
     # one loop and one call site of the inlined row step: numba compiles it once (a fresh
     # environment compiles this kernel in ~0.55 s instead of ~0.75 s; ~5 % slower to run)
-    for k in range(n_warm + length):
-        if k < n_warm:
-            if reverse:
-                for c in range(lanes - n_ch):
-                    w[0, c] = b[n_warm - 1 - k, c + n_ch]
-            else:
-                for c in range(lanes - n_ch):
-                    w[0, c + n_ch] = b[length - n_warm + k, c]
+    for k in range(warm + length):
+        if k < warm:
+            _warm_row(w, b, k, warm, n_ch, real, reverse)
             row, i, rect = w, 0, False
         else:
-            i = length - 1 - (k - n_warm) if reverse else k - n_warm
+            i = length - 1 - (k - warm) if reverse else k - warm
             if i == start % length:
                 _start_block(z, zi, b, i, (start // length) * n_ch, n_ch)
             row, rect = b, rectify
         _step_row(row, i, sos, z, rect)
+
+
+# The 16-lane sweep keeps the filter state in SIMD registers: a state array numba allocates is heap
+# memory LLVM must assume the signal may alias, so every row would store the state and load it
+# back (store-to-load forwarding on the recursion's critical path). A stack array of literal shape,
+# indexed only by unrolled loops, is promoted to registers (measured 2-3x faster, bit-identical).
+_STATE_SIZE = MAX_SECTIONS * 2 * LANES
+
+
+@intrinsic
+def _stack_zeros(typingctx, size):
+    """A zeroed float64 buffer of literal ``size`` on the stack (in the entry block, so LLVM can
+    promote it to registers); a pointer for ``numba.carray``."""
+    if not isinstance(size, types.IntegerLiteral):
+        return None
+    n = size.literal_value
+
+    def codegen(context, builder, signature, args):
+        ptr = cgutils.alloca_once(builder, context.get_value_type(types.float64),
+                                  size=context.get_constant(types.intp, n))
+        cgutils.memset(builder, ptr, context.get_constant(types.intp, n * 8), 0)
+        return ptr
+
+    return types.CPointer(types.float64)(size), codegen
+
+
+@njit(cache=True, nogil=True)
+def lanes16_pass(b, src, n_ch, sos, zi, first, last, reverse, rectify):
+    """:func:`lanes_pass` for a layout of exactly :data:`LANES` lanes and at most
+    :data:`MAX_SECTIONS` sections, with the state in registers.
+
+    The warm-up rows are ``src`` (see :func:`warm_rows`), read in place: the lanes of the
+    starting block and the padding lanes warm up on rows of no meaning (the former are set
+    at their first sample, the latter are never read), so the wanted samples are bit-identical
+    to :func:`lanes_pass`. A warm-up in the same loop as the rows, or on a row buffer of the
+    heap, kept the state out of registers (3x slower).
+    """
+    length = b.shape[0]
+    n_sec = sos.shape[0]
+    n_warm = src.shape[0]
+    z = carray(_stack_zeros(_STATE_SIZE), (MAX_SECTIONS, 2, LANES))
+    v = carray(_stack_zeros(LANES), (LANES,))
+    start = last if reverse else first
+    s_row, s_lo = start % length, (start // length) * n_ch
+    i = 0
+    for k in range(n_warm + length):
+        if k < n_warm:
+            j = n_warm - 1 - k if reverse else k
+            for c in range(LANES):
+                v[c] = src[j, c]
+        else:
+            i = length - 1 - (k - n_warm) if reverse else k - n_warm
+            for c in range(LANES):
+                v[c] = b[i, c]
+            if i == s_row:  # the starting block's lanes take scipy's steady state (masked: unrolled)
+                for s in range(MAX_SECTIONS):
+                    if s < n_sec:
+                        for c in range(LANES):
+                            if s_lo <= c < s_lo + n_ch:
+                                z[s, 0, c] = zi[s, 0] * v[c]
+                                z[s, 1, c] = zi[s, 1] * v[c]
+        for s in range(MAX_SECTIONS):
+            if s < n_sec:
+                b0 = sos[s, 0]
+                b1 = sos[s, 1]
+                b2 = sos[s, 2]
+                a1 = sos[s, 4]
+                a2 = sos[s, 5]
+                for c in range(LANES):
+                    yc = b0 * v[c] + z[s, 0, c]
+                    z[s, 0, c] = b1 * v[c] - a1 * yc + z[s, 1, c]
+                    z[s, 1, c] = b2 * v[c] - a2 * yc
+                    v[c] = yc
+        if k >= n_warm:
+            for c in range(LANES):
+                b[i, c] = abs(v[c]) if rectify else v[c]
+
+
+def warm_rows(b: np.ndarray, n_ch: int, warm: int, reverse: bool) -> np.ndarray:
+    """The warm-up rows of :func:`lanes16_pass` as a view of ``b``: row k, lane c is the sample
+    ``warm - k`` rows before lane c's block (after it, in reverse: row k is the k-th after),
+    i.e. lane c - n_ch (c + n_ch) of ``b``'s last (first) rows; none with one block."""
+    length, lanes = b.shape
+    if warm == 0:
+        return b[:0]
+    flat = b.reshape(-1)
+    lo = n_ch if reverse else (length - warm) * lanes - n_ch
+    return flat[lo:lo + warm * lanes].reshape(warm, lanes)
 
 
 @njit(cache=True, nogil=True)

@@ -19,6 +19,7 @@ from emgforce.constants import NOTCH_Q
 from emgforce.errors import SignalError
 from emgforce.signal._lazy import kernels as _kernels
 from emgforce.signal._lazy import scipy_signal as ss
+from emgforce.signal._codes import LANES, MAX_SECTIONS
 from emgforce.signal._arrays import check_fs, check_positive, from_2d, is_positive_int, to_2d
 from emgforce.signal.quality import raise_nonfinite
 from emgforce._workers import get_workers, map_threads
@@ -206,10 +207,6 @@ def settle_samples(sos: np.ndarray, tol: float = 1e-18, limit: int = 1 << 22) ->
     return _settle(np.ascontiguousarray(sos, dtype=np.float64)[:, :6].tobytes(), tol, limit)
 
 
-# SIMD lanes worth filling: with fewer channels, zero-phase filtering also runs time blocks
-# side by side (measured: 16 lanes of float64 suit the AVX2/AVX-512 machine best;
-# benchmarks/README.md).
-BLOCK_LANES = 16
 # Blocks at least this many warm-ups long (a piece on a thread holds half the signal: 2 measured
 # best, 16 lanes whose warm-ups cost half a block beat 8 lanes without; benchmarks/README.md).
 WARM_RATIO = 2
@@ -219,16 +216,32 @@ WARM_RATIO = 2
 MIN_BLOCKED_SAMPLES = 1 << 18
 
 
+# Lanes of no meaning a row of LANES may carry, and only while the layout stays in cache: a long
+# layout is bound by memory traffic, which idle lanes add to (measured, 10 min x 2 threads:
+# 3 channels as 5 blocks in rows of 16 ran 34 % faster than as 6 blocks in rows of 18 with the
+# general sweep; 5 channels as 3 blocks 6 % slower than as 4, 6 channels as 2 blocks 12 %).
+MAX_IDLE_LANES = 1
+CACHED_LAYOUT_BYTES = 16 << 20
+# Rows of fewer lanes stay as narrow as they are: on 1-3 lanes the general sweep beats a row of
+# 16 with the rest idle (16,000-sample windows: 1 channel 0.55 vs 0.84 ms; 4 channels 0.88 vs
+# 0.88; 6 channels 1.05 vs 0.90 ms).
+MIN_PADDED_LANES = 4
+
+
 def time_blocks(n: int, n_ch: int, pad: int, warm: tuple) -> int:
     """Number of time blocks of the zero-phase kernels (1: filter the channels as they are).
 
-    Up to ``BLOCK_LANES / n_ch`` blocks (rounded up), each long enough that its
-    warm-up (``warm``, from :func:`settle_samples`) costs at most half of it; one
-    block below ``MIN_BLOCKED_SAMPLES``.
+    As many blocks as fit in a row of ``LANES`` lanes if they fill it (up to
+    ``MAX_IDLE_LANES`` idle while the layout fits in ``CACHED_LAYOUT_BYTES``), else enough
+    blocks to fill it; each block long enough that its warm-up (``warm``, from
+    :func:`settle_samples`) costs at most half of it; one block below ``MIN_BLOCKED_SAMPLES``.
     """
     if n < MIN_BLOCKED_SAMPLES or any(w is None for w in warm):
         return 1
-    k = -(-BLOCK_LANES // n_ch)
+    k = LANES // n_ch
+    idle = LANES - k * n_ch
+    if idle and (idle > MAX_IDLE_LANES or (n + 2 * pad) // max(k, 1) * LANES * 8 > CACHED_LAYOUT_BYTES):
+        k = -(-LANES // n_ch)
     while k > 1 and (n + 2 * pad) // k < WARM_RATIO * max(warm) + 2 * pad + k + 1:
         k -= 1
     return k
@@ -242,7 +255,7 @@ def zero_phase_run(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kern
                    workers: int | None = None) -> np.ndarray:
     """``x2 - mean`` padded by ``pad`` rows and laid out in time blocks, through ``kernel`` in place.
 
-    ``kernel(b, n_ch, n, pad, *args)`` is a zero-phase kernel of :mod:`._kernels`
+    ``kernel(b, n_ch, lanes, n, pad, *args)`` is a zero-phase kernel of :mod:`._kernels`
     (e.g. :func:`filtfilt_in_place`); ``warm`` are the warm-ups (settle
     times) of its filters in the order they run. A long signal is cut in time into
     one piece per worker thread, each overlapping its neighbours by the sum of the
@@ -270,17 +283,30 @@ def zero_phase_run(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kern
     return y2
 
 
-def filtfilt_in_place(b: np.ndarray, n_ch: int, n: int, pad: int, sos: np.ndarray, zi: np.ndarray, sos_pad: int,
-                      warm: int, rectify: bool) -> None:
+def filtfilt_in_place(b: np.ndarray, n_ch: int, lanes: int, n: int, pad: int, sos: np.ndarray, zi: np.ndarray,
+                      sos_pad: int, warm: int, rectify: bool) -> None:
     """scipy ``sosfiltfilt`` (odd padding of ``sos_pad``) of samples g = pad .. pad + n - 1 of the
-    time-block layout ``b``, in place, rectified if asked (a kernel for :func:`zero_phase_run`).
+    time-block layout ``b`` (``lanes`` of its lanes used), in place, rectified if asked (a kernel
+    for :func:`zero_phase_run`).
 
     The sweeps are called from Python: numba would compile a caller of both again (seconds
     in a fresh environment) and ran it slower.
     """
     _odd_extension(b, n_ch, pad, n, sos_pad)
-    _kernels.lanes_pass(b, n_ch, sos, zi, warm, pad - sos_pad, pad + n + sos_pad - 1, False, False)
-    _kernels.lanes_pass(b, n_ch, sos, zi, warm, pad - sos_pad, pad + n + sos_pad - 1, True, rectify)
+    for reverse in (False, True):
+        _sweep(b, n_ch, lanes, sos, zi, warm, pad - sos_pad, pad + n + sos_pad - 1, reverse, rectify and reverse)
+
+
+def _sweep(b: np.ndarray, n_ch: int, lanes: int, sos: np.ndarray, zi: np.ndarray, warm: int, first: int, last: int,
+           reverse: bool, rectify: bool) -> None:
+    """One causal pass of the layout: the register-state kernel where it fits (rows of ``LANES``,
+    at most ``MAX_SECTIONS`` sections), else the general one."""
+    warm = warm if lanes > n_ch else 0
+    if b.shape[1] == LANES and len(sos) <= MAX_SECTIONS:
+        _kernels.lanes16_pass(b, _kernels.warm_rows(b, n_ch, warm, reverse), n_ch, sos, zi, first, last, reverse,
+                              rectify)
+    else:
+        _kernels.lanes_pass(b, n_ch, lanes, sos, zi, warm, first, last, reverse, rectify)
 
 
 def _odd_extension(b: np.ndarray, n_ch: int, pad: int, n: int, pad_ext: int) -> None:
@@ -331,23 +357,25 @@ def _run_blocks(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel,
     n, n_ch = x2.shape
     t_lo, t_hi = keep or (0, n)
     n_blocks = time_blocks(n, n_ch, pad, warm)
-    if n_blocks == 1:  # the padded signal itself; the result is a view of it
+    lanes = n_blocks * n_ch
+    width = LANES if MIN_PADDED_LANES <= lanes < LANES else lanes
+    if n_blocks == 1 and width == n_ch:  # the padded signal itself; the result is a view of it
         b = _cache_aligned((n + 2 * pad) * n_ch).reshape(-1, n_ch) if out is None else _scratch((n + 2 * pad, n_ch))
         b[:pad] = 0.0
         b[pad + n:] = 0.0
         np.subtract(x2, mean, out=b[pad:pad + n])
-        kernel(b, n_ch, n, pad, *args)
+        kernel(b, n_ch, lanes, n, pad, *args)
         if out is None:
             return b[pad:pad + n]
         out[t_lo:t_hi] = b[pad + t_lo:pad + t_hi]
         return out
-    b = _scratch((-(-(n + 2 * pad) // n_blocks), n_blocks * n_ch))
-    off, chan = _kernels.lane_offsets(n_ch, b.shape[0], b.shape[1], pad)
+    b = _scratch((-(-(n + 2 * pad) // n_blocks), width))
+    off, chan = _kernels.lane_offsets(n_ch, b.shape[0], lanes, pad)
     _kernels.lanes_fill(x2.reshape(-1), n_ch, np.asarray(mean, dtype=np.float64)[chan], off,
-                        *_kernels.inner_rows(0, n, n_ch, b.shape[0], b.shape[1], pad), b)
-    kernel(b, n_ch, n, pad, *args)
+                        *_kernels.inner_rows(0, n, n_ch, b.shape[0], lanes, pad), b)
+    kernel(b, n_ch, lanes, n, pad, *args)
     y2 = np.empty_like(x2) if out is None else out
-    _kernels.lanes_read(b, off, *_kernels.inner_rows(t_lo, t_hi, n_ch, b.shape[0], b.shape[1], pad), n_ch, t_lo,
+    _kernels.lanes_read(b, off, *_kernels.inner_rows(t_lo, t_hi, n_ch, b.shape[0], lanes, pad), n_ch, t_lo,
                         t_hi, y2.reshape(-1))
     return y2
 

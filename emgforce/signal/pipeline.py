@@ -273,17 +273,17 @@ def emg_envelope(x, fs: float, *, params: EnvelopeParams | None = None, zero_pha
     return from_2d(e2, layout)
 
 
-def _envelope_in_place(b, n_ch, n, pad, pre, pre_zi, pre_pad, pre_warm, lp, lp_zi, lp_pad, lp_warm) -> None:
+def _envelope_in_place(b, n_ch, lanes, n, pad, pre, pre_zi, pre_pad, pre_warm, lp, lp_zi, lp_pad, lp_warm) -> None:
     """Zero-phase linear envelope on the time-block layout ``b`` (see ``filters.zero_phase_run``).
 
     Sweeps called from Python: one numba function running all four ran 1.4x slower
     (16 channels, 10 min) and compiled for seconds more.
     """
     if len(pre):
-        filtfilt_in_place(b, n_ch, n, pad, pre, pre_zi, pre_pad, pre_warm, True)
+        filtfilt_in_place(b, n_ch, lanes, n, pad, pre, pre_zi, pre_pad, pre_warm, True)
     else:
         np.abs(b, out=b)
-    filtfilt_in_place(b, n_ch, n, pad, lp, lp_zi, lp_pad, lp_warm, False)
+    filtfilt_in_place(b, n_ch, lanes, n, pad, lp, lp_zi, lp_pad, lp_warm, False)
 
 
 def _log_replaced(counts: np.ndarray, policy: str) -> None:

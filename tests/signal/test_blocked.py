@@ -113,12 +113,18 @@ def test_blocked_filter_equals_scipy_at_any_length(n, n_ch, seed):
 
 @pytest.mark.parametrize("n_ch", [1, 2, 3, 5, 6, 8, 15, 16, 64])
 def test_long_signals_fill_sixteen_lanes(n_ch):
-    """Blocks x channels >= 16 SIMD lanes (one block from 16 channels up); short windows stay whole."""
+    """Blocks x channels fill rows of 16 SIMD lanes: exactly where the channels divide 16, else
+    with one lane idle while the layout stays in cache, else just over 16 (one block from 16
+    channels up); short windows stay whole."""
     warm = (settle_samples(PRE), settle_samples(LP))
     pad = max(padlen(PRE), padlen(LP))
-    blocks = time_blocks(1_200_000, n_ch, pad, warm)
-    assert blocks == -(-16 // n_ch)
-    assert blocks * n_ch >= 16
+    blocks = time_blocks(1_200_000, n_ch, pad, warm)  # 10 min at 2 kHz: layouts of 9.6 MB per channel
+    if 16 % n_ch == 0:
+        assert blocks * n_ch == 16
+    else:
+        assert (blocks - 1) * n_ch < 16 < blocks * n_ch
+    if n_ch in (3, 5):  # 2.4 MB per channel: one lane idle
+        assert time_blocks(300_000, n_ch, pad, warm) * n_ch == 15
     assert time_blocks(16_000, n_ch, padlen(LP), (settle_samples(LP),)) == 1  # a trial window
     filters.MIN_BLOCKED_SAMPLES = DEFAULT_MIN_BLOCKED  # (the fixture restores it)
     assert time_blocks(DEFAULT_MIN_BLOCKED - 1, n_ch, pad, warm) == 1  # long windows too, by default
@@ -135,24 +141,48 @@ def test_two_or_three_blocks_equal_scipy(n_ch, n):
     assert np.abs(got - ref).max() <= 1e-12 * np.abs(ref).max()
 
 
-@settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 400), n_ch=st.integers(1, 5), n_blocks=st.integers(1, 6), pad=st.integers(0, 30),
-       keep=st.tuples(st.floats(0, 1), st.floats(0, 1)), seed=st.integers(0, 2**32 - 1))
-def test_time_block_layout_round_trip(n, n_ch, n_blocks, pad, keep, seed):
+@settings(max_examples=30, deadline=None)
+@given(n_ch=st.integers(1, 20), order=st.integers(1, 6), blocked=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_any_row_width_and_cascade_length_equal_scipy(n_ch, order, blocked, seed):
+    """Rows padded to 16 lanes (idle lanes), rows of 16 with the state in registers (up to 4
+    sections), the general sweep (more sections, other widths), with and without time blocks:
+    each scipy's sosfiltfilt to rounding."""
+    from emgforce.signal import filter_zero_phase
+
+    sos = ss.butter(order, (40.0, 200.0), btype="bandpass", fs=1000.0, output="sos")  # `order` sections
+    n = 120_000 if blocked else 3_000
+    filters.MIN_BLOCKED_SAMPLES = 0 if blocked else DEFAULT_MIN_BLOCKED  # (the fixture restores it)
+    blocks = time_blocks(n, n_ch, padlen(sos), (settle_samples(sos),))
+    assert blocks > 1 if blocked and n_ch <= 8 else blocks == 1 or blocked
+    x = np.random.default_rng(seed).standard_normal((n, n_ch)) + 1.0
+    ref = ss.sosfiltfilt(sos, x, axis=0)
+    assert np.abs(filter_zero_phase(x, sos) - ref).max() <= 1e-12 * np.abs(ref).max()
+
+
+@settings(max_examples=100, deadline=None)
+@given(n=st.integers(1, 400), n_ch=st.sampled_from([1, 2, 3, 4, 5, 8]), n_blocks=st.integers(1, 16),
+       padded=st.booleans(), pad=st.integers(0, 30), keep=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+       seed=st.integers(0, 2**32 - 1))
+def test_time_block_layout_round_trip(n, n_ch, n_blocks, padded, pad, keep, seed):
     """The gather into time blocks and the scatter of any kept range back, against the layout's
-    definition: row i, lane k * n_ch + c holds sample t = k * length + i - pad of channel c."""
+    definition: row i, lane k * n_ch + c holds sample t = k * length + i - pad of channel c; lanes
+    padding a row to 16 hold zeros. Rows of 16 lanes of 1, 2, 4 or 8 channels move by register
+    transposes, the rest lane by lane."""
     from emgforce.signal import _kernels
 
     x = np.random.default_rng(seed).standard_normal((n, n_ch))
     mean = x.mean(axis=0)
     length = -(-(n + 2 * pad) // n_blocks)
     lanes = n_blocks * n_ch
-    b = filters._scratch((length, lanes))
+    width = max(lanes, 16) if padded else lanes
+    b = filters._scratch((length, width))
+    b[:] = np.nan
     off, chan = _kernels.lane_offsets(n_ch, length, lanes, pad)
     _kernels.lanes_fill(x.reshape(-1), n_ch, mean[chan], off, *_kernels.inner_rows(0, n, n_ch, length, lanes, pad), b)
     t = np.arange(length)[:, None] + (np.arange(lanes) // n_ch * length - pad)[None, :]
     inside = (t >= 0) & (t < n)
-    want = np.where(inside, x[np.clip(t, 0, n - 1), np.arange(lanes) % n_ch] - mean[chan], 0.0)
+    want = np.zeros((length, width))
+    want[:, :lanes] = np.where(inside, x[np.clip(t, 0, n - 1), np.arange(lanes) % n_ch] - mean[chan], 0.0)
     assert np.array_equal(b, want)
 
     t_lo, t_hi = sorted(int(k * n) for k in keep)

@@ -210,9 +210,11 @@ def settle_samples(sos: np.ndarray, tol: float = 1e-18, limit: int = 1 << 22) ->
 # Blocks at least this many warm-ups long (a piece on a thread holds half the signal: 2 measured
 # best, 16 lanes whose warm-ups cost half a block beat 8 lanes without; benchmarks/README.md).
 WARM_RATIO = 2
-# Shorter signals (an analysis' trial windows) stay in one block: blocks would save a few
-# milliseconds there, and an analysis in a fresh environment would compile the two
-# transposition kernels too (~0.3 s).
+# Shorter signals (an analysis' trial windows) stay in one block, as wide as their channels:
+# blocks or rows padded to 16 lanes would save a fraction of a millisecond per window (16,000
+# samples: 1 channel 0.55 ms as it is, 0.84 in a row of 16; 6 channels 1.05 vs 0.90 ms), and an
+# analysis in a fresh environment would compile the transpositions and the 16-lane sweep too
+# (~1 s).
 MIN_BLOCKED_SAMPLES = 1 << 18
 
 
@@ -222,10 +224,6 @@ MIN_BLOCKED_SAMPLES = 1 << 18
 # general sweep; 5 channels as 3 blocks 6 % slower than as 4, 6 channels as 2 blocks 12 %).
 MAX_IDLE_LANES = 1
 CACHED_LAYOUT_BYTES = 16 << 20
-# Rows of fewer lanes stay as narrow as they are: on 1-3 lanes the general sweep beats a row of
-# 16 with the rest idle (16,000-sample windows: 1 channel 0.55 vs 0.84 ms; 4 channels 0.88 vs
-# 0.88; 6 channels 1.05 vs 0.90 ms).
-MIN_PADDED_LANES = 4
 
 
 def time_blocks(n: int, n_ch: int, pad: int, warm: tuple) -> int:
@@ -358,7 +356,7 @@ def _run_blocks(x2: np.ndarray, mean: np.ndarray, pad: int, warm: tuple, kernel,
     t_lo, t_hi = keep or (0, n)
     n_blocks = time_blocks(n, n_ch, pad, warm)
     lanes = n_blocks * n_ch
-    width = LANES if MIN_PADDED_LANES <= lanes < LANES else lanes
+    width = LANES if 1 < n_blocks and lanes < LANES else lanes
     if n_blocks == 1 and width == n_ch:  # the padded signal itself; the result is a view of it
         b = _cache_aligned((n + 2 * pad) * n_ch).reshape(-1, n_ch) if out is None else _scratch((n + 2 * pad, n_ch))
         b[:pad] = 0.0

@@ -343,7 +343,8 @@ def lanes_pass(b, n_ch, real, sos, zi, warm, first, last, reverse, rectify):
 # memory LLVM must assume the signal may alias, so every row would store the state and load it
 # back (store-to-load forwarding on the recursion's critical path). A stack array of literal shape,
 # indexed only by unrolled loops, is promoted to registers (measured 2-3x faster, bit-identical).
-_STATE_SIZE = MAX_SECTIONS * 2 * LANES
+_STATE_SIZE = MAX_SECTIONS * 2 * LANES  # (literals: a product in the call would not be one)
+_SECTION_STATE_SIZE = 2 * LANES
 
 
 @intrinsic
@@ -555,6 +556,17 @@ def _sections(y, sos, z):
                     y[i, c], z0, z1 = _biquad(y[i, c], b0, b1, b2, a1, a2, z0, z1)
                 z[s, 0, c] = z0
                 z[s, 1, c] = z1
+        elif n_ch == LANES:  # the state in registers, as in lanes16_pass
+            zr = carray(_stack_zeros(_SECTION_STATE_SIZE), (2, LANES))
+            for c in range(LANES):
+                zr[0, c] = z[s, 0, c]
+                zr[1, c] = z[s, 1, c]
+            for i in range(n):
+                for c in range(LANES):
+                    y[i, c], zr[0, c], zr[1, c] = _biquad(y[i, c], b0, b1, b2, a1, a2, zr[0, c], zr[1, c])
+            for c in range(LANES):
+                z[s, 0, c] = zr[0, c]
+                z[s, 1, c] = zr[1, c]
         else:
             z0 = z[s, 0]
             z1 = z[s, 1]

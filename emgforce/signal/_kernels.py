@@ -132,17 +132,9 @@ def _step_row(b, i, sos, z, rectify):
     """
     lanes = b.shape[1]
     for s in range(sos.shape[0]):
-        b0 = sos[s, 0]
-        b1 = sos[s, 1]
-        b2 = sos[s, 2]
-        a1 = sos[s, 4]
-        a2 = sos[s, 5]
+        b0, b1, b2, a1, a2 = _coefficients(sos, s)
         for c in range(lanes):
-            xc = b[i, c]
-            yc = b0 * xc + z[s, 0, c]
-            z[s, 0, c] = b1 * xc - a1 * yc + z[s, 1, c]
-            z[s, 1, c] = b2 * xc - a2 * yc
-            b[i, c] = yc
+            b[i, c], z[s, 0, c], z[s, 1, c] = _biquad(b[i, c], b0, b1, b2, a1, a2, z[s, 0, c], z[s, 1, c])
     if rectify:
         for c in range(lanes):
             b[i, c] = abs(b[i, c])
@@ -401,16 +393,9 @@ def lanes16_pass(b, src, n_ch, sos, zi, first, last, reverse, rectify):
                                 z[s, 1, c] = zi[s, 1] * v[c]
         for s in range(MAX_SECTIONS):
             if s < n_sec:
-                b0 = sos[s, 0]
-                b1 = sos[s, 1]
-                b2 = sos[s, 2]
-                a1 = sos[s, 4]
-                a2 = sos[s, 5]
+                b0, b1, b2, a1, a2 = _coefficients(sos, s)
                 for c in range(LANES):
-                    yc = b0 * v[c] + z[s, 0, c]
-                    z[s, 0, c] = b1 * v[c] - a1 * yc + z[s, 1, c]
-                    z[s, 1, c] = b2 * v[c] - a2 * yc
-                    v[c] = yc
+                    v[c], z[s, 0, c], z[s, 1, c] = _biquad(v[c], b0, b1, b2, a1, a2, z[s, 0, c], z[s, 1, c])
         if k >= n_warm:
             for c in range(LANES):
                 b[i, c] = abs(v[c]) if rectify else v[c]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import scipy.signal as ss
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from emgforce.signal import emg_envelope
@@ -196,6 +196,10 @@ def test_register_sweep_is_the_general_sweep_bit_for_bit(n_ch, sections, reverse
 @given(n=st.integers(1, 400), n_ch=st.sampled_from([1, 2, 3, 4, 5, 8]), n_blocks=st.integers(1, 16),
        padded=st.booleans(), pad=st.integers(0, 30), keep=st.tuples(st.floats(0, 1), st.floats(0, 1)),
        seed=st.integers(0, 2**32 - 1))
+@example(n=2000, n_ch=1, n_blocks=16, padded=False, pad=3, keep=(0.0, 1.0), seed=1)  # the register transposes
+@example(n=398, n_ch=2, n_blocks=8, padded=False, pad=0, keep=(0.0, 1.0), seed=2)
+@example(n=333, n_ch=4, n_blocks=4, padded=True, pad=17, keep=(1.0, 0.0), seed=3)
+@example(n=301, n_ch=8, n_blocks=2, padded=False, pad=30, keep=(0.2, 0.95), seed=4)
 def test_time_block_layout_round_trip(n, n_ch, n_blocks, padded, pad, keep, seed):
     """The gather into time blocks and the scatter of any kept range back, against the layout's
     definition: row i, lane k * n_ch + c holds sample t = k * length + i - pad of channel c; lanes

@@ -166,11 +166,11 @@ def _tile(typingctx, src, s0, s_step, dst, d0, d_step, m, m0, level, subtract):
     (``LANES // n_ch`` blocks of ``n_ch``), 8 >> level rows at a time: LLVM makes gathers (or
     scatters) of the plain loops, ~3x slower. ``level`` is chosen at run time (a switch).
     """
-    if not isinstance(subtract, types.BooleanLiteral):
-        return None
+    if not isinstance(subtract, types.BooleanLiteral) or any(a.layout != "C" for a in (src, dst, m)):
+        return None  # (flat offsets need contiguous arrays)
 
     def codegen(context, builder, signature, args):
-        src_v, s0_v, ss_v, dst_v, d0_v, ds_v, m_v, m0_v, level_v = args[:9]
+        s0_v, ss_v, d0_v, ds_v, m0_v, level_v = (args[k] for k in (1, 2, 4, 5, 7, 8))
         a_src, a_dst, a_m = (context.make_array(signature.args[k])(context, builder, args[k]) for k in (0, 3, 6))
         vec, i64 = ir.VectorType(ir.DoubleType(), 8), ir.IntType(64)
 

@@ -6,8 +6,8 @@ recursion of each lane is independent and LLVM vectorises across lanes (one SIMD
 lane each); filter state lives in small ``(n_sections, 2, n_lanes)`` arrays that
 stay in L1 cache, or for the zero-phase sweep of 16 lanes in SIMD registers. Lanes are
 the channels, or for zero-phase filtering the channels of several time blocks side by
-side (below). Two LLVM-level helpers (numba intrinsics) do what numba code cannot ask
-for: a state array on the stack, and register transposes in and out of the blocks.
+side (below). Two LLVM-level helpers (:mod:`._llvm`) do what numba code cannot ask for: a
+state array on the stack, and register transposes in and out of the blocks.
 
 The biquad update is the transposed direct form II used by
 ``scipy.signal.sosfilt``, in the same order of operations, so results agree
@@ -23,13 +23,11 @@ release the GIL, so threads can run them in parallel (``signal.workers``).
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import carray, njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit
 
 from emgforce.signal._codes import (LANES, MAX_SECTIONS, MODE_LOWPASS, MODE_MAV, MODE_RMS, NONFINITE_HOLD,
                                     NONFINITE_RAISE, NONFINITE_ZERO)
+from emgforce.signal._llvm import on_stack, tile
 
 __all__ = ["MODE_LOWPASS", "MODE_MAV", "MODE_RMS", "NONFINITE_HOLD", "NONFINITE_RAISE", "NONFINITE_ZERO"]
 
@@ -156,63 +154,9 @@ def inner_rows(t_lo: int, t_hi: int, n_ch: int, length: int, lanes: int, pad: in
     return lo, max(lo, min(length, t_hi + pad - (lanes // n_ch - 1) * length))
 
 
-@intrinsic
-def _tile(typingctx, src, s0, s_step, dst, d0, d_step, m, m0, level, subtract):
-    """Transpose of 8-double vectors in registers: ``8 >> level`` of them loaded from ``src[s0 + k
-    * s_step:][:8]``, stored to ``dst[d0 + k * d_step:][:8]`` (minus ``m[m0:m0 + 8]`` if
-    ``subtract``), the matrix of their granules of ``2 ** level`` doubles transposed.
-
-    Between a signal of ``n_ch = 2 ** level`` channels in time blocks and the 16-lane layout
-    (``LANES // n_ch`` blocks of ``n_ch``), 8 >> level rows at a time: LLVM makes gathers (or
-    scatters) of the plain loops, ~3x slower. ``level`` is chosen at run time (a switch).
-    """
-    if not isinstance(subtract, types.BooleanLiteral) or any(a.layout != "C" for a in (src, dst, m)):
-        return None  # (flat offsets need contiguous arrays)
-
-    def codegen(context, builder, signature, args):
-        s0_v, ss_v, d0_v, ds_v, m0_v, level_v = (args[k] for k in (1, 2, 4, 5, 7, 8))
-        a_src, a_dst, a_m = (context.make_array(signature.args[k])(context, builder, args[k]) for k in (0, 3, 6))
-        vec, i64 = ir.VectorType(ir.DoubleType(), 8), ir.IntType(64)
-
-        def at(ary, base, step, k):
-            return builder.bitcast(builder.gep(ary.data, [builder.add(base, builder.mul(step, i64(k)))]),
-                                   vec.as_pointer())
-
-        end = builder.append_basic_block("tile_end")
-        switch = builder.switch(level_v, end)
-        for p in range(4):
-            case = builder.append_basic_block(f"tile_level{p}")
-            switch.add_case(p, case)
-            builder.position_at_end(case)
-            n_vec = 8 >> p
-            v = [builder.load(at(a_src, s0_v, ss_v, k), align=8) for k in range(n_vec)]
-            for stage in range(p, 3):  # butterfly: swap granules of 2 ** stage between vector pairs
-                g, d = 1 << stage, 1 << (stage - p)
-                lo, hi = [], []
-                for k in range(0, 8, 2 * g):
-                    lo += [*range(k, k + g), *range(8 + k, 8 + k + g)]
-                    hi += [*range(k + g, k + 2 * g), *range(8 + k + g, 8 + k + 2 * g)]
-                masks = [ir.Constant(ir.VectorType(ir.IntType(32), 8), mask) for mask in (lo, hi)]
-                w = list(v)
-                for i in range(n_vec):
-                    if not i & d:
-                        w[i], w[i + d] = (builder.shuffle_vector(v[i], v[i + d], mask) for mask in masks)
-                v = w
-            if subtract.literal_value:
-                mean = builder.load(at(a_m, m0_v, i64(0), 0), align=8)
-                v = [builder.fsub(x, mean) for x in v]
-            for k in range(n_vec):
-                builder.store(v[k], at(a_dst, d0_v, ds_v, k), align=8)
-            builder.branch(end)
-        builder.position_at_end(end)
-        return context.get_dummy_value()
-
-    return types.void(src, s0, s_step, dst, d0, d_step, m, m0, types.int64, subtract), codegen
-
-
 @njit(cache=True, inline="always")
 def _tiled_rows(n_ch, lo, hi, lanes, width):
-    """Rows ``lo:top`` that :func:`_tile` moves (0 rows unless 16 lanes of ``n_ch`` = 1, 2, 4 or 8
+    """Rows ``lo:top`` that :func:`~._llvm.tile` moves (0 rows unless 16 lanes of ``n_ch`` = 1, 2, 4 or 8
     channels fill the row), and its level."""
     level = 0
     while (1 << level) < n_ch:
@@ -238,7 +182,7 @@ def lanes_fill(flat, n_ch, m, off, lo, hi, b):
     rows = b.reshape(-1)
     for i in range(lo, top, 8 >> level):
         for h in range(2):  # the two vectors of a row
-            _tile(flat, off[8 * h] + i * n_ch, length * n_ch, rows, i * LANES + 8 * h, LANES, m, 8 * h, level, True)
+            tile(flat, off[8 * h] + i * n_ch, length * n_ch, rows, i * LANES + 8 * h, LANES, m, 8 * h, level, True)
     for i in range(top, hi):  # rows written whole, gathered from the blocks
         r = i * n_ch
         for j in range(lanes):
@@ -263,7 +207,7 @@ def lanes_read(b, off, lo, hi, n_ch, t_lo, t_hi, flat):
     rows = b.reshape(-1)
     for i in range(lo, top, 8 >> level):
         for h in range(2):
-            _tile(rows, i * LANES + 8 * h, LANES, flat, off[8 * h] + i * n_ch, length * n_ch, rows, 0, level, False)
+            tile(rows, i * LANES + 8 * h, LANES, flat, off[8 * h] + i * n_ch, length * n_ch, rows, 0, level, False)
     for i in range(top, hi):
         r = i * n_ch
         for j in range(lanes):
@@ -335,26 +279,6 @@ def lanes_pass(b, n_ch, real, sos, zi, warm, first, last, reverse, rectify):
 # memory LLVM must assume the signal may alias, so every row would store the state and load it
 # back (store-to-load forwarding on the recursion's critical path). A stack array of literal shape,
 # indexed only by unrolled loops, is promoted to registers (measured 2-3x faster, bit-identical).
-_STATE_SIZE = MAX_SECTIONS * 2 * LANES  # (literals: a product in the call would not be one)
-_SECTION_STATE_SIZE = 2 * LANES
-
-
-@intrinsic
-def _stack_zeros(typingctx, size):
-    """A zeroed float64 buffer of literal ``size`` on the stack (in the entry block, so LLVM can
-    promote it to registers); a pointer for ``numba.carray``."""
-    if not isinstance(size, types.IntegerLiteral):
-        return None
-    n = size.literal_value
-
-    def codegen(context, builder, signature, args):
-        ptr = cgutils.alloca_once(builder, context.get_value_type(types.float64),
-                                  size=context.get_constant(types.intp, n))
-        cgutils.memset(builder, ptr, context.get_constant(types.intp, n * 8), 0)
-        return ptr
-
-    return types.CPointer(types.float64)(size), codegen
-
 
 @njit(cache=True, nogil=True)
 def lanes16_pass(b, src, n_ch, sos, zi, first, last, reverse, rectify):
@@ -370,8 +294,8 @@ def lanes16_pass(b, src, n_ch, sos, zi, first, last, reverse, rectify):
     length = b.shape[0]
     n_sec = sos.shape[0]
     n_warm = src.shape[0]
-    z = carray(_stack_zeros(_STATE_SIZE), (MAX_SECTIONS, 2, LANES))
-    v = carray(_stack_zeros(LANES), (LANES,))
+    z = on_stack((MAX_SECTIONS, 2, LANES))
+    v = on_stack((LANES,))
     start = last if reverse else first
     s_row, s_lo = start % length, (start // length) * n_ch
     i = 0
@@ -542,7 +466,7 @@ def _sections(y, sos, z):
                 z[s, 0, c] = z0
                 z[s, 1, c] = z1
         elif n_ch == LANES:  # the state in registers, as in lanes16_pass
-            zr = carray(_stack_zeros(_SECTION_STATE_SIZE), (2, LANES))
+            zr = on_stack((2, LANES))
             for c in range(LANES):
                 zr[0, c] = z[s, 0, c]
                 zr[1, c] = z[s, 1, c]

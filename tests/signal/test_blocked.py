@@ -236,3 +236,38 @@ def test_time_block_rows_start_on_cache_lines():
     for shape in [(1000, 16), (77, 3), (5, 1)]:
         assert filters._scratch(shape).ctypes.data % filters.CACHE_LINE == 0
         assert filters._cache_aligned(shape[0] * shape[1]).ctypes.data % filters.CACHE_LINE == 0
+
+
+NO_JIT_CHECK = """
+import numpy as np, scipy.signal as ss
+from emgforce.signal import StreamEnvelope, filter_zero_phase, filters
+filters.MIN_BLOCKED_SAMPLES = 0
+sos = ss.butter(2, 0.2, output="sos")
+x = np.random.default_rng(0).standard_normal((6000, 1))
+assert filters.time_blocks(6000, 1, filters.padlen(sos), (filters.settle_samples(sos),)) == 16
+ref = ss.sosfiltfilt(sos, x, axis=0)
+assert np.abs(filter_zero_phase(x, sos) - ref).max() <= 1e-12 * np.abs(ref).max()
+x16 = np.random.default_rng(1).standard_normal((200, 16)) + 2.0
+pre = ss.butter(2, (20, 450), btype="bandpass", fs=2000.0, output="sos")
+lp = ss.butter(2, 6.0, fs=2000.0, output="sos")
+y, _ = ss.sosfilt(pre, x16, axis=0, zi=ss.sosfilt_zi(pre)[:, :, None] * x16[0])
+r = np.abs(y)
+ref, _ = ss.sosfilt(lp, r, axis=0, zi=ss.sosfilt_zi(lp)[:, :, None] * r[0])
+got = StreamEnvelope(2000.0, 16, method="lowpass", notch_hz=None).process(x16)
+assert np.abs(got - ref).max() <= 1e-10 * np.abs(ref).max()
+print("ok")
+"""
+
+
+def test_kernels_run_as_plain_python_with_numba_disabled():
+    """Under NUMBA_DISABLE_JIT (debugging, coverage) the LLVM-level helpers fall back to their
+    plain meaning: the 16-lane sweep, the transposes and the 16-channel stream still give
+    scipy's results."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    done = subprocess.run([sys.executable, "-c", NO_JIT_CHECK], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+

@@ -284,7 +284,8 @@ def _table(gid, where: str, name: str, n_cols: int, kinds: str, path: Path) -> n
 
 
 def _read_stream(gid, name: str, path: Path, load_data: bool = True, lazy: bool = False) -> StreamData:
-    where = f"/{fmt.STREAMS}/{name}/{fmt.DATA}"
+    group = f"/{fmt.STREAMS}/{name}"
+    where = f"{group}/{fmt.DATA}"
     dsid = _dataset(gid, fmt.DATA, path)
     if dsid is None:
         raise RecordingFormatError(f"{path}: missing dataset {where}; see docs/format.md")
@@ -320,7 +321,6 @@ def _read_stream(gid, name: str, path: Path, load_data: bool = True, lazy: bool 
         raise RecordingFormatError(f"{path}: {where} lacks the 'fs_hz' attribute; see docs/format.md")
     fs_hz = float(fs_hz)
     actual = float(h5read.attribute(dsid, "actual_fs_hz", np.nan))
-    group = f"/{fmt.STREAMS}/{name}"
     gaps = _table(gid, group, fmt.GAPS, 2, "iu", path).astype(np.int64)
     clock = _table(gid, group, fmt.CLOCK, 3, "f", path).astype(np.float64)
     if data is not None:
